@@ -1,0 +1,137 @@
+package io.github.geneve4j.codec;
+
+import io.github.geneve4j.codec.internal.Wire;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+
+/**
+ * Walks the options of a validated header in place, without allocating.
+ *
+ * <p>Obtained from {@link GeneveView#options()}; call {@link #next()} before reading each option.
+ * The options were checked when the view was wrapped, so walking never fails.
+ *
+ * <pre>{@code
+ * for (GeneveOptionCursor o = view.options(); o.next(); ) {
+ *     System.out.printf("class 0x%04x type 0x%02x %d bytes%n", o.optionClass(), o.type(), o.dataLength());
+ * }
+ * }</pre>
+ */
+public final class GeneveOptionCursor {
+
+    private MemorySegment segment;
+    private long base;
+    private int end;
+    private int position;
+    private int next;
+
+    GeneveOptionCursor() {
+    }
+
+    void reset(MemorySegment segment, long base, int headerLength) {
+        this.segment = segment;
+        this.base = base;
+        this.end = headerLength;
+        this.position = -1;
+        this.next = Geneve.BASE_HEADER_LENGTH;
+    }
+
+    /** Moves to the next option; {@code false} when there is none. */
+    public boolean next() {
+        if (next >= end) {
+            position = -1;
+            return false;
+        }
+        position = next;
+        next = position + Geneve.OPTION_HEADER_LENGTH + dataLength();
+        return true;
+    }
+
+    private long at() {
+        if (position < 0) {
+            throw new IllegalStateException("cursor is not on an option; call next()");
+        }
+        return base + position;
+    }
+
+    /** Offset of this option's header from the first byte of the Geneve header. */
+    public int offset() {
+        at();
+        return position;
+    }
+
+    /** The Option Class. */
+    public int optionClass() {
+        return Wire.u16(segment, at());
+    }
+
+    /** The Type, critical bit included. */
+    public int type() {
+        return Wire.u8(segment, at() + 2);
+    }
+
+    /** Whether the Type's high bit is set. */
+    public boolean critical() {
+        return (type() & Geneve.CRITICAL_TYPE_BIT) != 0;
+    }
+
+    /** Data length in bytes (Length × 4); the three R bits are ignored (§3.5). */
+    public int dataLength() {
+        return (Wire.u8(segment, at() + 3) & 0x1F) << 2;
+    }
+
+    /** Absolute offset of the first data byte in the wrapped segment. */
+    public long dataOffset() {
+        return at() + Geneve.OPTION_HEADER_LENGTH;
+    }
+
+    /** Unsigned data byte at {@code index} within this option's data. */
+    public int dataU8(int index) {
+        return Wire.u8(segment, dataAt(index, 1));
+    }
+
+    /** Unsigned big-endian 16-bit value at {@code index} within this option's data. */
+    public int dataU16(int index) {
+        return Wire.u16(segment, dataAt(index, 2));
+    }
+
+    /** Big-endian 32-bit value at {@code index} within this option's data. */
+    public int dataInt(int index) {
+        return segment.get(Wire.BE_INT, dataAt(index, 4));
+    }
+
+    /** Big-endian 64-bit value at {@code index} within this option's data. */
+    public long dataLong(int index) {
+        return segment.get(Wire.BE_LONG, dataAt(index, 8));
+    }
+
+    private long dataAt(int index, int size) {
+        Objects.checkFromIndexSize(index, size, dataLength());
+        return dataOffset() + index;
+    }
+
+    /** Whether this option's data equals {@code bytes} (no allocation). */
+    public boolean dataEquals(byte[] bytes) {
+        int length = dataLength();
+        if (bytes.length != length) {
+            return false;
+        }
+        long data = dataOffset();
+        for (int i = 0; i < length; i++) {
+            if (segment.get(ValueLayout.JAVA_BYTE, data + i) != bytes[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A copy of this option's data. */
+    public byte[] data() {
+        return segment.asSlice(dataOffset(), dataLength()).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /** This option as an immutable record (allocates). */
+    public GeneveOption toOption() {
+        return new GeneveOption(optionClass(), type(), data());
+    }
+}

@@ -1,0 +1,301 @@
+package io.github.geneve4j.codec;
+
+import io.github.geneve4j.codec.GeneveFormatException.Reason;
+import io.github.geneve4j.codec.internal.Wire;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An allocation-free, re-wrappable view (flyweight) of a Geneve header in place in a buffer.
+ *
+ * <p>{@code wrap} validates the header once (RFC 8926 receipt rules: version 0, Opt Len within the
+ * input, options exactly filling Opt Len); the accessors then read fields straight from the bytes.
+ * Reserved bits are ignored, never rejected (§3.4). Nothing is copied and, once a view and its
+ * buffer exist, nothing is allocated per packet — keep one view per thread and re-wrap it.
+ *
+ * <pre>{@code
+ * GeneveView view = new GeneveView();              // once per thread
+ * view.wrap(udpPayload, 0);                        // per packet; throws GeneveFormatException
+ * int vni = view.vni();
+ * for (GeneveOptionCursor o = view.options(); o.next(); ) {
+ *     if (o.critical() && !known(o.optionClass(), o.type())) drop();
+ * }
+ * long inner = view.payloadOffset();               // the inner frame starts here
+ * }</pre>
+ *
+ * <p>{@link #tryWrap(MemorySegment, long)} is the non-throwing variant for drop decisions: it returns
+ * {@code false} and leaves the reason in {@link #errorReason()} and {@link #errorOffset()}.
+ *
+ * <p>Offsets: {@link #offset()} and {@link #payloadOffset()} are absolute positions in the wrapped
+ * segment or buffer; offsets reported for errors and by {@link GeneveOptionCursor#offset()} count
+ * from the first byte of the Geneve header. A view is not thread-safe.
+ */
+public final class GeneveView {
+
+    private MemorySegment segment;
+    private ByteBuffer buffer;
+    private long base;
+    private long end;
+    private int headerLength;
+    private boolean valid;
+
+    private Reason errorReason;
+    private long errorOffset;
+    private String errorMessage;
+
+    // a ByteBuffer re-wrapped packet after packet gets its segment once, not once per packet
+    private ByteBuffer cachedBuffer;
+    private MemorySegment cachedSegment;
+
+    private final GeneveOptionCursor cursor = new GeneveOptionCursor();
+
+    /** An unwrapped view; call {@code wrap} before reading fields. */
+    public GeneveView() {
+    }
+
+    /**
+     * Wraps the Geneve header that starts at {@code offset} in {@code segment} and validates it. The
+     * input ends at the end of the segment.
+     *
+     * @return this view
+     * @throws GeneveFormatException if the bytes are not a valid Geneve header
+     * @throws IllegalArgumentException if {@code offset} is outside the segment
+     */
+    public GeneveView wrap(MemorySegment segment, long offset) {
+        if (!tryWrap(segment, offset)) {
+            throw error();
+        }
+        return this;
+    }
+
+    /**
+     * Wraps the Geneve header that starts at absolute index {@code offset} in {@code buffer} and
+     * validates it. The input ends at the buffer's limit; its position and byte order are ignored.
+     *
+     * @return this view
+     * @throws GeneveFormatException if the bytes are not a valid Geneve header
+     * @throws IllegalArgumentException if {@code offset} is outside {@code [0, limit]}
+     */
+    public GeneveView wrap(ByteBuffer buffer, int offset) {
+        if (!tryWrap(buffer, offset)) {
+            throw error();
+        }
+        return this;
+    }
+
+    /**
+     * Like {@link #wrap(MemorySegment, long)}, but reports bad input by returning {@code false}
+     * (see {@link #errorReason()}) instead of throwing. Allocates nothing either way.
+     */
+    public boolean tryWrap(MemorySegment segment, long offset) {
+        Wire.checkOffset(segment.byteSize(), offset);
+        this.buffer = null;
+        return validate(segment, offset, segment.byteSize());
+    }
+
+    /** Like {@link #wrap(ByteBuffer, int)}, but returns {@code false} on bad input instead of throwing. */
+    public boolean tryWrap(ByteBuffer buffer, int offset) {
+        Wire.checkOffset(buffer.limit(), offset);
+        if (buffer != cachedBuffer) {
+            cachedSegment = Wire.segmentOf(buffer);
+            cachedBuffer = buffer;
+        }
+        this.buffer = buffer;
+        return validate(cachedSegment, offset, buffer.limit());
+    }
+
+    private boolean validate(MemorySegment s, long offset, long limit) {
+        this.segment = s;
+        this.base = offset;
+        this.end = limit;
+        this.valid = false;
+        long available = limit - offset;
+        if (available < Geneve.BASE_HEADER_LENGTH) {
+            return fail(Reason.TRUNCATED, available, "Geneve header truncated: " + available
+                    + " bytes (expected: at least " + Geneve.BASE_HEADER_LENGTH + " bytes)");
+        }
+        int first = Wire.u8(s, offset);
+        int version = first >>> 6;
+        if (version != Geneve.VERSION) {
+            return fail(Reason.UNSUPPORTED_VERSION, 0,
+                    "Geneve version " + version + " (expected: " + Geneve.VERSION + ")");
+        }
+        int length = Geneve.BASE_HEADER_LENGTH + ((first & 0x3F) << 2);
+        if (available < length) {
+            return fail(Reason.TRUNCATED, available, "Geneve header truncated: " + available
+                    + " bytes, but Opt Len " + ((first & 0x3F)) + " announces " + length + " bytes");
+        }
+        // Options are 4-byte aligned and at least 4 bytes long, so this loop ends within 63 steps
+        // and an option header never straddles the end of the area: only its data can overrun.
+        int position = Geneve.BASE_HEADER_LENGTH;
+        while (position < length) {
+            int dataLength = (Wire.u8(s, offset + position + 3) & 0x1F) << 2;
+            int next = position + Geneve.OPTION_HEADER_LENGTH + dataLength;
+            if (next > length) {
+                return fail(Reason.OPTION_OVERRUN, position, "option at offset " + position + " with "
+                        + dataLength + " bytes of data ends at offset " + next
+                        + " (expected: at most " + length + ", the end of the options)");
+            }
+            position = next;
+        }
+        this.headerLength = length;
+        this.valid = true;
+        this.errorReason = null;
+        this.errorMessage = null;
+        return true;
+    }
+
+    private boolean fail(Reason reason, long offset, String message) {
+        this.errorReason = reason;
+        this.errorOffset = offset;
+        this.errorMessage = message;
+        return false;
+    }
+
+    private GeneveFormatException error() {
+        return new GeneveFormatException(errorReason, errorOffset, errorMessage);
+    }
+
+    /** Why the last {@code tryWrap} failed, or {@code null} after a successful one. */
+    public Reason errorReason() {
+        return errorReason;
+    }
+
+    /** Offset from the start of the header at which the last {@code tryWrap} failed. */
+    public long errorOffset() {
+        return errorOffset;
+    }
+
+    private void checkValid() {
+        if (!valid) {
+            throw new IllegalStateException("view is not wrapped around a valid Geneve header");
+        }
+    }
+
+    /** The Version field (always 0 for a wrapped view). */
+    public int version() {
+        checkValid();
+        return Wire.u8(segment, base) >>> 6;
+    }
+
+    /** Opt Len in bytes: the length of all options (0..252). */
+    public int optionsLength() {
+        checkValid();
+        return headerLength - Geneve.BASE_HEADER_LENGTH;
+    }
+
+    /** Header length in bytes, options included (8..260). */
+    public int headerLength() {
+        checkValid();
+        return headerLength;
+    }
+
+    /** The O bit: a control (OAM) packet, whose payload an endpoint must not forward (§3.4). */
+    public boolean oam() {
+        checkValid();
+        return (Wire.u8(segment, base + 1) & 0x80) != 0;
+    }
+
+    /** The C bit exactly as received. */
+    public boolean critical() {
+        checkValid();
+        return (Wire.u8(segment, base + 1) & 0x40) != 0;
+    }
+
+    /** The Protocol Type (an EtherType, see {@link ProtocolType}). */
+    public int protocolType() {
+        checkValid();
+        return Wire.u16(segment, base + 2);
+    }
+
+    /** The 24-bit Virtual Network Identifier. */
+    public int vni() {
+        checkValid();
+        return Wire.u24(segment, base + 4);
+    }
+
+    /** Absolute offset of the header's first byte in the wrapped segment or buffer. */
+    public long offset() {
+        checkValid();
+        return base;
+    }
+
+    /** Absolute offset of the first payload byte (the inner frame) in the wrapped segment or buffer. */
+    public long payloadOffset() {
+        checkValid();
+        return base + headerLength;
+    }
+
+    /** Number of bytes after the header up to the end of the input. */
+    public long payloadLength() {
+        checkValid();
+        return end - base - headerLength;
+    }
+
+    /** The wrapped segment (for a wrapped {@link ByteBuffer}, a segment over its whole capacity). */
+    public MemorySegment segment() {
+        checkValid();
+        return segment;
+    }
+
+    /** The payload as a slice of the wrapped segment: no copy, one small allocation. */
+    public MemorySegment payloadSegment() {
+        return segment().asSlice(payloadOffset(), payloadLength());
+    }
+
+    /**
+     * The payload as a slice of the wrapped buffer: no copy, one small allocation.
+     *
+     * @throws IllegalStateException if the view wraps a {@link MemorySegment}, not a buffer
+     */
+    public ByteBuffer payloadBuffer() {
+        checkValid();
+        if (buffer == null) {
+            throw new IllegalStateException("view wraps a MemorySegment; use payloadSegment()");
+        }
+        return buffer.slice((int) payloadOffset(), (int) payloadLength());
+    }
+
+    /** The header's options from the first, through a cursor this view owns (no allocation). */
+    public GeneveOptionCursor options() {
+        checkValid();
+        cursor.reset(segment, base, headerLength);
+        return cursor;
+    }
+
+    /** Number of options in the header. */
+    public int optionCount() {
+        int count = 0;
+        for (GeneveOptionCursor o = options(); o.next(); ) {
+            count++;
+        }
+        return count;
+    }
+
+    /** Whether any option has its critical bit set, whatever the C bit says. */
+    public boolean hasCriticalOption() {
+        for (GeneveOptionCursor o = options(); o.next(); ) {
+            if (o.critical()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The header as an immutable record, C bit as received (allocates). */
+    public GeneveHeader toHeader() {
+        checkValid();
+        List<GeneveOption> options = new ArrayList<>();
+        for (GeneveOptionCursor o = options(); o.next(); ) {
+            options.add(o.toOption());
+        }
+        return new GeneveHeader(version(), oam(), critical(), protocolType(), vni(), options);
+    }
+
+    @Override
+    public String toString() {
+        return valid ? "GeneveView[" + toHeader() + " at " + base + "]" : "GeneveView[unwrapped]";
+    }
+}

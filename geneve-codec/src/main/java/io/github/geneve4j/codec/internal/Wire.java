@@ -1,0 +1,110 @@
+package io.github.geneve4j.codec.internal;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HexFormat;
+
+/**
+ * Big-endian, unaligned accessors for wire data and the bounds arithmetic every codec shares.
+ *
+ * <p>Layouts are {@code static final} so that C2 folds them (building one on the access path costs an
+ * allocation and defeats inlining). Wire data is read with {@code _UNALIGNED} layouts because heap
+ * segments only guarantee byte alignment. Reads are absolute: a {@link ByteBuffer}'s position and
+ * byte order never matter.
+ */
+public final class Wire {
+
+    /** Unsigned 16-bit network-order field. */
+    public static final ValueLayout.OfShort BE_SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    /** 32-bit network-order field. */
+    public static final ValueLayout.OfInt BE_INT =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    /** 64-bit network-order field. */
+    public static final ValueLayout.OfLong BE_LONG =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private static final HexFormat HEX = HexFormat.of();
+
+    private Wire() {
+    }
+
+    public static int u8(MemorySegment s, long offset) {
+        return s.get(ValueLayout.JAVA_BYTE, offset) & 0xFF;
+    }
+
+    public static int u16(MemorySegment s, long offset) {
+        return s.get(BE_SHORT, offset) & 0xFFFF;
+    }
+
+    public static int u24(MemorySegment s, long offset) {
+        return (u16(s, offset) << 8) | u8(s, offset + 2);
+    }
+
+    public static long u32(MemorySegment s, long offset) {
+        return s.get(BE_INT, offset) & 0xFFFF_FFFFL;
+    }
+
+    public static void putU8(MemorySegment s, long offset, int value) {
+        s.set(ValueLayout.JAVA_BYTE, offset, (byte) value);
+    }
+
+    public static void putU16(MemorySegment s, long offset, int value) {
+        s.set(BE_SHORT, offset, (short) value);
+    }
+
+    public static void putU24(MemorySegment s, long offset, int value) {
+        putU16(s, offset, value >>> 8);
+        putU8(s, offset + 2, value);
+    }
+
+    public static void putU32(MemorySegment s, long offset, long value) {
+        s.set(BE_INT, offset, (int) value);
+    }
+
+    /**
+     * A segment over the whole capacity of {@code buffer}, so that absolute indices into the buffer
+     * are offsets into the segment whatever the buffer's position and limit.
+     */
+    public static MemorySegment segmentOf(ByteBuffer buffer) {
+        return MemorySegment.ofBuffer(buffer.duplicate().clear());
+    }
+
+    /**
+     * Checks that {@code [offset, offset + length)} lies in {@code [0, size)} without overflow.
+     *
+     * @throws IllegalArgumentException naming what was wanted and what was available
+     */
+    public static void checkTarget(long size, long offset, long length, String what) {
+        if (offset < 0 || offset > size) {
+            throw new IllegalArgumentException(
+                    what + " offset " + offset + " is outside the buffer (size " + size + ")");
+        }
+        if (length > size - offset) {
+            throw new IllegalArgumentException(what + " too small: " + (size - offset)
+                    + " bytes available from offset " + offset + " (needed: " + length + " bytes)");
+        }
+    }
+
+    /** Checks that a read starting at {@code offset} is inside {@code [0, end]}. */
+    public static void checkOffset(long end, long offset) {
+        if (offset < 0 || offset > end) {
+            throw new IllegalArgumentException(
+                    "offset " + offset + " is outside the input (0.." + end + ")");
+        }
+    }
+
+    public static String hex(byte[] bytes) {
+        return HEX.formatHex(bytes);
+    }
+
+    public static String hex(MemorySegment s, long offset, int length) {
+        StringBuilder sb = new StringBuilder(length * 2);
+        for (int i = 0; i < length; i++) {
+            HEX.toHexDigits(sb, s.get(ValueLayout.JAVA_BYTE, offset + i));
+        }
+        return sb.toString();
+    }
+}
