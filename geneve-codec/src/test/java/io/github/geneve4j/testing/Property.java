@@ -2,6 +2,7 @@ package io.github.geneve4j.testing;
 
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
@@ -36,9 +37,9 @@ public final class Property {
     public static <T> void forAll(String name, int tries, Gen<T> gen, Consumer<? super T> property) {
         Long fixed = Long.getLong("geneve.seed");
         long seed = fixed != null ? fixed : System.nanoTime() ^ name.hashCode();
+        SplittableRandom seeds = new SplittableRandom(seed);
         for (int i = 0; i < tries; i++) {
-            long caseSeed = seed + i * 0x9E3779B97F4A7C15L;
-            Source source = Source.random(caseSeed);
+            Source source = Source.random(seeds.nextLong());
             T value = gen.generate(source);
             Throwable failure = run(property, value);
             if (failure != null) {
@@ -86,6 +87,12 @@ public final class Property {
                     System.arraycopy(best, from + size, candidate, from, best.length - from - size);
                     runs++;
                     Attempt<T> attempt = attempt(gen, property, candidate, best);
+                    if (attempt == null && from > 0 && candidate[from - 1] > 0) {
+                        // a deleted run is often counted by the choice before it (a list's size)
+                        candidate[from - 1]--;
+                        runs++;
+                        attempt = attempt(gen, property, candidate, best);
+                    }
                     if (attempt != null) {
                         best = attempt.choices;
                         bestValue = attempt.value;
@@ -97,14 +104,14 @@ public final class Property {
                     }
                 }
             }
-            // 2. lower each choice: to 0, then halve, then minus one
+            // 2. lower each choice: to 0 if that still fails, else binary-search the lowest failing value
             for (int i = 0; i < best.length && runs < MAX_SHRINK_RUNS; i++) {
-                for (int lower : new int[] {0, best[i] / 2, best[i] - 1}) {
-                    if (lower < 0 || lower >= best[i]) {
-                        continue;
-                    }
+                int low = 0;
+                int high = best[i];
+                while (low < high && runs < MAX_SHRINK_RUNS && i < best.length) {
+                    int candidateValue = low == 0 && high == best[i] ? 0 : low + (high - low) / 2;
                     int[] candidate = best.clone();
-                    candidate[i] = lower;
+                    candidate[i] = candidateValue;
                     runs++;
                     Attempt<T> attempt = attempt(gen, property, candidate, best);
                     if (attempt != null) {
@@ -113,7 +120,15 @@ public final class Property {
                         bestFailure = attempt.failure;
                         steps++;
                         improved = true;
-                        break;
+                        high = candidateValue;
+                        if (i >= best.length || best[i] != candidateValue) {
+                            break; // the sequence changed shape; move on
+                        }
+                    } else {
+                        low = candidateValue + 1;
+                        if (candidateValue == 0 && high > 1) {
+                            low = 1;
+                        }
                     }
                 }
             }
