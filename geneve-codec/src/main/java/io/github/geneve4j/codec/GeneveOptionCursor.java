@@ -3,6 +3,7 @@ package io.github.geneve4j.codec;
 import io.github.geneve4j.codec.internal.Wire;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
@@ -20,6 +21,7 @@ import java.util.Objects;
 public final class GeneveOptionCursor {
 
     private MemorySegment segment;
+    private ByteBuffer buffer;
     private long base;
     private int end;
     private int position;
@@ -28,8 +30,9 @@ public final class GeneveOptionCursor {
     GeneveOptionCursor() {
     }
 
-    void reset(MemorySegment segment, long base, int headerLength) {
+    void reset(MemorySegment segment, ByteBuffer buffer, long base, int headerLength) {
         this.segment = segment;
+        this.buffer = buffer;
         this.base = base;
         this.end = headerLength;
         this.position = -1;
@@ -47,6 +50,10 @@ public final class GeneveOptionCursor {
         return true;
     }
 
+    private int u8(long index) {
+        return buffer != null ? Wire.u8(buffer, (int) index) : Wire.u8(segment, index);
+    }
+
     private long at() {
         if (position < 0) {
             throw new IllegalStateException("cursor is not on an option; call next()");
@@ -62,12 +69,12 @@ public final class GeneveOptionCursor {
 
     /** The Option Class. */
     public int optionClass() {
-        return Wire.u16(segment, at());
+        return u16(at());
     }
 
     /** The Type, critical bit included. */
     public int type() {
-        return Wire.u8(segment, at() + 2);
+        return u8(at() + 2);
     }
 
     /** Whether the Type's high bit is set. */
@@ -77,32 +84,38 @@ public final class GeneveOptionCursor {
 
     /** Data length in bytes (Length × 4); the three R bits are ignored (§3.5). */
     public int dataLength() {
-        return (Wire.u8(segment, at() + 3) & 0x1F) << 2;
+        return (u8(at() + 3) & 0x1F) << 2;
     }
 
-    /** Absolute offset of the first data byte in the wrapped segment. */
+    private int u16(long index) {
+        return buffer != null ? Wire.u16(buffer, (int) index) : Wire.u16(segment, index);
+    }
+
+    /** Absolute offset of the first data byte in the wrapped segment or buffer. */
     public long dataOffset() {
         return at() + Geneve.OPTION_HEADER_LENGTH;
     }
 
     /** Unsigned data byte at {@code index} within this option's data. */
     public int dataU8(int index) {
-        return Wire.u8(segment, dataAt(index, 1));
+        return u8(dataAt(index, 1));
     }
 
     /** Unsigned big-endian 16-bit value at {@code index} within this option's data. */
     public int dataU16(int index) {
-        return Wire.u16(segment, dataAt(index, 2));
+        return u16(dataAt(index, 2));
     }
 
     /** Big-endian 32-bit value at {@code index} within this option's data. */
     public int dataInt(int index) {
-        return segment.get(Wire.BE_INT, dataAt(index, 4));
+        long at = dataAt(index, 4);
+        return buffer != null ? Wire.int32(buffer, (int) at) : segment.get(Wire.BE_INT, at);
     }
 
     /** Big-endian 64-bit value at {@code index} within this option's data. */
     public long dataLong(int index) {
-        return segment.get(Wire.BE_LONG, dataAt(index, 8));
+        long at = dataAt(index, 8);
+        return buffer != null ? Wire.int64(buffer, (int) at) : segment.get(Wire.BE_LONG, at);
     }
 
     private long dataAt(int index, int size) {
@@ -118,7 +131,7 @@ public final class GeneveOptionCursor {
         }
         long data = dataOffset();
         for (int i = 0; i < length; i++) {
-            if (segment.get(ValueLayout.JAVA_BYTE, data + i) != bytes[i]) {
+            if (u8(data + i) != (bytes[i] & 0xFF)) {
                 return false;
             }
         }
@@ -127,7 +140,13 @@ public final class GeneveOptionCursor {
 
     /** A copy of this option's data. */
     public byte[] data() {
-        return segment.asSlice(dataOffset(), dataLength()).toArray(ValueLayout.JAVA_BYTE);
+        byte[] data = new byte[dataLength()];
+        if (buffer != null) {
+            buffer.get((int) dataOffset(), data);
+        } else {
+            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, dataOffset(), data, 0, data.length);
+        }
+        return data;
     }
 
     /** This option as an immutable record (allocates). */

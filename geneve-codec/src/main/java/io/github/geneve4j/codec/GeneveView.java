@@ -34,6 +34,8 @@ import java.util.List;
  */
 public final class GeneveView {
 
+    // exactly one of the two is set: ByteBuffers are read directly, since making a segment of one
+    // costs an allocation per wrap
     private MemorySegment segment;
     private ByteBuffer buffer;
     private long base;
@@ -41,13 +43,12 @@ public final class GeneveView {
     private int headerLength;
     private boolean valid;
 
+    // the failure is kept as numbers; its message is built only when asked for, so that the
+    // non-throwing path allocates nothing
     private Reason errorReason;
     private long errorOffset;
-    private String errorMessage;
-
-    // a ByteBuffer re-wrapped packet after packet gets its segment once, not once per packet
-    private ByteBuffer cachedBuffer;
-    private MemorySegment cachedSegment;
+    private long errorFound;
+    private long errorExpected;
 
     private final GeneveOptionCursor cursor = new GeneveOptionCursor();
 
@@ -91,71 +92,95 @@ public final class GeneveView {
      */
     public boolean tryWrap(MemorySegment segment, long offset) {
         Wire.checkOffset(segment.byteSize(), offset);
+        this.segment = segment;
         this.buffer = null;
-        return validate(segment, offset, segment.byteSize());
+        return validate(offset, segment.byteSize());
     }
 
     /** Like {@link #wrap(ByteBuffer, int)}, but returns {@code false} on bad input instead of throwing. */
     public boolean tryWrap(ByteBuffer buffer, int offset) {
         Wire.checkOffset(buffer.limit(), offset);
-        if (buffer != cachedBuffer) {
-            cachedSegment = Wire.segmentOf(buffer);
-            cachedBuffer = buffer;
-        }
+        this.segment = null;
         this.buffer = buffer;
-        return validate(cachedSegment, offset, buffer.limit());
+        return validate(offset, buffer.limit());
     }
 
-    private boolean validate(MemorySegment s, long offset, long limit) {
-        this.segment = s;
+    private int u8(long index) {
+        return buffer != null ? Wire.u8(buffer, (int) index) : Wire.u8(segment, index);
+    }
+
+    private int u16(long index) {
+        return buffer != null ? Wire.u16(buffer, (int) index) : Wire.u16(segment, index);
+    }
+
+    private boolean validate(long offset, long limit) {
         this.base = offset;
         this.end = limit;
         this.valid = false;
         long available = limit - offset;
         if (available < Geneve.BASE_HEADER_LENGTH) {
-            return fail(Reason.TRUNCATED, available, "Geneve header truncated: " + available
-                    + " bytes (expected: at least " + Geneve.BASE_HEADER_LENGTH + " bytes)");
+            return fail(Reason.TRUNCATED, available, available, Geneve.BASE_HEADER_LENGTH);
         }
-        int first = Wire.u8(s, offset);
+        int first = u8(offset);
         int version = first >>> 6;
         if (version != Geneve.VERSION) {
-            return fail(Reason.UNSUPPORTED_VERSION, 0,
-                    "Geneve version " + version + " (expected: " + Geneve.VERSION + ")");
+            return fail(Reason.UNSUPPORTED_VERSION, 0, version, Geneve.VERSION);
         }
         int length = Geneve.BASE_HEADER_LENGTH + ((first & 0x3F) << 2);
         if (available < length) {
-            return fail(Reason.TRUNCATED, available, "Geneve header truncated: " + available
-                    + " bytes, but Opt Len " + ((first & 0x3F)) + " announces " + length + " bytes");
+            return fail(Reason.TRUNCATED, available, available, length);
         }
         // Options are 4-byte aligned and at least 4 bytes long, so this loop ends within 63 steps
         // and an option header never straddles the end of the area: only its data can overrun.
         int position = Geneve.BASE_HEADER_LENGTH;
         while (position < length) {
-            int dataLength = (Wire.u8(s, offset + position + 3) & 0x1F) << 2;
+            int dataLength = (u8(offset + position + 3) & 0x1F) << 2;
             int next = position + Geneve.OPTION_HEADER_LENGTH + dataLength;
             if (next > length) {
-                return fail(Reason.OPTION_OVERRUN, position, "option at offset " + position + " with "
-                        + dataLength + " bytes of data ends at offset " + next
-                        + " (expected: at most " + length + ", the end of the options)");
+                return fail(Reason.OPTION_OVERRUN, position, next, length);
             }
             position = next;
         }
         this.headerLength = length;
         this.valid = true;
         this.errorReason = null;
-        this.errorMessage = null;
         return true;
     }
 
-    private boolean fail(Reason reason, long offset, String message) {
+    private boolean fail(Reason reason, long offset, long found, long expected) {
         this.errorReason = reason;
         this.errorOffset = offset;
-        this.errorMessage = message;
+        this.errorFound = found;
+        this.errorExpected = expected;
         return false;
     }
 
     private GeneveFormatException error() {
-        return new GeneveFormatException(errorReason, errorOffset, errorMessage);
+        return new GeneveFormatException(errorReason, errorOffset, errorMessage());
+    }
+
+    /**
+     * What the last failed {@code tryWrap} found and expected, as {@link GeneveFormatException}
+     * would say it, or {@code null} after a successful one. Built on demand (allocates).
+     */
+    public String errorMessage() {
+        if (errorReason == null) {
+            return null;
+        }
+        return switch (errorReason) {
+            case TRUNCATED -> errorExpected == Geneve.BASE_HEADER_LENGTH
+                    ? "Geneve header truncated: " + errorFound + " bytes (expected: at least "
+                            + Geneve.BASE_HEADER_LENGTH + " bytes)"
+                    : "Geneve header truncated: " + errorFound + " bytes, but Opt Len "
+                            + (errorExpected - Geneve.BASE_HEADER_LENGTH) / 4 + " announces "
+                            + errorExpected + " bytes";
+            case UNSUPPORTED_VERSION -> "Geneve version " + errorFound + " (expected: " + errorExpected + ")";
+            case OPTION_OVERRUN -> "option at offset " + errorOffset + " with "
+                    + (errorFound - errorOffset - Geneve.OPTION_HEADER_LENGTH)
+                    + " bytes of data ends at offset " + errorFound + " (expected: at most "
+                    + errorExpected + ", the end of the options)";
+            default -> errorReason + " (found " + errorFound + ", expected " + errorExpected + ")";
+        };
     }
 
     /** Why the last {@code tryWrap} failed, or {@code null} after a successful one. */
@@ -177,7 +202,7 @@ public final class GeneveView {
     /** The Version field (always 0 for a wrapped view). */
     public int version() {
         checkValid();
-        return Wire.u8(segment, base) >>> 6;
+        return u8(base) >>> 6;
     }
 
     /** Opt Len in bytes: the length of all options (0..252). */
@@ -195,25 +220,25 @@ public final class GeneveView {
     /** The O bit: a control (OAM) packet, whose payload an endpoint must not forward (§3.4). */
     public boolean oam() {
         checkValid();
-        return (Wire.u8(segment, base + 1) & 0x80) != 0;
+        return (u8(base + 1) & 0x80) != 0;
     }
 
     /** The C bit exactly as received. */
     public boolean critical() {
         checkValid();
-        return (Wire.u8(segment, base + 1) & 0x40) != 0;
+        return (u8(base + 1) & 0x40) != 0;
     }
 
     /** The Protocol Type (an EtherType, see {@link ProtocolType}). */
     public int protocolType() {
         checkValid();
-        return Wire.u16(segment, base + 2);
+        return u16(base + 2);
     }
 
     /** The 24-bit Virtual Network Identifier. */
     public int vni() {
         checkValid();
-        return Wire.u24(segment, base + 4);
+        return (u16(base + 4) << 8) | u8(base + 6);
     }
 
     /** Absolute offset of the header's first byte in the wrapped segment or buffer. */
@@ -234,13 +259,16 @@ public final class GeneveView {
         return end - base - headerLength;
     }
 
-    /** The wrapped segment (for a wrapped {@link ByteBuffer}, a segment over its whole capacity). */
+    /**
+     * The wrapped segment; for a wrapped {@link ByteBuffer}, a new segment over its whole capacity
+     * (offsets stay absolute).
+     */
     public MemorySegment segment() {
         checkValid();
-        return segment;
+        return buffer != null ? Wire.segmentOf(buffer) : segment;
     }
 
-    /** The payload as a slice of the wrapped segment: no copy, one small allocation. */
+    /** The payload as a slice of the wrapped memory: no copy, one small allocation. */
     public MemorySegment payloadSegment() {
         return segment().asSlice(payloadOffset(), payloadLength());
     }
@@ -261,7 +289,7 @@ public final class GeneveView {
     /** The header's options from the first, through a cursor this view owns (no allocation). */
     public GeneveOptionCursor options() {
         checkValid();
-        cursor.reset(segment, base, headerLength);
+        cursor.reset(segment, buffer, base, headerLength);
         return cursor;
     }
 

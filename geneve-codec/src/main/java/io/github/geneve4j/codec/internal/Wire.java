@@ -47,6 +47,25 @@ public final class Wire {
         return s.get(BE_INT, offset) & 0xFFFF_FFFFL;
     }
 
+    public static int u8(ByteBuffer b, int index) {
+        return b.get(index) & 0xFF;
+    }
+
+    // composed from bytes: absolute multi-byte gets would follow the buffer's byte order
+    public static int u16(ByteBuffer b, int index) {
+        return (u8(b, index) << 8) | u8(b, index + 1);
+    }
+
+    public static int int32(ByteBuffer b, int index) {
+        int value = b.getInt(index);
+        return b.order() == ByteOrder.BIG_ENDIAN ? value : Integer.reverseBytes(value);
+    }
+
+    public static long int64(ByteBuffer b, int index) {
+        long value = b.getLong(index);
+        return b.order() == ByteOrder.BIG_ENDIAN ? value : Long.reverseBytes(value);
+    }
+
     public static void putU8(MemorySegment s, long offset, int value) {
         s.set(ValueLayout.JAVA_BYTE, offset, (byte) value);
     }
