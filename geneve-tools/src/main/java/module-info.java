@@ -9,4 +9,5 @@ module io.github.geneve4j.tools {
     exports io.github.geneve4j.tools.pcap;
 
     opens io.github.geneve4j.tools.cli to info.picocli;
+    opens io.github.geneve4j.tools.demo to info.picocli;
 }

@@ -1,5 +1,6 @@
 package io.github.geneve4j.tools.cli;
 
+import io.github.geneve4j.tools.demo.TunnelCommands;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = GeneveCommand.Version.class,
         description = "Geneve (RFC 8926) tools: read captures, segment large TCP frames, run a tunnel.",
-        subcommands = {DumpCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DumpCommand.class, TunnelCommands.Demo.class, TunnelCommands.Ping.class,
+            TunnelCommands.Responder.class, CommandLine.HelpCommand.class})
 public final class GeneveCommand implements Runnable {
 
     @CommandLine.Spec
