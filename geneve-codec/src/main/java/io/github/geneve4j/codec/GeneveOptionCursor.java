@@ -26,6 +26,8 @@ public final class GeneveOptionCursor {
     private int end;
     private int position;
     private int next;
+    // the current option's 4-byte header (class, type, R bits and length), read once by next()
+    private int header;
 
     GeneveOptionCursor() {
     }
@@ -46,7 +48,9 @@ public final class GeneveOptionCursor {
             return false;
         }
         position = next;
-        next = position + Geneve.OPTION_HEADER_LENGTH + dataLength();
+        long at = base + position;
+        header = buffer != null ? Wire.int32(buffer, (int) at) : segment.get(Wire.BE_INT, at);
+        next = position + Geneve.OPTION_HEADER_LENGTH + ((header & 0x1F) << 2);
         return true;
     }
 
@@ -69,12 +73,14 @@ public final class GeneveOptionCursor {
 
     /** The Option Class. */
     public int optionClass() {
-        return u16(at());
+        at();
+        return header >>> 16;
     }
 
     /** The Type, critical bit included. */
     public int type() {
-        return u8(at() + 2);
+        at();
+        return (header >>> 8) & 0xFF;
     }
 
     /** Whether the Type's high bit is set. */
@@ -84,7 +90,8 @@ public final class GeneveOptionCursor {
 
     /** Data length in bytes (Length × 4); the three R bits are ignored (§3.5). */
     public int dataLength() {
-        return (u8(at() + 3) & 0x1F) << 2;
+        at();
+        return (header & 0x1F) << 2;
     }
 
     private int u16(long index) {

@@ -41,6 +41,9 @@ public final class GeneveView {
     private long base;
     private long end;
     private int headerLength;
+    // the 8-byte base header, read once by wrap: the accessors decode it from this register-sized
+    // copy instead of going back to memory
+    private long word;
     private boolean valid;
 
     // the failure is kept as numbers; its message is built only when asked for, so that the
@@ -109,10 +112,6 @@ public final class GeneveView {
         return buffer != null ? Wire.u8(buffer, (int) index) : Wire.u8(segment, index);
     }
 
-    private int u16(long index) {
-        return buffer != null ? Wire.u16(buffer, (int) index) : Wire.u16(segment, index);
-    }
-
     private boolean validate(long offset, long limit) {
         this.base = offset;
         this.end = limit;
@@ -121,7 +120,8 @@ public final class GeneveView {
         if (available < Geneve.BASE_HEADER_LENGTH) {
             return fail(Reason.TRUNCATED, available, available, Geneve.BASE_HEADER_LENGTH);
         }
-        int first = u8(offset);
+        long word = buffer != null ? Wire.int64(buffer, (int) offset) : segment.get(Wire.BE_LONG, offset);
+        int first = (int) (word >>> 56);
         int version = first >>> 6;
         if (version != Geneve.VERSION) {
             return fail(Reason.UNSUPPORTED_VERSION, 0, version, Geneve.VERSION);
@@ -142,6 +142,7 @@ public final class GeneveView {
             position = next;
         }
         this.headerLength = length;
+        this.word = word;
         this.valid = true;
         this.errorReason = null;
         return true;
@@ -202,7 +203,7 @@ public final class GeneveView {
     /** The Version field (always 0 for a wrapped view). */
     public int version() {
         checkValid();
-        return u8(base) >>> 6;
+        return (int) (word >>> 62);
     }
 
     /** Opt Len in bytes: the length of all options (0..252). */
@@ -220,25 +221,25 @@ public final class GeneveView {
     /** The O bit: a control (OAM) packet, whose payload an endpoint must not forward (§3.4). */
     public boolean oam() {
         checkValid();
-        return (u8(base + 1) & 0x80) != 0;
+        return (word & (0x80L << 48)) != 0;
     }
 
     /** The C bit exactly as received. */
     public boolean critical() {
         checkValid();
-        return (u8(base + 1) & 0x40) != 0;
+        return (word & (0x40L << 48)) != 0;
     }
 
     /** The Protocol Type (an EtherType, see {@link ProtocolType}). */
     public int protocolType() {
         checkValid();
-        return u16(base + 2);
+        return (int) (word >>> 32) & 0xFFFF;
     }
 
     /** The 24-bit Virtual Network Identifier. */
     public int vni() {
         checkValid();
-        return (u16(base + 4) << 8) | u8(base + 6);
+        return (int) (word >>> 8) & 0xFF_FFFF;
     }
 
     /** Absolute offset of the header's first byte in the wrapped segment or buffer. */
