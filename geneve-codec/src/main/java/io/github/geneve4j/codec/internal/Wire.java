@@ -39,10 +39,6 @@ public final class Wire {
         return s.get(BE_SHORT, offset) & 0xFFFF;
     }
 
-    public static int u24(MemorySegment s, long offset) {
-        return (u16(s, offset) << 8) | u8(s, offset + 2);
-    }
-
     public static long u32(MemorySegment s, long offset) {
         return s.get(BE_INT, offset) & 0xFFFF_FFFFL;
     }
@@ -117,13 +113,5 @@ public final class Wire {
 
     public static String hex(byte[] bytes) {
         return HEX.formatHex(bytes);
-    }
-
-    public static String hex(MemorySegment s, long offset, int length) {
-        StringBuilder sb = new StringBuilder(length * 2);
-        for (int i = 0; i < length; i++) {
-            HEX.toHexDigits(sb, s.get(ValueLayout.JAVA_BYTE, offset + i));
-        }
-        return sb.toString();
     }
 }
