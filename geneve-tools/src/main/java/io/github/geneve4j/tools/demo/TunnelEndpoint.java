@@ -14,6 +14,7 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -87,13 +88,14 @@ final class TunnelEndpoint implements AutoCloseable {
         header.encode(datagram, 0);
         datagram.put(headerLength, frame, 0, frame.limit());
         try {
-            channel.send(datagram, to);
-            sent.incrementAndGet();
             if (pcap != null) {
-                java.time.Instant now = java.time.Instant.now();
+                // recorded before it is sent, so that a reply can never precede its request
+                Instant now = Instant.now();
                 pcap.write(now.getEpochSecond() * 1_000_000_000L + now.getNano(),
                         OuterFrames.udp(localAddress(), to, datagram.array()));
             }
+            channel.send(datagram, to);
+            sent.incrementAndGet();
         } catch (IOException e) {
             log.println("geneve: send to " + format(to) + " failed: " + e.getMessage());
             log.flush();
