@@ -218,7 +218,9 @@ public final class TunnelCommands {
                 virtualHost.onRequest(line -> {
                     out.println(line);
                     out.flush();
-                    answered.countDown();
+                    if (count > 0) {
+                        answered.countDown();
+                    }
                 });
                 out.printf("responder %s on %s, VNI %d%n", Frames.ip(me[0]),
                         TunnelEndpoint.format(tunnel.localAddress()), header().vni());

@@ -1,0 +1,215 @@
+package io.github.geneve4j.tools.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.geneve4j.testing.Tshark;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Our tunnel endpoint and Open vSwitch (userspace datapath, Debian's package) on the two ends of one
+ * Geneve tunnel, VNI 5000, in two network namespaces this test creates and deletes
+ * ({@code src/test/interop/ovs-topology.sh}). OVS's bridge has 10.0.0.1 (the Linux stack of its
+ * namespace answers); our endpoint's virtual host has 10.0.0.2.
+ *
+ * <p>Needs root, network namespaces and {@code ovs-vswitchd}: where the machine lacks them the
+ * suite is skipped with a loud message, except with {@code CI=true}, where it fails.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class OvsInteropTest {
+
+    private static final String NS_OVS = "g4j-ovs";
+    private static final String NS_JAVA = "g4j-java";
+    private static Path dir;
+    private static Path script;
+
+    @BeforeAll
+    static void up() throws Exception {
+        String missing = missingPrerequisite();
+        if (missing != null) {
+            String message = "Open vSwitch interop suite NOT RUN: " + missing;
+            if ("true".equals(System.getenv("CI"))) {
+                fail(message + " — and CI=true, where it is required");
+            }
+            System.err.println("SKIPPED: " + message);
+            Assumptions.abort(message);
+        }
+        dir = Files.createTempDirectory("g4j-ovs");
+        script = Path.of("src/test/interop/ovs-topology.sh").toAbsolutePath();
+        Result result = run(60, "bash", script.toString(), "up", dir.toString());
+        assertThat(result.code).as("topology up: %s", result.output).isZero();
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (dir != null) {
+            run(60, "bash", script.toString(), "down", dir.toString());
+        }
+    }
+
+    private static String missingPrerequisite() throws Exception {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return "not root";
+        }
+        for (String tool : List.of("ovs-vswitchd", "ovsdb-server", "ovs-vsctl", "ip", "ping", "ethtool")) {
+            if (run(10, "sh", "-c", "command -v " + tool).code != 0) {
+                return tool + " not installed (Debian: openvswitch-switch, iproute2, iputils-ping, ethtool)";
+            }
+        }
+        Result probe = run(10, "sh", "-c", "ip netns add g4j-probe && ip netns del g4j-probe");
+        return probe.code == 0 ? null : "cannot create network namespaces: " + probe.output;
+    }
+
+    record Result(int code, String output) {
+    }
+
+    static Result run(int seconds, String... command) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("g4j", ".out");
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                return new Result(-1, "timed out: " + String.join(" ", command) + "\n" + Files.readString(out));
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /** The geneve command, run in our namespace from the test class path (the jar comes later). */
+    static List<String> geneve(String... args) {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", NS_JAVA,
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.github.geneve4j.tools.cli.GeneveCommand"));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    static Process start(List<String> command, Path output) throws IOException {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+
+    static String vsctl(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("ovs-vsctl", "--db=unix:" + dir.resolve("run/db.sock")));
+        command.addAll(List.of(args));
+        Result r = run(30, command.toArray(String[]::new));
+        assertThat(r.code).as("ovs-vsctl %s: %s", args, r.output).isZero();
+        return r.output;
+    }
+
+    /** OVS's namespace pings our virtual host; our responder answers every request. */
+    void ovsPingsUs(String label) throws Exception {
+        Path log = dir.resolve("responder-" + label + ".log");
+        Process responder = start(geneve("responder", "--local", "172.31.0.2", "--remote", "172.31.0.1",
+                "--count", "3", "--duration", "30"), log);
+        try {
+            waitForLine(log, "responder 10.0.0.2 on 172.31.0.2:6081");
+            Result ping = run(30, "ip", "netns", "exec", NS_OVS, "ping", "-c", "3", "-i", "0.3", "-W", "3", "10.0.0.2");
+            assertThat(ping.output).as(label).contains("3 packets transmitted, 3 received, 0% packet loss");
+            assertThat(responder.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(Files.readString(log)).contains("icmp_seq=1 echo request answered",
+                    "icmp_seq=2 echo request answered", "icmp_seq=3 echo request answered");
+        } finally {
+            responder.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Our virtual host pings OVS's bridge address; the Linux stack in OVS's namespace answers. */
+    void wePingOvs(String label) throws Exception {
+        Result ping = run(60, geneve("ping", "--local", "172.31.0.2", "--remote", "172.31.0.1",
+                "--host", "10.0.0.2/24", "--target", "10.0.0.1", "--count", "3", "--interval", "0.3").toArray(String[]::new));
+        assertThat(ping.code).as("%s: %s", label, ping.output).isZero();
+        assertThat(ping.output).contains("3 packets transmitted, 3 received, 0% packet loss")
+                .containsPattern("64 bytes from 10\\.0\\.0\\.1: icmp_seq=1 ttl=64 time=");
+    }
+
+    @Test
+    @Order(1)
+    void pingBothWaysWithoutUdpChecksum() throws Exception {
+        ovsPingsUs("csum off");
+        wePingOvs("csum off");
+    }
+
+    @Test
+    @Order(2)
+    void pingBothWaysWithUdpChecksum() throws Exception {
+        vsctl("set", "interface", "gnv0", "options:csum=true");
+        try {
+            ovsPingsUs("csum on");
+            wePingOvs("csum on");
+        } finally {
+            vsctl("remove", "interface", "gnv0", "options", "csum");
+        }
+    }
+
+    /** What OVS puts on the wire, captured on the veth: our dump reads it as tshark does. */
+    @Test
+    @Order(3)
+    void ourDumpReadsWhatOvsSends() throws Exception {
+        Tshark.assumeAvailable();
+        Path pcap = dir.resolve("ovs.pcap");
+        Process capture = start(List.of("ip", "netns", "exec", NS_JAVA, "tshark", "-i", "g4jj", "-f", "udp port 6081",
+                "-w", pcap.toString()), dir.resolve("tshark.log"));
+        try {
+            TimeUnit.SECONDS.sleep(2);
+            ovsPingsUs("capture");
+            TimeUnit.MILLISECONDS.sleep(500);
+        } finally {
+            capture.destroy();
+            capture.waitFor(10, TimeUnit.SECONDS);
+        }
+        Result dump = run(60, geneve("dump", pcap.toString()).toArray(String[]::new));
+        assertThat(dump.code).as(dump.output).isZero();
+        List<JsonNode> tshark = Tshark.fields(pcap, List.of(), "geneve.vni", "geneve.proto_type", "ip.src", "udp.length");
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = dump.output.lines().filter(l -> l.startsWith("{")).toList();
+        assertThat(lines).hasSizeGreaterThanOrEqualTo(6); // ARP and three echo requests and replies
+        assertThat(lines).hasSameSizeAs(tshark);
+        int fromOvs = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            JsonNode ours = json.readTree(lines.get(i));
+            JsonNode theirs = tshark.get(i);
+            assertThat(ours.get("vni").asInt()).isEqualTo(5000);
+            assertThat(Tshark.values(theirs, "geneve.vni").get(0)).isEqualTo("0x001388");
+            assertThat(ours.get("protocolType").asInt()).isEqualTo(0x6558);
+            assertThat(ours.at("/outer/src").asText()).isEqualTo(Tshark.values(theirs, "ip.src").get(0));
+            int udpLength = Integer.parseInt(Tshark.values(theirs, "udp.length").get(0));
+            assertThat(ours.get("payloadLength").asInt() + 8 + ours.get("optionsLength").asInt() + 8).isEqualTo(udpLength);
+            if (ours.at("/outer/src").asText().equals("172.31.0.1")) {
+                fromOvs++;
+                // RFC 8926 section 3.3: OVS varies the source port by flow, and sends to 6081
+                assertThat(ours.at("/outer/dstPort").asInt()).isEqualTo(6081);
+            }
+        }
+        assertThat(fromOvs).isGreaterThanOrEqualTo(3);
+    }
+
+    private static void waitForLine(Path log, String line) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            if (Files.exists(log) && Files.readString(log).contains(line)) {
+                return;
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+        fail("no '" + line + "' in " + (Files.exists(log) ? Files.readString(log) : "(no output)"));
+    }
+}
