@@ -10,4 +10,5 @@ module io.github.geneve4j.tools {
 
     opens io.github.geneve4j.tools.cli to info.picocli;
     opens io.github.geneve4j.tools.demo to info.picocli;
+    opens io.github.geneve4j.tools.tap to info.picocli;
 }

@@ -1,6 +1,7 @@
 package io.github.geneve4j.tools.cli;
 
 import io.github.geneve4j.tools.demo.TunnelCommands;
+import io.github.geneve4j.tools.tap.VtepCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
         versionProvider = GeneveCommand.Version.class,
         description = "Geneve (RFC 8926) tools: read captures, segment large TCP frames, run a tunnel.",
         subcommands = {DumpCommand.class, TunnelCommands.Demo.class, TunnelCommands.Ping.class,
-            TunnelCommands.Responder.class, CommandLine.HelpCommand.class})
+            TunnelCommands.Responder.class, VtepCommand.class, CommandLine.HelpCommand.class})
 public final class GeneveCommand implements Runnable {
 
     @CommandLine.Spec

@@ -1,9 +1,7 @@
 package io.github.geneve4j.tools.demo;
 
 import io.github.geneve4j.codec.GeneveHeader;
-import io.github.geneve4j.codec.GeneveOptionCursor;
 import io.github.geneve4j.codec.GeneveView;
-import io.github.geneve4j.codec.ProtocolType;
 import io.github.geneve4j.tools.pcap.PcapWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -15,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -141,27 +138,7 @@ final class TunnelEndpoint implements AutoCloseable {
 
     /** Why a valid Geneve packet is not delivered, or null. */
     private String check(GeneveView view) {
-        if (view.vni() != header.vni()) {
-            return String.format(Locale.ROOT, "VNI %d (expected: %d)", view.vni(), header.vni());
-        }
-        if (view.oam()) {
-            return "control (O bit) packet: payload not forwarded (RFC 8926 section 3.4)";
-        }
-        if (view.protocolType() != ProtocolType.ETHERNET) {
-            return String.format(Locale.ROOT, "protocol type 0x%04x (expected: 0x6558, Ethernet)", view.protocolType());
-        }
-        for (GeneveOptionCursor o = view.options(); o.next(); ) {
-            if (o.critical() && !knows(o.optionClass(), o.type())) {
-                return String.format(Locale.ROOT, "unknown critical option class 0x%04x type 0x%02x at offset %d"
-                        + " (RFC 8926 section 3.5: drop)", o.optionClass(), o.type(), o.offset());
-            }
-        }
-        return null;
-    }
-
-    /** The options this endpoint understands: the ones it sends itself. */
-    private boolean knows(int optionClass, int type) {
-        return header.options().stream().anyMatch(o -> o.optionClass() == optionClass && o.type() == type);
+        return ReceiveChecks.reason(view, header);
     }
 
     private void drop(SocketAddress from, String reason) {
