@@ -1,0 +1,148 @@
+package io.github.geneve4j.options;
+
+import io.github.geneve4j.codec.GeneveOption;
+import io.github.geneve4j.options.aws.GwlbOptions;
+import io.github.geneve4j.options.google.GcpOptions;
+import io.github.geneve4j.options.ovn.OvnPortKeys;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The options a receiver understands, keyed by (class, type). Built once, then immutable and safe
+ * to share between threads; {@link #lookup(int, int)} allocates nothing (an open-addressing table of
+ * int keys).
+ *
+ * <pre>{@code
+ * OptionRegistry registry = OptionRegistry.builder()
+ *         .registerAll(OptionRegistry.defaults())
+ *         .register(OptionDescriptor.raw(0xFFFF, 0x80, "lab tag", LengthRule.fixed(4)))
+ *         .build();
+ * OptionDescriptor d = registry.lookup(0x0108, 3);   // AWS GWLB flow cookie
+ * }</pre>
+ */
+public final class OptionRegistry {
+
+    private static final OptionRegistry DEFAULTS = builder()
+            .register(GwlbOptions.ENDPOINT_ID)
+            .register(GwlbOptions.ATTACHMENT_ID)
+            .register(GwlbOptions.FLOW_COOKIE)
+            .register(OvnPortKeys.DESCRIPTOR)
+            .register(GcpOptions.VNID)
+            .register(GcpOptions.ENDPOINT)
+            .register(GcpOptions.PROFILE)
+            .build();
+
+    private final int[] keys;          // (class << 8 | type) + 1; 0 marks an empty slot
+    private final OptionDescriptor[] values;
+    private final int mask;
+    private final List<OptionDescriptor> descriptors;
+
+    private OptionRegistry(List<OptionDescriptor> descriptors) {
+        int capacity = 16;
+        while (capacity < descriptors.size() * 2) {
+            capacity <<= 1;
+        }
+        keys = new int[capacity];
+        values = new OptionDescriptor[capacity];
+        mask = capacity - 1;
+        for (OptionDescriptor d : descriptors) {
+            int key = key(d.optionClass(), d.type());
+            int slot = slot(key);
+            while (keys[slot] != 0) {
+                slot = (slot + 1) & mask;
+            }
+            keys[slot] = key;
+            values[slot] = d;
+        }
+        this.descriptors = Collections.unmodifiableList(new ArrayList<>(descriptors));
+    }
+
+    private static int key(int optionClass, int type) {
+        return ((optionClass & 0xFFFF) << 8 | (type & 0xFF)) + 1;
+    }
+
+    private int slot(int key) {
+        return (key * 0x9E3779B9 >>> 16) & mask;
+    }
+
+    /** The registry of every typed option this library knows (AWS GWLB, OVN, Google Cloud). */
+    public static OptionRegistry defaults() {
+        return DEFAULTS;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The descriptor of (class, type), or {@code null}. Allocates nothing. */
+    public OptionDescriptor lookup(int optionClass, int type) {
+        int key = key(optionClass, type);
+        int slot = slot(key);
+        for (int k; (k = keys[slot]) != 0; slot = (slot + 1) & mask) {
+            if (k == key) {
+                return values[slot];
+            }
+        }
+        return null;
+    }
+
+    /** Whether (class, type) is registered. */
+    public boolean contains(int optionClass, int type) {
+        return lookup(optionClass, type) != null;
+    }
+
+    /** Every descriptor, in registration order. */
+    public List<OptionDescriptor> descriptors() {
+        return descriptors;
+    }
+
+    /**
+     * The typed value of {@code option} when its (class, type) has a codec; {@code null} when it is
+     * unknown or registered raw.
+     *
+     * @throws io.github.geneve4j.codec.GeneveFormatException when a known option's data breaks its layout
+     */
+    public Object decode(GeneveOption option) {
+        OptionDescriptor d = lookup(option.optionClass(), option.type());
+        return d == null || d.codec() == null ? null : d.codec().decode(option);
+    }
+
+    /** Builds a registry; not thread-safe. */
+    public static final class Builder {
+
+        private final Map<Integer, OptionDescriptor> byKey = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /**
+         * Adds a descriptor.
+         *
+         * @throws IllegalArgumentException if its (class, type) is registered already
+         */
+        public Builder register(OptionDescriptor descriptor) {
+            Objects.requireNonNull(descriptor, "descriptor");
+            OptionDescriptor earlier = byKey.putIfAbsent(key(descriptor.optionClass(), descriptor.type()), descriptor);
+            if (earlier != null) {
+                throw new IllegalArgumentException(String.format(
+                        "class 0x%04x type 0x%02x is registered already (as %s)",
+                        descriptor.optionClass(), descriptor.type(), earlier.name()));
+            }
+            return this;
+        }
+
+        /** Adds every descriptor of {@code registry}. */
+        public Builder registerAll(OptionRegistry registry) {
+            registry.descriptors().forEach(this::register);
+            return this;
+        }
+
+        public OptionRegistry build() {
+            return new OptionRegistry(new ArrayList<>(byKey.values()));
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package io.github.geneve4j.options.google;
+
+import io.github.geneve4j.codec.GeneveOption;
+import io.github.geneve4j.options.LengthRule;
+import io.github.geneve4j.options.OptionClass;
+import io.github.geneve4j.options.OptionCodec;
+import io.github.geneve4j.options.OptionDescriptor;
+import io.github.geneve4j.options.TypedOption;
+import io.github.geneve4j.options.internal.Layouts;
+import java.util.HexFormat;
+
+/**
+ * Google Cloud's options, class 0x0132, as Wireshark's Geneve dissector decodes them
+ * ({@code epan/dissectors/packet-geneve.c}; Google publishes no layout):
+ * <ul>
+ *   <li>type 1, "GCP Virtual Network ID": a 32-bit word whose high 28 bits are the VNID, bits 3–1
+ *       reserved and bit 0 the traffic direction (4 bytes);
+ *   <li>type 2, "GCP Endpoint ID": opaque bytes, any length;
+ *   <li>type 3, "GCP Profile ID": a 64-bit big-endian number (8 bytes).
+ * </ul>
+ * Wireshark reads type 1 from the first 4 bytes and type 3 from all the data; we require exactly 4
+ * and 8 bytes. What a set direction bit means is not published; it is exposed as is.
+ */
+public final class GcpOptions {
+
+    public static final int VNID_TYPE = 1;
+    public static final int ENDPOINT_TYPE = 2;
+    public static final int PROFILE_TYPE = 3;
+
+    public static final OptionDescriptor VNID = new OptionDescriptor(OptionClass.GOOGLE, VNID_TYPE,
+            "GCP virtual network ID", LengthRule.fixed(4), new VnidCodec());
+    public static final OptionDescriptor ENDPOINT = new OptionDescriptor(OptionClass.GOOGLE, ENDPOINT_TYPE,
+            "GCP endpoint ID", LengthRule.any(), new EndpointCodec());
+    public static final OptionDescriptor PROFILE = new OptionDescriptor(OptionClass.GOOGLE, PROFILE_TYPE,
+            "GCP profile ID", LengthRule.fixed(8), new ProfileCodec());
+
+    private GcpOptions() {
+    }
+
+    /**
+     * @param vnid the 28-bit virtual network ID
+     * @param direction the direction bit (bit 0)
+     */
+    public record Vnid(int vnid, boolean direction) implements TypedOption {
+        public Vnid {
+            if (vnid < 0 || vnid > 0x0FFF_FFFF) {
+                throw new IllegalArgumentException("GCP VNID " + vnid + " out of range (expected: 28 bits)");
+            }
+        }
+
+        @Override
+        public GeneveOption toOption() {
+            return new GeneveOption(OptionClass.GOOGLE, VNID_TYPE, Layouts.bytes(vnid << 4 | (direction ? 1 : 0)));
+        }
+
+        public static Vnid from(GeneveOption option) {
+            Layouts.expect(option, VNID);
+            int word = Layouts.int32(option, 0);
+            return new Vnid(word >>> 4, (word & 1) != 0);
+        }
+    }
+
+    /** The endpoint ID, opaque bytes (copied in and out). */
+    public record EndpointId(byte[] id) implements TypedOption {
+        public EndpointId {
+            id = id.clone();
+            new GeneveOption(OptionClass.GOOGLE, ENDPOINT_TYPE, id); // validates the length
+        }
+
+        @Override
+        public byte[] id() {
+            return id.clone();
+        }
+
+        @Override
+        public GeneveOption toOption() {
+            return new GeneveOption(OptionClass.GOOGLE, ENDPOINT_TYPE, id);
+        }
+
+        public static EndpointId from(GeneveOption option) {
+            Layouts.expect(option, ENDPOINT);
+            return new EndpointId(option.data());
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof EndpointId other && java.util.Arrays.equals(id, other.id);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(id);
+        }
+
+        @Override
+        public String toString() {
+            return "EndpointId[" + HexFormat.of().formatHex(id) + "]";
+        }
+    }
+
+    /** The profile ID (64 bits). */
+    public record ProfileId(long id) implements TypedOption {
+        @Override
+        public GeneveOption toOption() {
+            return new GeneveOption(OptionClass.GOOGLE, PROFILE_TYPE, Layouts.bytes(id));
+        }
+
+        public static ProfileId from(GeneveOption option) {
+            Layouts.expect(option, PROFILE);
+            return new ProfileId(Layouts.int64(option, 0));
+        }
+    }
+
+    private static final class VnidCodec implements OptionCodec<Vnid> {
+        @Override
+        public Vnid decode(GeneveOption option) {
+            return Vnid.from(option);
+        }
+
+        @Override
+        public GeneveOption encode(Vnid value) {
+            return value.toOption();
+        }
+    }
+
+    private static final class EndpointCodec implements OptionCodec<EndpointId> {
+        @Override
+        public EndpointId decode(GeneveOption option) {
+            return EndpointId.from(option);
+        }
+
+        @Override
+        public GeneveOption encode(EndpointId value) {
+            return value.toOption();
+        }
+    }
+
+    private static final class ProfileCodec implements OptionCodec<ProfileId> {
+        @Override
+        public ProfileId decode(GeneveOption option) {
+            return ProfileId.from(option);
+        }
+
+        @Override
+        public GeneveOption encode(ProfileId value) {
+            return value.toOption();
+        }
+    }
+}
