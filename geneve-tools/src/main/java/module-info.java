@@ -3,6 +3,7 @@
  */
 module io.github.geneve4j.tools {
     requires io.github.geneve4j.codec;
+    requires io.github.geneve4j.options;
     requires info.picocli;
     requires com.fasterxml.jackson.core;
 

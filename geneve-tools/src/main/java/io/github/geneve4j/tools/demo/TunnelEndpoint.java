@@ -102,6 +102,7 @@ final class TunnelEndpoint implements AutoCloseable {
     private void receiveLoop() {
         ByteBuffer buffer = ByteBuffer.allocateDirect(65_536);
         GeneveView view = new GeneveView();
+        ReceiveChecks checks = new ReceiveChecks(header);
         while (channel.isOpen()) {
             buffer.clear();
             SocketAddress from;
@@ -119,7 +120,7 @@ final class TunnelEndpoint implements AutoCloseable {
                 drop(from, view.errorReason() + " at offset " + view.errorOffset() + ": " + view.errorMessage());
                 continue;
             }
-            String reason = check(view);
+            String reason = checks.reason(view);
             if (reason != null) {
                 drop(from, reason);
                 continue;
@@ -134,11 +135,6 @@ final class TunnelEndpoint implements AutoCloseable {
             frame.put(0, buffer, (int) view.payloadOffset(), frame.limit());
             deliver.accept(frame);
         }
-    }
-
-    /** Why a valid Geneve packet is not delivered, or null. */
-    private String check(GeneveView view) {
-        return ReceiveChecks.reason(view, header);
     }
 
     private void drop(SocketAddress from, String reason) {

@@ -219,6 +219,7 @@ public final class VtepCommand implements Callable<Integer> {
         MemorySegment buffer = Arena.ofShared().allocate(receiveOffset + 65_536, 64);
         ByteBuffer datagram = buffer.asByteBuffer();
         GeneveView view = new GeneveView();
+        ReceiveChecks checks = new ReceiveChecks(header);
         while (tap.isOpen() && channel.isOpen()) {
             datagram.clear().position(receiveOffset);
             try {
@@ -234,7 +235,7 @@ public final class VtepCommand implements Callable<Integer> {
                 drop(view.errorReason().name());
                 continue;
             }
-            String reason = ReceiveChecks.reason(view, header);
+            String reason = checks.reason(view);
             if (reason != null) {
                 drop(ReceiveChecks.key(reason));
                 continue;
