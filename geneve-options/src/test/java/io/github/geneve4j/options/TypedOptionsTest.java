@@ -122,4 +122,25 @@ class TypedOptionsTest {
             assertThat(codec.encode(value)).isEqualTo(option);
         }
     }
+
+    @Test
+    void rangesIncludeTheirEnds() {
+        assertThat(new OvnPortKeys(0, 0).toOption().data()).isEqualTo(new byte[4]);
+        assertThat(new OvnPortKeys(0x7FFF, 0xFFFF).toOption().data()).isEqualTo(Hex.bytes("7f ff ff ff"));
+        assertThat(new GcpOptions.Vnid(0, false).toOption().data()).isEqualTo(new byte[4]);
+        assertThat(OptionDescriptor.raw(0xFFFF, 0xFF, "top", LengthRule.any()).optionClass()).isEqualTo(0xFFFF);
+        assertThat(OptionDescriptor.raw(0, 0, "bottom", LengthRule.any()).type()).isZero();
+        assertThatThrownBy(() -> OptionDescriptor.raw(-1, 0, "x", LengthRule.any())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> OptionDescriptor.raw(0, -1, "x", LengthRule.any())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void gcpEndpointIdsCompareByContentAndCheckTheirOption() {
+        GcpOptions.EndpointId a = new GcpOptions.EndpointId(Hex.bytes("01020304"));
+        assertThat(a).isNotEqualTo(new GcpOptions.EndpointId(Hex.bytes("01020305"))).isNotEqualTo("01020304");
+        assertThat(a.hashCode()).isNotZero().isNotEqualTo(new GcpOptions.EndpointId(Hex.bytes("01020305")).hashCode());
+        assertThatThrownBy(() -> GcpOptions.EndpointId.from(new GeneveOption(0x0133, 2, new byte[4])))
+                .isInstanceOf(GeneveFormatException.class);
+        assertThatThrownBy(() -> OptionClass.owner(0x10000)).isInstanceOf(IllegalArgumentException.class);
+    }
 }
