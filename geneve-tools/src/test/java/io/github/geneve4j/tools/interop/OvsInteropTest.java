@@ -188,4 +188,96 @@ class OvsInteropTest {
             Netns.stop(vtep);
         }
     }
+
+    static String ofctl(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("env", "OVS_RUNDIR=" + dir.resolve("run"), "ip", "netns", "exec",
+                NS_OVS, "ovs-ofctl"));
+        command.addAll(List.of(args));
+        Netns.Result r = run(30, command.toArray(String[]::new));
+        assertThat(r.code()).as("ovs-ofctl %s: %s", args, r.output()).isZero();
+        return r.output();
+    }
+
+    static String appctl(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("env", "OVS_RUNDIR=" + dir.resolve("run"), "ip", "netns", "exec",
+                NS_OVS, "ovs-appctl"));
+        command.addAll(List.of(args));
+        return run(30, command.toArray(String[]::new)).output();
+    }
+
+    static long coverage(String counter) throws Exception {
+        for (String line : appctl("coverage/show").lines().toList()) {
+            if (line.startsWith(counter + " ")) {
+                return Long.parseLong(line.replaceAll(".*total: ", "").strip());
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Critical options both ways. OVS maps class 0xffff type 0x80 (4 bytes) to tun_metadata0 and
+     * sets 0xa1b2c3d4 on all it sends (the C bit follows). Our endpoint drops that without knowing
+     * the option, accepts it when configured with it; OVS accepts the mapped option from us and drops
+     * an unmapped critical one.
+     */
+    @Test
+    @Order(5)
+    void criticalOptionsBothWays() throws Exception {
+        ofctl("add-tlv-map", "br-int", "{class=0xffff,type=0x80,len=4}->tun_metadata0");
+        ofctl("add-flow", "br-int", "priority=100,in_port=LOCAL,actions=set_field:0xa1b2c3d4->tun_metadata0,NORMAL");
+        Run unknown = pingResponder("unknown", List.of());
+        assertThat(unknown.ping()).contains("3 packets transmitted, 0 received, 100% packet loss");
+        assertThat(unknown.responder()).contains("unknown critical option class 0xffff type 0x80 at offset 8"
+                + " (RFC 8926 section 3.5: drop)");
+
+        Path pcap = dir.resolve("critical.pcap");
+        Process capture = start(List.of("ip", "netns", "exec", NS_JAVA, "tshark", "-i", "g4jj", "-f", "udp port 6081",
+                "-w", pcap.toString()), dir.resolve("tshark-critical.log"));
+        Run known;
+        try {
+            TimeUnit.SECONDS.sleep(2);
+            known = pingResponder("known", List.of("--option", "0xffff:0x80:0badf00d"));
+            TimeUnit.MILLISECONDS.sleep(500);
+        } finally {
+            capture.destroy();
+            capture.waitFor(10, TimeUnit.SECONDS);
+        }
+        assertThat(known.ping()).contains("3 packets transmitted, 3 received, 0% packet loss");
+        // OVS read our option: its datapath flows match on the value we sent
+        assertThat(appctl("dpctl/dump-flows", "-m")).contains("class=0xffff", "0xbadf00d");
+        // and what OVS sent, as our dump reads it: C set, the critical option with OVS's value
+        Netns.Result dump = run(60, geneve("dump", pcap.toString()).toArray(String[]::new));
+        List<String> fromOvs = dump.output().lines().filter(l -> l.contains("\"src\":\"172.31.0.1\"")).toList();
+        assertThat(fromOvs).isNotEmpty().allSatisfy(line -> assertThat(line).contains("\"critical\":true,\"optionsLength\":8",
+                "{\"class\":65535,\"className\":\"Experimental\",\"type\":128,\"critical\":true,\"length\":4,"
+                        + "\"data\":\"a1b2c3d4\",\"name\":null}"));
+
+        // a critical option OVS has no mapping for: OVS drops it
+        long before = coverage("drop_action_invalid_tunnel_metadata");
+        Netns.Result unmapped = run(60, geneve("ping", "--local", "172.31.0.2", "--remote", "172.31.0.1",
+                "--host", "10.0.0.2/24", "--target", "10.0.0.1", "--count", "2", "--interval", "0.3", "--timeout", "1",
+                "--option", "0xfffe:0x80:00000001").toArray(String[]::new));
+        assertThat(unmapped.output()).contains("2 packets transmitted, 0 received, 100% packet loss");
+        assertThat(coverage("drop_action_invalid_tunnel_metadata")).isGreaterThan(before);
+    }
+
+    record Run(String ping, String responder) {
+    }
+
+    private Run pingResponder(String label, List<String> options) throws Exception {
+        Path log = dir.resolve("responder-" + label + ".log");
+        List<String> args = new ArrayList<>(List.of("responder", "--local", "172.31.0.2", "--remote", "172.31.0.1",
+                "--duration", "8", "--count", "3"));
+        args.addAll(options);
+        Process responder = start(geneve(args.toArray(String[]::new)), log);
+        try {
+            Netns.waitForLine(log, "responder 10.0.0.2 on 172.31.0.2:6081", 10);
+            run(10, "ip", "-n", NS_OVS, "neigh", "flush", "dev", "br-int");
+            Netns.Result ping = run(30, "ip", "netns", "exec", NS_OVS, "ping", "-c", "3", "-i", "0.3", "-W", "2", "10.0.0.2");
+            responder.waitFor(15, TimeUnit.SECONDS);
+            return new Run(ping.output(), Files.readString(log));
+        } finally {
+            Netns.stop(responder);
+        }
+    }
 }
