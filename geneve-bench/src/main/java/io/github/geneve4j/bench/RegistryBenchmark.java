@@ -1,11 +1,7 @@
 package io.github.geneve4j.bench;
 
-import io.github.geneve4j.codec.GeneveView;
 import io.github.geneve4j.options.OptionDescriptor;
 import io.github.geneve4j.options.OptionRegistry;
-import io.github.geneve4j.options.ReceivePolicy;
-import io.github.geneve4j.options.Verdict;
-import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +17,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Registry lookups and receive-policy verdicts. Lookups cycle through a power-of-two table of
+ * Registry lookups. They cycle through a power-of-two table of
  * (class, type) keys — known and unknown mixed — with a mask, so branch prediction does not
  * flatter them. Baseline: the same lookups in a {@code HashMap<Integer, ...>} as a user would write.
  */
@@ -31,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
-public class OptionPolicyBenchmark {
+public class RegistryBenchmark {
 
     private static final int KEYS = 1024;
     private final int[] classes = new int[KEYS];
@@ -39,10 +35,6 @@ public class OptionPolicyBenchmark {
     private int next;
     private OptionRegistry registry;
     private Map<Integer, OptionDescriptor> hashMap;
-    private ReceivePolicy policy;
-    private GeneveView view;
-    private MemorySegment gwlb;
-    private Verdict verdict;
 
     @Setup
     public void setUp() {
@@ -63,10 +55,6 @@ public class OptionPolicyBenchmark {
                 types[i] = random.nextInt(0x100);
             }
         }
-        policy = ReceivePolicy.strict(registry);
-        view = new GeneveView();
-        verdict = new Verdict();
-        gwlb = MemorySegment.ofArray(Packets.packet(Packets.Layout.GWLB));
     }
 
     /** Ours: open-addressing lookup, no allocation. */
@@ -76,16 +64,10 @@ public class OptionPolicyBenchmark {
         return registry.lookup(classes[i], types[i]);
     }
 
-    /** Baseline: {@code HashMap<Integer, OptionDescriptor>} (boxes the key). */
+    /** Baseline: the straightforward {@code HashMap<Integer, OptionDescriptor>} (boxes the key). */
     @Benchmark
-    public OptionDescriptor hashMapLookup() {
+    public OptionDescriptor straightforward() {
         int i = next++ & (KEYS - 1);
         return hashMap.get(classes[i] << 8 | types[i]);
-    }
-
-    /** Ours: wrap the GWLB header and decide (the accept path). */
-    @Benchmark
-    public Verdict.Kind verdict() {
-        return policy.evaluate(view.wrap(gwlb, 0), verdict);
     }
 }
