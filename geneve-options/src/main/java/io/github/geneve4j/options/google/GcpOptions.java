@@ -19,7 +19,9 @@ import java.util.HexFormat;
  *   <li>type 3, "GCP Profile ID": a 64-bit big-endian number (8 bytes).
  * </ul>
  * Wireshark reads type 1 from the first 4 bytes and type 3 from all the data; we require exactly 4
- * and 8 bytes. What a set direction bit means is not published; it is exposed as is.
+ * and 8 bytes. What a set direction bit means is not published; it is exposed as is. The reserved
+ * bits of type 1 are ignored on receipt and written as zero; to forward an option unchanged,
+ * forward the {@link GeneveOption}, not its typed value.
  */
 public final class GcpOptions {
 
