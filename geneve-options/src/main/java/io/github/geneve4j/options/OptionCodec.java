@@ -2,6 +2,8 @@ package io.github.geneve4j.options;
 
 import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveOption;
+import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Converts between an option on the wire and a typed value.
@@ -20,4 +22,21 @@ public interface OptionCodec<T> {
 
     /** The option carrying {@code value}. */
     GeneveOption encode(T value);
+
+    /** A codec from a decoding and an encoding function. */
+    static <T> OptionCodec<T> of(Function<GeneveOption, T> decoder, Function<T, GeneveOption> encoder) {
+        Objects.requireNonNull(decoder, "decoder");
+        Objects.requireNonNull(encoder, "encoder");
+        return new OptionCodec<>() {
+            @Override
+            public T decode(GeneveOption option) {
+                return decoder.apply(option);
+            }
+
+            @Override
+            public GeneveOption encode(T value) {
+                return encoder.apply(value);
+            }
+        };
+    }
 }

@@ -29,13 +29,13 @@ public final class GwlbOptions {
 
     /** GWLB endpoint ID: class 0x0108, type 1, 8 bytes. */
     public static final OptionDescriptor ENDPOINT_ID = new OptionDescriptor(OptionClass.AWS_GWLB, ENDPOINT_ID_TYPE,
-            "AWS GWLB endpoint ID", LengthRule.fixed(8), new EndpointIdCodec());
+            "AWS GWLB endpoint ID", LengthRule.fixed(8), OptionCodec.of(EndpointId::from, EndpointId::toOption));
     /** GWLB attachment ID: class 0x0108, type 2, 8 bytes. */
     public static final OptionDescriptor ATTACHMENT_ID = new OptionDescriptor(OptionClass.AWS_GWLB,
-            ATTACHMENT_ID_TYPE, "AWS GWLB attachment ID", LengthRule.fixed(8), new AttachmentIdCodec());
+            ATTACHMENT_ID_TYPE, "AWS GWLB attachment ID", LengthRule.fixed(8), OptionCodec.of(AttachmentId::from, AttachmentId::toOption));
     /** GWLB flow cookie: class 0x0108, type 3, 4 bytes. */
     public static final OptionDescriptor FLOW_COOKIE = new OptionDescriptor(OptionClass.AWS_GWLB, FLOW_COOKIE_TYPE,
-            "AWS GWLB flow cookie", LengthRule.fixed(4), new FlowCookieCodec());
+            "AWS GWLB flow cookie", LengthRule.fixed(4), OptionCodec.of(FlowCookie::from, FlowCookie::toOption));
 
     private GwlbOptions() {
     }
@@ -113,41 +113,5 @@ public final class GwlbOptions {
      */
     public static GeneveHeader replyHeader(GeneveHeader request) {
         return GeneveHeader.of(request.protocolType(), request.vni(), request.options());
-    }
-
-    private static final class EndpointIdCodec implements OptionCodec<EndpointId> {
-        @Override
-        public EndpointId decode(GeneveOption option) {
-            return EndpointId.from(option);
-        }
-
-        @Override
-        public GeneveOption encode(EndpointId value) {
-            return value.toOption();
-        }
-    }
-
-    private static final class AttachmentIdCodec implements OptionCodec<AttachmentId> {
-        @Override
-        public AttachmentId decode(GeneveOption option) {
-            return AttachmentId.from(option);
-        }
-
-        @Override
-        public GeneveOption encode(AttachmentId value) {
-            return value.toOption();
-        }
-    }
-
-    private static final class FlowCookieCodec implements OptionCodec<FlowCookie> {
-        @Override
-        public FlowCookie decode(GeneveOption option) {
-            return FlowCookie.from(option);
-        }
-
-        @Override
-        public GeneveOption encode(FlowCookie value) {
-            return value.toOption();
-        }
     }
 }

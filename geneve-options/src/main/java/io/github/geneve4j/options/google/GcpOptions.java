@@ -30,11 +30,11 @@ public final class GcpOptions {
     public static final int PROFILE_TYPE = 3;
 
     public static final OptionDescriptor VNID = new OptionDescriptor(OptionClass.GOOGLE, VNID_TYPE,
-            "GCP virtual network ID", LengthRule.fixed(4), new VnidCodec());
+            "GCP virtual network ID", LengthRule.fixed(4), OptionCodec.of(Vnid::from, Vnid::toOption));
     public static final OptionDescriptor ENDPOINT = new OptionDescriptor(OptionClass.GOOGLE, ENDPOINT_TYPE,
-            "GCP endpoint ID", LengthRule.any(), new EndpointCodec());
+            "GCP endpoint ID", LengthRule.any(), OptionCodec.of(EndpointId::from, EndpointId::toOption));
     public static final OptionDescriptor PROFILE = new OptionDescriptor(OptionClass.GOOGLE, PROFILE_TYPE,
-            "GCP profile ID", LengthRule.fixed(8), new ProfileCodec());
+            "GCP profile ID", LengthRule.fixed(8), OptionCodec.of(ProfileId::from, ProfileId::toOption));
 
     private GcpOptions() {
     }
@@ -110,42 +110,6 @@ public final class GcpOptions {
         public static ProfileId from(GeneveOption option) {
             Layouts.expect(option, PROFILE);
             return new ProfileId(Layouts.int64(option, 0));
-        }
-    }
-
-    private static final class VnidCodec implements OptionCodec<Vnid> {
-        @Override
-        public Vnid decode(GeneveOption option) {
-            return Vnid.from(option);
-        }
-
-        @Override
-        public GeneveOption encode(Vnid value) {
-            return value.toOption();
-        }
-    }
-
-    private static final class EndpointCodec implements OptionCodec<EndpointId> {
-        @Override
-        public EndpointId decode(GeneveOption option) {
-            return EndpointId.from(option);
-        }
-
-        @Override
-        public GeneveOption encode(EndpointId value) {
-            return value.toOption();
-        }
-    }
-
-    private static final class ProfileCodec implements OptionCodec<ProfileId> {
-        @Override
-        public ProfileId decode(GeneveOption option) {
-            return ProfileId.from(option);
-        }
-
-        @Override
-        public GeneveOption encode(ProfileId value) {
-            return value.toOption();
         }
     }
 }

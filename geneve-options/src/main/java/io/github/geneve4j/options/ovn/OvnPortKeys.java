@@ -23,7 +23,7 @@ public record OvnPortKeys(int ingress, int egress) implements TypedOption {
 
     public static final int TYPE = 0x80;
     public static final OptionDescriptor DESCRIPTOR = new OptionDescriptor(OptionClass.OVN, TYPE,
-            "OVN logical ingress/egress port keys", LengthRule.fixed(4), new Codec());
+            "OVN logical ingress/egress port keys", LengthRule.fixed(4), OptionCodec.of(OvnPortKeys::from, OvnPortKeys::toOption));
 
     public OvnPortKeys {
         if (ingress < 0 || ingress > 0x7FFF) {
@@ -47,17 +47,5 @@ public record OvnPortKeys(int ingress, int egress) implements TypedOption {
         Layouts.expect(option, DESCRIPTOR);
         int value = Layouts.int32(option, 0);
         return new OvnPortKeys((value >>> 16) & 0x7FFF, value & 0xFFFF);
-    }
-
-    private static final class Codec implements OptionCodec<OvnPortKeys> {
-        @Override
-        public OvnPortKeys decode(GeneveOption option) {
-            return from(option);
-        }
-
-        @Override
-        public GeneveOption encode(OvnPortKeys value) {
-            return value.toOption();
-        }
     }
 }

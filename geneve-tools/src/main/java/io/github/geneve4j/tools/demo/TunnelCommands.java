@@ -31,6 +31,22 @@ public final class TunnelCommands {
     static final int HOST_A = Frames.parseIp("10.0.0.1");
     static final int HOST_B = Frames.parseIp("10.0.0.2");
 
+    /** How to ping: shared by {@code demo} and {@code ping}. */
+    static class PingOptions {
+        @Option(names = "--count", defaultValue = "5", description = "Echo requests to send (default: ${DEFAULT-VALUE}).")
+        int count;
+
+        @Option(names = "--interval", defaultValue = "1.0", description = "Seconds between requests (default: ${DEFAULT-VALUE}).")
+        double interval;
+
+        @Option(names = "--timeout", defaultValue = "2.0", description = "Seconds to wait for each reply (default: ${DEFAULT-VALUE}).")
+        double timeout;
+
+        VirtualHost.PingResult run(VirtualHost host, int target, PrintWriter out) throws InterruptedException {
+            return host.ping(target, count, nanos(interval), nanos(timeout), out);
+        }
+    }
+
     /** Options every tunnel command shares. */
     static class TunnelOptions {
         @Option(names = "--vni", defaultValue = "5000", description = "Virtual Network Identifier (default: ${DEFAULT-VALUE}).")
@@ -69,14 +85,8 @@ public final class TunnelCommands {
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:every echo answered", "1:some echo unanswered", "2:bad usage or setup failure"})
     public static final class Demo extends TunnelOptions implements Callable<Integer> {
-        @Option(names = "--count", defaultValue = "5", description = "Echo requests to send (default: ${DEFAULT-VALUE}).")
-        int count;
-
-        @Option(names = "--interval", defaultValue = "1.0", description = "Seconds between requests (default: ${DEFAULT-VALUE}).")
-        double interval;
-
-        @Option(names = "--timeout", defaultValue = "2.0", description = "Seconds to wait for each reply (default: ${DEFAULT-VALUE}).")
-        double timeout;
+        @CommandLine.Mixin
+        PingOptions ping = new PingOptions();
 
         @Option(names = "--pcap", paramLabel = "FILE",
                 description = "Record every datagram, inside synthesized outer Ethernet/IPv4/UDP headers.")
@@ -90,7 +100,7 @@ public final class TunnelCommands {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             GeneveHeader header = header();
-            if (count < 1) {
+            if (ping.count < 1) {
                 err.println("geneve demo: --count must be at least 1");
                 return 2;
             }
@@ -117,7 +127,7 @@ public final class TunnelCommands {
                     VirtualHost hostB = new VirtualHost(VirtualHost.macFor(HOST_B), HOST_B, tunnelB::send);
                     tunnelA.start("geneve-endpoint-a", hostA::receive);
                     tunnelB.start("geneve-endpoint-b", hostB::receive);
-                    VirtualHost.PingResult result = hostA.ping(HOST_B, count, nanos(interval), nanos(timeout), out);
+                    VirtualHost.PingResult result = ping.run(hostA, HOST_B, out);
                     return result.received() == result.transmitted() ? 0 : 1;
                 }
             }
@@ -144,14 +154,8 @@ public final class TunnelCommands {
         @Option(names = "--target", defaultValue = "10.0.0.2", description = "Address to ping (default: ${DEFAULT-VALUE}).")
         String target;
 
-        @Option(names = "--count", defaultValue = "5", description = "Echo requests to send (default: ${DEFAULT-VALUE}).")
-        int count;
-
-        @Option(names = "--interval", defaultValue = "1.0", description = "Seconds between requests (default: ${DEFAULT-VALUE}).")
-        double interval;
-
-        @Option(names = "--timeout", defaultValue = "2.0", description = "Seconds to wait for each reply (default: ${DEFAULT-VALUE}).")
-        double timeout;
+        @CommandLine.Mixin
+        PingOptions ping = new PingOptions();
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -165,7 +169,7 @@ public final class TunnelCommands {
             try (TunnelEndpoint tunnel = new TunnelEndpoint(local, remote, remote.getPort(), header(), null, err)) {
                 VirtualHost virtualHost = new VirtualHost(VirtualHost.macFor(me[0]), me[0], tunnel::send);
                 tunnel.start("geneve-endpoint", virtualHost::receive);
-                VirtualHost.PingResult result = virtualHost.ping(targetIp, count, nanos(interval), nanos(timeout), out);
+                VirtualHost.PingResult result = ping.run(virtualHost, targetIp, out);
                 return result.received() == result.transmitted() ? 0 : 1;
             }
         }
