@@ -23,7 +23,9 @@ public final class GeneveOptionCursor {
     private MemorySegment segment;
     private ByteBuffer buffer;
     private long base;
-    private int end;
+    private int[] words;
+    private int count;
+    private int index;
     private int position;
     private int next;
     // the current option's 4-byte header (class, type, R bits and length), read once by next()
@@ -32,24 +34,26 @@ public final class GeneveOptionCursor {
     GeneveOptionCursor() {
     }
 
-    void reset(MemorySegment segment, ByteBuffer buffer, long base, int headerLength) {
+    void reset(MemorySegment segment, ByteBuffer buffer, long base, int[] words, int count) {
         this.segment = segment;
         this.buffer = buffer;
         this.base = base;
-        this.end = headerLength;
+        this.words = words;
+        this.count = count;
+        this.index = -1;
         this.position = -1;
         this.next = Geneve.BASE_HEADER_LENGTH;
     }
 
     /** Moves to the next option; {@code false} when there is none. */
     public boolean next() {
-        if (next >= end) {
+        if (index + 1 >= count) {
+            index = count;
             position = -1;
             return false;
         }
+        header = words[++index];
         position = next;
-        long at = base + position;
-        header = buffer != null ? Wire.int32(buffer, (int) at) : segment.get(Wire.BE_INT, at);
         next = position + Geneve.OPTION_HEADER_LENGTH + ((header & 0x1F) << 2);
         return true;
     }

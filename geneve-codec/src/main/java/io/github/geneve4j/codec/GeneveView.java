@@ -11,7 +11,9 @@ import java.util.List;
  * An allocation-free, re-wrappable view (flyweight) of a Geneve header in place in a buffer.
  *
  * <p>{@code wrap} validates the header once (RFC 8926 receipt rules: version 0, Opt Len within the
- * input, options exactly filling Opt Len); the accessors then read fields straight from the bytes.
+ * input, options exactly filling Opt Len) and keeps the 8-byte base header and each option's 4-byte
+ * header it read on the way in registers and a small array; the accessors decode those, and option
+ * data is read straight from the bytes. Re-wrap after changing a header in place.
  * Reserved bits are ignored, never rejected (§3.4). Nothing is copied and, once a view and its
  * buffer exist, nothing is allocated per packet — keep one view per thread and re-wrap it.
  *
@@ -44,6 +46,10 @@ public final class GeneveView {
     // the 8-byte base header, read once by wrap: the accessors decode it from this register-sized
     // copy instead of going back to memory
     private long word;
+    // each option's 4-byte header (class, type, R bits, length), read once by the validating walk,
+    // so that walking the options again touches no memory but the data
+    private final int[] optionWords = new int[Geneve.MAX_OPTION_COUNT];
+    private int optionCount;
     private boolean valid;
 
     // the failure is kept as numbers; its message is built only when asked for, so that the
@@ -108,10 +114,6 @@ public final class GeneveView {
         return validate(offset, buffer.limit());
     }
 
-    private int u8(long index) {
-        return buffer != null ? Wire.u8(buffer, (int) index) : Wire.u8(segment, index);
-    }
-
     private boolean validate(long offset, long limit) {
         this.base = offset;
         this.end = limit;
@@ -133,14 +135,18 @@ public final class GeneveView {
         // Options are 4-byte aligned and at least 4 bytes long, so this loop ends within 63 steps
         // and an option header never straddles the end of the area: only its data can overrun.
         int position = Geneve.BASE_HEADER_LENGTH;
+        int count = 0;
         while (position < length) {
-            int dataLength = (u8(offset + position + 3) & 0x1F) << 2;
-            int next = position + Geneve.OPTION_HEADER_LENGTH + dataLength;
+            long at = offset + position;
+            int optionWord = buffer != null ? Wire.int32(buffer, (int) at) : segment.get(Wire.BE_INT, at);
+            int next = position + Geneve.OPTION_HEADER_LENGTH + ((optionWord & 0x1F) << 2);
             if (next > length) {
                 return fail(Reason.OPTION_OVERRUN, position, next, length);
             }
+            optionWords[count++] = optionWord;
             position = next;
         }
+        this.optionCount = count;
         this.headerLength = length;
         this.word = word;
         this.valid = true;
@@ -290,17 +296,14 @@ public final class GeneveView {
     /** The header's options from the first, through a cursor this view owns (no allocation). */
     public GeneveOptionCursor options() {
         checkValid();
-        cursor.reset(segment, buffer, base, headerLength);
+        cursor.reset(segment, buffer, base, optionWords, optionCount);
         return cursor;
     }
 
     /** Number of options in the header. */
     public int optionCount() {
-        int count = 0;
-        for (GeneveOptionCursor o = options(); o.next(); ) {
-            count++;
-        }
-        return count;
+        checkValid();
+        return optionCount;
     }
 
     /** Whether any option has its critical bit set, whatever the C bit says. */
