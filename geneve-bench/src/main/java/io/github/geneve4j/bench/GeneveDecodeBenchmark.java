@@ -91,6 +91,12 @@ public class GeneveDecodeBenchmark {
         return read(placed.buffer() != null ? view.wrap(placed.buffer(), 0) : view.wrap(placed.segment(), 0));
     }
 
+    /** Ours: only wrap (validate) the view, reading nothing else: the cost of the receipt checks. */
+    @Benchmark
+    public int wrapOnly() {
+        return (placed.buffer() != null ? view.wrap(placed.buffer(), 0) : view.wrap(placed.segment(), 0)).headerLength();
+    }
+
     /** Ours: decode to the immutable record (allocates the record, its list and option arrays). */
     @Benchmark
     public long record() {
