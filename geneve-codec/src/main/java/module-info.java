@@ -7,4 +7,5 @@
  */
 module io.github.geneve4j.codec {
     exports io.github.geneve4j.codec;
+    exports io.github.geneve4j.codec.net;
 }
