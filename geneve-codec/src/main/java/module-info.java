@@ -8,4 +8,5 @@
 module io.github.geneve4j.codec {
     exports io.github.geneve4j.codec;
     exports io.github.geneve4j.codec.net;
+    exports io.github.geneve4j.codec.tunnel;
 }
