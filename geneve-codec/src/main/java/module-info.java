@@ -9,4 +9,5 @@ module io.github.geneve4j.codec {
     exports io.github.geneve4j.codec;
     exports io.github.geneve4j.codec.net;
     exports io.github.geneve4j.codec.tunnel;
+    exports io.github.geneve4j.codec.tso;
 }

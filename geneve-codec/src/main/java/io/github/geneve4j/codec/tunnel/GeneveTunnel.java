@@ -106,6 +106,14 @@ public final class GeneveTunnel {
         return overhead;
     }
 
+    /**
+     * Bytes the encapsulation adds inside the outer MTU: outer IP, UDP and Geneve header (the
+     * {@link #overhead()} without the outer Ethernet header; see {@link TunnelOverhead}).
+     */
+    public int ipOverhead() {
+        return overhead - ethernetLength;
+    }
+
     /** The outer IP version. */
     public IpVersion ipVersion() {
         return ipVersion;
