@@ -7,4 +7,7 @@
  */
 module io.github.geneve4j.codec {
     exports io.github.geneve4j.codec;
+    exports io.github.geneve4j.codec.net;
+    exports io.github.geneve4j.codec.tunnel;
+    exports io.github.geneve4j.codec.tso;
 }

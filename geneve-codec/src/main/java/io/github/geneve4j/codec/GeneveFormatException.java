@@ -36,7 +36,9 @@ public final class GeneveFormatException extends RuntimeException {
         /** A protocol the decoder does not handle (for example an inner frame that is not TCP). */
         UNSUPPORTED_PROTOCOL,
         /** A checksum does not verify. */
-        BAD_CHECKSUM
+        BAD_CHECKSUM,
+        /** The frame cannot be made to fit the MTU: its headers alone leave no room for payload. */
+        EXCEEDS_MTU
     }
 
     private final Reason reason;

@@ -1,0 +1,133 @@
+package io.github.geneve4j.codec.net;
+
+import io.github.geneve4j.codec.GeneveFormatException;
+import io.github.geneve4j.codec.GeneveFormatException.Reason;
+import io.github.geneve4j.codec.internal.Wire;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A reusable flyweight over an Ethernet II header with at most one 802.1Q tag.
+ *
+ * <pre>{@code
+ * EthernetView eth = new EthernetView().wrap(frame, 0, frameLength);
+ * if (eth.etherType() == EtherType.IPV4) ipv4.wrap(frame, eth.payloadOffset(), eth.payloadLength());
+ * }</pre>
+ *
+ * <p>Setters write straight into the wrapped bytes. Error offsets count from the first byte of the
+ * Ethernet header.
+ */
+public final class EthernetView {
+
+    /** Length of an untagged Ethernet II header. */
+    public static final int HEADER_LENGTH = 14;
+    /** Length of a header with one 802.1Q tag. */
+    public static final int TAGGED_HEADER_LENGTH = 18;
+
+    private MemorySegment segment;
+    private long offset;
+    private long end;
+    private boolean tagged;
+
+    /** Wraps the header at {@code offset}; the frame runs to the end of the segment. */
+    public EthernetView wrap(MemorySegment segment, long offset) {
+        return wrap(segment, offset, segment.byteSize() - offset);
+    }
+
+    /**
+     * Wraps the frame of {@code length} bytes at {@code offset}.
+     *
+     * @throws GeneveFormatException {@code TRUNCATED} if the frame is shorter than its header
+     * @throws IllegalArgumentException if the region lies outside the segment
+     */
+    public EthernetView wrap(MemorySegment segment, long offset, long length) {
+        Wire.checkTarget(segment.byteSize(), offset, length, "frame");
+        if (length < HEADER_LENGTH) {
+            throw new GeneveFormatException(Reason.TRUNCATED, 0,
+                    "Ethernet frame of " + length + " bytes (expected: 14+ bytes)");
+        }
+        boolean tag = Wire.u16(segment, offset + 12) == EtherType.VLAN;
+        if (tag && length < TAGGED_HEADER_LENGTH) {
+            throw new GeneveFormatException(Reason.TRUNCATED, 12,
+                    "802.1Q-tagged Ethernet frame of " + length + " bytes (expected: 18+ bytes)");
+        }
+        this.segment = segment;
+        this.offset = offset;
+        this.end = offset + length;
+        this.tagged = tag;
+        return this;
+    }
+
+    /** Offset of the header in the segment. */
+    public long offset() {
+        return offset;
+    }
+
+    /** Whether the frame carries an 802.1Q tag. */
+    public boolean tagged() {
+        return tagged;
+    }
+
+    /** 14, or 18 with a VLAN tag. */
+    public int headerLength() {
+        return tagged ? TAGGED_HEADER_LENGTH : HEADER_LENGTH;
+    }
+
+    /** The EtherType of the payload (after the tag, if any). */
+    public int etherType() {
+        return Wire.u16(segment, offset + headerLength() - 2);
+    }
+
+    /** The 12-bit VLAN ID, or -1 when untagged. */
+    public int vlanId() {
+        return tagged ? Wire.u16(segment, offset + 14) & 0x0FFF : -1;
+    }
+
+    /** The 3-bit priority code point, or -1 when untagged. */
+    public int vlanPriority() {
+        return tagged ? Wire.u16(segment, offset + 14) >>> 13 : -1;
+    }
+
+    /** Destination MAC address as a 48-bit value. */
+    public long destination() {
+        return mac(offset);
+    }
+
+    /** Source MAC address as a 48-bit value. */
+    public long source() {
+        return mac(offset + 6);
+    }
+
+    private long mac(long at) {
+        return (Wire.u32(segment, at) << 16) | Wire.u16(segment, at + 4);
+    }
+
+    /** Offset of the payload in the segment. */
+    public long payloadOffset() {
+        return offset + headerLength();
+    }
+
+    /** Bytes from the payload to the end of the frame (including any Ethernet padding). */
+    public long payloadLength() {
+        return end - payloadOffset();
+    }
+
+    /** Writes an Ethernet header at {@code offset}: 14 bytes, or 18 with a tag when {@code vlanTci >= 0}. */
+    public static int write(MemorySegment target, long offset, long destination, long source, int vlanTci,
+            int etherType) {
+        putMac(target, offset, destination);
+        putMac(target, offset + 6, source);
+        if (vlanTci >= 0) {
+            Wire.putU16(target, offset + 12, EtherType.VLAN);
+            Wire.putU16(target, offset + 14, vlanTci);
+            Wire.putU16(target, offset + 16, etherType);
+            return TAGGED_HEADER_LENGTH;
+        }
+        Wire.putU16(target, offset + 12, etherType);
+        return HEADER_LENGTH;
+    }
+
+    private static void putMac(MemorySegment target, long at, long mac) {
+        Wire.putU32(target, at, mac >>> 16);
+        Wire.putU16(target, at + 4, (int) mac);
+    }
+}

@@ -1,0 +1,215 @@
+package io.github.geneve4j.codec.net;
+
+import io.github.geneve4j.codec.GeneveFormatException;
+import io.github.geneve4j.codec.GeneveFormatException.Reason;
+import io.github.geneve4j.codec.internal.Wire;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A reusable flyweight over an IPv4 header (RFC 791), options included.
+ *
+ * <pre>{@code
+ * Ipv4View ip = new Ipv4View().wrap(frame, eth.payloadOffset(), eth.payloadLength());
+ * ip.ttl(63);
+ * ip.updateChecksum();
+ * }</pre>
+ *
+ * <p>{@code wrap} checks the version, the header length and the total length against the bytes
+ * available. A total length of 0 with more than 65535 bytes available is accepted as a Linux BIG TCP
+ * packet: its length is then the bytes available ({@link #packetLength()}). Error offsets count from
+ * the first byte of the IPv4 header.
+ */
+public final class Ipv4View {
+
+    /** Length of a header without options. */
+    public static final int MIN_HEADER_LENGTH = 20;
+
+    private MemorySegment segment;
+    private long offset;
+    private long available;
+
+    /** Wraps the packet at {@code offset}, running to the end of the segment. */
+    public Ipv4View wrap(MemorySegment segment, long offset) {
+        return wrap(segment, offset, segment.byteSize() - offset);
+    }
+
+    /**
+     * Wraps the packet at {@code offset} with {@code length} bytes available (which may include
+     * link-layer padding after the packet).
+     *
+     * @throws GeneveFormatException {@code TRUNCATED}, {@code BAD_VALUE} (version not 4) or
+     *     {@code BAD_LENGTH} (IHL below 5, total length below the header or beyond the bytes)
+     * @throws IllegalArgumentException if the region lies outside the segment
+     */
+    public Ipv4View wrap(MemorySegment segment, long offset, long length) {
+        Wire.checkTarget(segment.byteSize(), offset, length, "packet");
+        if (length < MIN_HEADER_LENGTH) {
+            throw new GeneveFormatException(Reason.TRUNCATED, 0,
+                    "IPv4 packet of " + length + " bytes (expected: 20+ bytes)");
+        }
+        int b0 = Wire.u8(segment, offset);
+        if (b0 >>> 4 != 4) {
+            throw new GeneveFormatException(Reason.BAD_VALUE, 0, "IP version " + (b0 >>> 4) + " (expected: 4)");
+        }
+        int headerLength = (b0 & 0xF) * 4;
+        if (headerLength < MIN_HEADER_LENGTH) {
+            throw new GeneveFormatException(Reason.BAD_LENGTH, 0,
+                    "IPv4 IHL " + (b0 & 0xF) + " (expected: 5..15)");
+        }
+        if (headerLength > length) {
+            throw new GeneveFormatException(Reason.TRUNCATED, 0,
+                    "IPv4 header of " + headerLength + " bytes in " + length + " bytes");
+        }
+        int total = Wire.u16(segment, offset + 2);
+        boolean bigTcp = total == 0 && length > 0xFFFF;
+        if (!bigTcp && (total < headerLength || total > length)) {
+            throw new GeneveFormatException(Reason.BAD_LENGTH, 2, "IPv4 total length " + total
+                    + " (expected: " + headerLength + ".." + Math.min(length, 0xFFFF) + ")");
+        }
+        this.segment = segment;
+        this.offset = offset;
+        this.available = length;
+        return this;
+    }
+
+    public long offset() {
+        return offset;
+    }
+
+    /** Header length in bytes (IHL × 4). */
+    public int headerLength() {
+        return (Wire.u8(segment, offset) & 0xF) * 4;
+    }
+
+    /** The 6-bit DSCP. */
+    public int dscp() {
+        return Wire.u8(segment, offset + 1) >>> 2;
+    }
+
+    /** The 2-bit ECN field. */
+    public int ecn() {
+        return Wire.u8(segment, offset + 1) & 3;
+    }
+
+    /** The Total Length field as sent (0 for a BIG TCP packet). */
+    public int totalLength() {
+        return Wire.u16(segment, offset + 2);
+    }
+
+    /** The packet's length: Total Length, or the bytes available for a BIG TCP packet. */
+    public long packetLength() {
+        int total = totalLength();
+        return total == 0 ? available : total;
+    }
+
+    /** Whether Total Length is 0 and the frame's length governs (Linux BIG TCP). */
+    public boolean bigTcp() {
+        return totalLength() == 0;
+    }
+
+    public int identification() {
+        return Wire.u16(segment, offset + 4);
+    }
+
+    public boolean dontFragment() {
+        return (Wire.u8(segment, offset + 6) & 0x40) != 0;
+    }
+
+    public boolean moreFragments() {
+        return (Wire.u8(segment, offset + 6) & 0x20) != 0;
+    }
+
+    /** Fragment offset in 8-byte units. */
+    public int fragmentOffset() {
+        return Wire.u16(segment, offset + 6) & 0x1FFF;
+    }
+
+    public int ttl() {
+        return Wire.u8(segment, offset + 8);
+    }
+
+    public int protocol() {
+        return Wire.u8(segment, offset + 9);
+    }
+
+    public int checksum() {
+        return Wire.u16(segment, offset + 10);
+    }
+
+    /** Source address as an unsigned 32-bit value. */
+    public long source() {
+        return Wire.u32(segment, offset + 12);
+    }
+
+    /** Destination address as an unsigned 32-bit value. */
+    public long destination() {
+        return Wire.u32(segment, offset + 16);
+    }
+
+    /** Offset of the payload (after options) in the segment. */
+    public long payloadOffset() {
+        return offset + headerLength();
+    }
+
+    /** Payload length: packet length minus header length. */
+    public long payloadLength() {
+        return packetLength() - headerLength();
+    }
+
+    /** Whether the header checksum verifies. */
+    public boolean checksumValid() {
+        return InternetChecksum.fold(InternetChecksum.sum(segment, offset, headerLength())) == 0xFFFF;
+    }
+
+    public Ipv4View totalLength(int value) {
+        Wire.putU16(segment, offset + 2, value);
+        return this;
+    }
+
+    public Ipv4View identification(int value) {
+        Wire.putU16(segment, offset + 4, value);
+        return this;
+    }
+
+    public Ipv4View ttl(int value) {
+        Wire.putU8(segment, offset + 8, value);
+        return this;
+    }
+
+    public Ipv4View checksum(int value) {
+        Wire.putU16(segment, offset + 10, value);
+        return this;
+    }
+
+    /** Recomputes the header checksum over the header as it stands. */
+    public Ipv4View updateChecksum() {
+        checksum(0);
+        return checksum(InternetChecksum.checksum(segment, offset, headerLength()));
+    }
+
+    /** Pseudo-header sum for an upper-layer packet of {@code length} bytes (RFC 793). */
+    public long pseudoHeaderSum(int protocol, long length) {
+        return InternetChecksum.pseudoHeaderIpv4(source(), destination(), protocol, length);
+    }
+
+    /**
+     * Writes a 20-byte IPv4 header without options, checksum computed.
+     *
+     * @return 20
+     */
+    public static int write(MemorySegment target, long offset, int dscpEcn, int totalLength, int id,
+            boolean dontFragment, int ttl, int protocol, long source, long destination) {
+        Wire.putU8(target, offset, 0x45);
+        Wire.putU8(target, offset + 1, dscpEcn);
+        Wire.putU16(target, offset + 2, totalLength);
+        Wire.putU16(target, offset + 4, id);
+        Wire.putU16(target, offset + 6, dontFragment ? 0x4000 : 0);
+        Wire.putU8(target, offset + 8, ttl);
+        Wire.putU8(target, offset + 9, protocol);
+        Wire.putU16(target, offset + 10, 0);
+        Wire.putU32(target, offset + 12, source);
+        Wire.putU32(target, offset + 16, destination);
+        Wire.putU16(target, offset + 10, InternetChecksum.checksum(target, offset, MIN_HEADER_LENGTH));
+        return MIN_HEADER_LENGTH;
+    }
+}

@@ -1,0 +1,184 @@
+package io.github.geneve4j.codec.net;
+
+import io.github.geneve4j.codec.GeneveFormatException;
+import io.github.geneve4j.codec.GeneveFormatException.Reason;
+import io.github.geneve4j.codec.internal.Wire;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A reusable flyweight over an IPv6 fixed header (RFC 8200), able to walk extension headers to the
+ * upper-layer header.
+ *
+ * <pre>{@code
+ * Ipv6View ip = new Ipv6View().wrap(frame, eth.payloadOffset(), eth.payloadLength());
+ * if (ip.upperLayerProtocol() == EtherType.PROTOCOL_TCP) tcp.wrap(frame, ip.upperLayerOffset(), ...);
+ * }</pre>
+ *
+ * <p>A payload length of 0 with more than 65535 bytes after the header is accepted as a Linux BIG
+ * TCP packet whose length is the bytes available. Hop-by-hop, routing, fragment, destination
+ * options and AH headers are skipped by {@code wrap}; ESP and "no next header" end the walk. Error
+ * offsets count from the first byte of the IPv6 header.
+ */
+public final class Ipv6View {
+
+    /** Length of the fixed header. */
+    public static final int HEADER_LENGTH = 40;
+
+    private MemorySegment segment;
+    private long offset;
+    private long available;
+    private long upperOffset;
+    private int upperProtocol;
+
+    /** Wraps the packet at {@code offset}, running to the end of the segment. */
+    public Ipv6View wrap(MemorySegment segment, long offset) {
+        return wrap(segment, offset, segment.byteSize() - offset);
+    }
+
+    /**
+     * Wraps the packet at {@code offset} with {@code length} bytes available and walks its extension
+     * headers.
+     *
+     * @throws GeneveFormatException {@code TRUNCATED}, {@code BAD_VALUE} (version not 6) or
+     *     {@code BAD_LENGTH} (payload length beyond the bytes, extension header overrun)
+     * @throws IllegalArgumentException if the region lies outside the segment
+     */
+    public Ipv6View wrap(MemorySegment segment, long offset, long length) {
+        Wire.checkTarget(segment.byteSize(), offset, length, "packet");
+        if (length < HEADER_LENGTH) {
+            throw new GeneveFormatException(Reason.TRUNCATED, 0,
+                    "IPv6 packet of " + length + " bytes (expected: 40+ bytes)");
+        }
+        int version = Wire.u8(segment, offset) >>> 4;
+        if (version != 6) {
+            throw new GeneveFormatException(Reason.BAD_VALUE, 0, "IP version " + version + " (expected: 6)");
+        }
+        int payload = Wire.u16(segment, offset + 4);
+        long packetLength;
+        if (payload == 0 && length - HEADER_LENGTH > 0xFFFF) {
+            packetLength = length;
+        } else if (HEADER_LENGTH + payload > length) {
+            throw new GeneveFormatException(Reason.BAD_LENGTH, 4, "IPv6 payload length " + payload
+                    + " (expected: at most " + (length - HEADER_LENGTH) + ")");
+        } else {
+            packetLength = HEADER_LENGTH + payload;
+        }
+        int next = Wire.u8(segment, offset + 6);
+        long at = HEADER_LENGTH;
+        while (next == 0 || next == 43 || next == 60 || next == 44 || next == 51) {
+            if (at + 2 > packetLength) {
+                throw new GeneveFormatException(Reason.TRUNCATED, at, "IPv6 extension header " + next
+                        + " at " + at + " truncated by the packet end at " + packetLength);
+            }
+            int lengthField = Wire.u8(segment, offset + at + 1);
+            long extLength = switch (next) {
+                case 44 -> 8;                           // fragment header: fixed size
+                case 51 -> (lengthField + 2) * 4L;      // AH: 4-byte units, minus 2 (RFC 4302)
+                default -> (lengthField + 1) * 8L;      // 8-byte units, not counting the first 8
+            };
+            if (at + extLength > packetLength) {
+                throw new GeneveFormatException(Reason.BAD_LENGTH, at, "IPv6 extension header " + next
+                        + " of " + extLength + " bytes runs past the packet end at " + packetLength);
+            }
+            next = Wire.u8(segment, offset + at);
+            at += extLength;
+        }
+        this.segment = segment;
+        this.offset = offset;
+        this.available = packetLength;
+        this.upperOffset = offset + at;
+        this.upperProtocol = next;
+        return this;
+    }
+
+    public long offset() {
+        return offset;
+    }
+
+    public int trafficClass() {
+        return (Wire.u16(segment, offset) >>> 4) & 0xFF;
+    }
+
+    public int flowLabel() {
+        return (int) (Wire.u32(segment, offset) & 0xF_FFFF);
+    }
+
+    /** The Payload Length field as sent (0 for a BIG TCP packet). */
+    public int payloadLengthField() {
+        return Wire.u16(segment, offset + 4);
+    }
+
+    /** Length of the packet: 40 plus the payload (the bytes available for a BIG TCP packet). */
+    public long packetLength() {
+        return available;
+    }
+
+    /** Whether the Payload Length field is 0 and the frame's length governs (Linux BIG TCP). */
+    public boolean bigTcp() {
+        return payloadLengthField() == 0 && available - HEADER_LENGTH > 0xFFFF;
+    }
+
+    public int nextHeader() {
+        return Wire.u8(segment, offset + 6);
+    }
+
+    public int hopLimit() {
+        return Wire.u8(segment, offset + 7);
+    }
+
+    /** Offset of the 16-byte source address; the destination follows it. */
+    public long sourceOffset() {
+        return offset + 8;
+    }
+
+    /** Offset of the 16-byte destination address. */
+    public long destinationOffset() {
+        return offset + 24;
+    }
+
+    /** Protocol of the header after the extension headers (6 for TCP). */
+    public int upperLayerProtocol() {
+        return upperProtocol;
+    }
+
+    /** Offset of the header after the extension headers. */
+    public long upperLayerOffset() {
+        return upperOffset;
+    }
+
+    /** Bytes from the upper-layer header to the packet end. */
+    public long upperLayerLength() {
+        return offset + available - upperOffset;
+    }
+
+    /** Length of the fixed header plus extension headers. */
+    public int headerLength() {
+        return (int) (upperOffset - offset);
+    }
+
+    public Ipv6View payloadLength(int value) {
+        Wire.putU16(segment, offset + 4, value);
+        return this;
+    }
+
+    /** Pseudo-header sum for an upper-layer packet of {@code length} bytes (RFC 8200 §8.1). */
+    public long pseudoHeaderSum(int protocol, long length) {
+        return InternetChecksum.pseudoHeaderIpv6(segment, offset + 8, protocol, length);
+    }
+
+    /**
+     * Writes a 40-byte IPv6 header; the addresses are copied from 16-byte arrays.
+     *
+     * @return 40
+     */
+    public static int write(MemorySegment target, long offset, int trafficClass, int flowLabel,
+            int payloadLength, int nextHeader, int hopLimit, byte[] source, byte[] destination) {
+        Wire.putU32(target, offset, (6L << 28) | ((trafficClass & 0xFFL) << 20) | (flowLabel & 0xF_FFFF));
+        Wire.putU16(target, offset + 4, payloadLength);
+        Wire.putU8(target, offset + 6, nextHeader);
+        Wire.putU8(target, offset + 7, hopLimit);
+        MemorySegment.copy(MemorySegment.ofArray(source), 0, target, offset + 8, 16);
+        MemorySegment.copy(MemorySegment.ofArray(destination), 0, target, offset + 24, 16);
+        return HEADER_LENGTH;
+    }
+}

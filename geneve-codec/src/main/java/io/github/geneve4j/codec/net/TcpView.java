@@ -1,0 +1,160 @@
+package io.github.geneve4j.codec.net;
+
+import io.github.geneve4j.codec.GeneveFormatException;
+import io.github.geneve4j.codec.GeneveFormatException.Reason;
+import io.github.geneve4j.codec.internal.Wire;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A reusable flyweight over a TCP header (RFC 9293) with its options.
+ *
+ * <pre>{@code
+ * TcpView tcp = new TcpView().wrap(frame, ip.payloadOffset(), ip.payloadLength());
+ * boolean last = tcp.fin();
+ * }</pre>
+ *
+ * <p>{@code wrap} checks the data offset against the bytes available. Error offsets count from the
+ * first byte of the TCP header.
+ */
+public final class TcpView {
+
+    /** Length of a header without options. */
+    public static final int MIN_HEADER_LENGTH = 20;
+    /** FIN flag bit in {@link #flags()}. */
+    public static final int FIN = 0x01;
+    /** SYN flag bit. */
+    public static final int SYN = 0x02;
+    /** RST flag bit. */
+    public static final int RST = 0x04;
+    /** PSH flag bit. */
+    public static final int PSH = 0x08;
+    /** ACK flag bit. */
+    public static final int ACK = 0x10;
+    /** URG flag bit. */
+    public static final int URG = 0x20;
+    /** ECE flag bit. */
+    public static final int ECE = 0x40;
+    /** CWR flag bit. */
+    public static final int CWR = 0x80;
+
+    private MemorySegment segment;
+    private long offset;
+    private long length;
+
+    /**
+     * Wraps the segment of {@code length} bytes (header and data) at {@code offset}.
+     *
+     * @throws GeneveFormatException {@code TRUNCATED} or {@code BAD_LENGTH} (data offset below 5 or
+     *     past the bytes available)
+     * @throws IllegalArgumentException if the region lies outside the memory segment
+     */
+    public TcpView wrap(MemorySegment segment, long offset, long length) {
+        Wire.checkTarget(segment.byteSize(), offset, length, "segment");
+        if (length < MIN_HEADER_LENGTH) {
+            throw new GeneveFormatException(Reason.TRUNCATED, 0,
+                    "TCP segment of " + length + " bytes (expected: 20+ bytes)");
+        }
+        int headerLength = (Wire.u8(segment, offset + 12) >>> 4) * 4;
+        if (headerLength < MIN_HEADER_LENGTH || headerLength > length) {
+            throw new GeneveFormatException(Reason.BAD_LENGTH, 12, "TCP data offset " + headerLength / 4
+                    + " (expected: 5.." + Math.min(15, length / 4) + ")");
+        }
+        this.segment = segment;
+        this.offset = offset;
+        this.length = length;
+        return this;
+    }
+
+    public long offset() {
+        return offset;
+    }
+
+    public int sourcePort() {
+        return Wire.u16(segment, offset);
+    }
+
+    public int destinationPort() {
+        return Wire.u16(segment, offset + 2);
+    }
+
+    public long sequence() {
+        return Wire.u32(segment, offset + 4);
+    }
+
+    public long acknowledgment() {
+        return Wire.u32(segment, offset + 8);
+    }
+
+    /** Header length in bytes (data offset × 4), options included. */
+    public int headerLength() {
+        return (Wire.u8(segment, offset + 12) >>> 4) * 4;
+    }
+
+    /** The eight flag bits CWR..FIN (see the constants). */
+    public int flags() {
+        return Wire.u8(segment, offset + 13);
+    }
+
+    public boolean fin() {
+        return (flags() & FIN) != 0;
+    }
+
+    public boolean psh() {
+        return (flags() & PSH) != 0;
+    }
+
+    public boolean cwr() {
+        return (flags() & CWR) != 0;
+    }
+
+    public int window() {
+        return Wire.u16(segment, offset + 14);
+    }
+
+    public int checksum() {
+        return Wire.u16(segment, offset + 16);
+    }
+
+    public int urgentPointer() {
+        return Wire.u16(segment, offset + 18);
+    }
+
+    public long payloadOffset() {
+        return offset + headerLength();
+    }
+
+    /** Segment length (header and data) as wrapped. */
+    public long segmentLength() {
+        return length;
+    }
+
+    public long payloadLength() {
+        return length - headerLength();
+    }
+
+    /** Whether the checksum verifies against a pseudo-header sum from the IP view. */
+    public boolean checksumValid(long pseudoHeaderSum) {
+        return InternetChecksum.fold(pseudoHeaderSum + InternetChecksum.sum(segment, offset, length)) == 0xFFFF;
+    }
+
+    public TcpView sequence(long value) {
+        Wire.putU32(segment, offset + 4, value);
+        return this;
+    }
+
+    public TcpView flags(int value) {
+        Wire.putU8(segment, offset + 13, value);
+        return this;
+    }
+
+    public TcpView checksum(int value) {
+        Wire.putU16(segment, offset + 16, value);
+        return this;
+    }
+
+    /** Recomputes the checksum over the wrapped segment with the given pseudo-header sum. */
+    public TcpView updateChecksum(long pseudoHeaderSum) {
+        checksum(0);
+        return checksum(InternetChecksum.finish(pseudoHeaderSum + InternetChecksum.sum(segment, offset, length)));
+    }
+}

@@ -1,0 +1,205 @@
+package io.github.geneve4j.codec.tso;
+
+import io.github.geneve4j.codec.GeneveFormatException;
+import io.github.geneve4j.codec.GeneveFormatException.Reason;
+import io.github.geneve4j.codec.internal.Wire;
+import io.github.geneve4j.codec.net.EtherType;
+import io.github.geneve4j.codec.net.EthernetView;
+import io.github.geneve4j.codec.net.InternetChecksum;
+import io.github.geneve4j.codec.net.Ipv4View;
+import io.github.geneve4j.codec.net.Ipv6View;
+import io.github.geneve4j.codec.net.TcpView;
+import io.github.geneve4j.codec.tunnel.GeneveFrameView;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * GRO-like coalescing: Geneve frames of one TCP flow, in order, merged back into one inner frame.
+ *
+ * <pre>{@code
+ * TcpCoalescer gro = new TcpCoalescer(300_000);
+ * if (!gro.add(frame, 0, frameLength)) { long n = gro.finish(out, 0); gro.add(frame, 0, frameLength); }
+ * }</pre>
+ *
+ * <p>A frame is merged only if its Geneve header and options equal the first frame's byte for byte
+ * (the Linux rule), its UDP ports match, its inner headers equal the first's except the IP length,
+ * IPv4 ID and checksums and the TCP sequence number, flags and checksum, its sequence number follows
+ * on, and no earlier segment carried FIN or PSH or was shorter than the first; a later segment with
+ * CWR is not merged. The merged frame keeps the first segment's headers (IPv4 ID included) with
+ * FIN/PSH of the last, lengths and checksums recomputed; above 65535 bytes the IP length field is
+ * 0 (Linux BIG TCP). Inner frames must be Ethernet (protocol type 0x6558). Not thread-safe.
+ */
+public final class TcpCoalescer {
+
+    private final MemorySegment buffer;
+    private final byte[] geneveHeader = new byte[260];
+    private final GeneveFrameView view = new GeneveFrameView();
+    private final EthernetView ethernet = new EthernetView();
+    private final Ipv4View ipv4 = new Ipv4View();
+    private final Ipv6View ipv6 = new Ipv6View();
+    private final TcpView tcp = new TcpView();
+    private int geneveLength;
+    private int ports;
+    private int count;
+    private boolean v4;
+    private int l3;
+    private int tcpAt;
+    private int headers;
+    private long length;
+    private long nextSeq;
+    private long firstPayload;
+    private boolean closed;
+    private int lastFlags;
+
+    /** @param capacity the largest merged inner frame, in bytes */
+    public TcpCoalescer(int capacity) {
+        this.buffer = MemorySegment.ofArray(new byte[capacity]);
+    }
+
+    /** Number of frames merged so far. */
+    public int frameCount() {
+        return count;
+    }
+
+    /**
+     * Adds one Geneve frame.
+     *
+     * @return {@code false} if the frame cannot be merged with those already held (nothing changes
+     *     then: {@link #finish} and add it again)
+     * @throws GeneveFormatException if the frame is not a valid Geneve frame carrying Ethernet/IP/TCP
+     *     ({@code BAD_CHECKSUM} when its inner TCP checksum does not verify)
+     */
+    public boolean add(MemorySegment frame, long offset, long frameLength) {
+        view.wrap(frame, offset, frameLength);
+        int gl = view.geneve().headerLength();
+        long g = view.geneve().offset();
+        if (view.geneve().protocolType() != EtherType.TRANSPARENT_ETHERNET) {
+            throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, 2, "Geneve protocol type 0x%04x (expected: 0x6558)"
+                    .formatted(view.geneve().protocolType()));
+        }
+        long inner = view.innerOffset();
+        ethernet.wrap(frame, inner, view.innerLength());
+        long tcpOffset;
+        long tcpLength;
+        long pseudo;
+        boolean isV4 = ethernet.etherType() == EtherType.IPV4;
+        if (isV4) {
+            ipv4.wrap(frame, ethernet.payloadOffset(), ethernet.payloadLength());
+            check(ipv4.protocol());
+            tcpOffset = ipv4.payloadOffset();
+            tcpLength = ipv4.payloadLength();
+            pseudo = ipv4.pseudoHeaderSum(EtherType.PROTOCOL_TCP, tcpLength);
+        } else if (ethernet.etherType() == EtherType.IPV6) {
+            ipv6.wrap(frame, ethernet.payloadOffset(), ethernet.payloadLength());
+            check(ipv6.upperLayerProtocol());
+            tcpOffset = ipv6.upperLayerOffset();
+            tcpLength = ipv6.upperLayerLength();
+            pseudo = ipv6.pseudoHeaderSum(EtherType.PROTOCOL_TCP, tcpLength);
+        } else {
+            throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, 12, "inner EtherType 0x%04x".formatted(ethernet.etherType()));
+        }
+        tcp.wrap(frame, tcpOffset, tcpLength);
+        if (!tcp.checksumValid(pseudo)) {
+            throw new GeneveFormatException(Reason.BAD_CHECKSUM, 16, "inner TCP checksum 0x%04x does not verify"
+                    .formatted(tcp.checksum()));
+        }
+        int h = (int) (tcp.payloadOffset() - inner);
+        long payload = tcp.payloadLength();
+        int udpPorts = (view.udp().sourcePort() << 16) | view.udp().destinationPort();
+        if (count == 0) {
+            if (h + payload > buffer.byteSize()) {
+                return false;
+            }
+            geneveLength = gl;
+            MemorySegment.copy(frame, g, MemorySegment.ofArray(geneveHeader), 0, gl);
+            ports = udpPorts;
+            v4 = isV4;
+            l3 = ethernet.headerLength();
+            tcpAt = (int) (tcpOffset - inner);
+            headers = h;
+            MemorySegment.copy(frame, inner, buffer, 0, h + payload);
+            length = h + payload;
+            nextSeq = (tcp.sequence() + payload) & 0xFFFF_FFFFL;
+            firstPayload = payload;
+            lastFlags = tcp.flags();
+            closed = (lastFlags & (TcpView.FIN | TcpView.PSH | TcpView.SYN | TcpView.RST | TcpView.URG)) != 0;
+            count = 1;
+            return true;
+        }
+        if (closed || gl != geneveLength || udpPorts != ports || isV4 != v4 || h != headers
+                || tcp.sequence() != nextSeq || (tcp.flags() & TcpView.CWR) != 0
+                || ((tcp.flags() ^ lastFlags) & ~(TcpView.FIN | TcpView.PSH | TcpView.CWR)) != 0
+                || length + payload > buffer.byteSize()
+                || (isV4 && ipv4.identification() != ((Wire.u16(buffer, l3 + 4) + count) & 0xFFFF))) {
+            return false;
+        }
+        for (int i = 0; i < gl; i++) {
+            if (frame.get(java.lang.foreign.ValueLayout.JAVA_BYTE, g + i) != geneveHeader[i]) {
+                return false;
+            }
+        }
+        for (int i = 0; i < h; i++) {
+            if (!ignored(i) && frame.get(java.lang.foreign.ValueLayout.JAVA_BYTE, inner + i)
+                    != buffer.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i)) {
+                return false;
+            }
+        }
+        MemorySegment.copy(frame, tcp.payloadOffset(), buffer, length, payload);
+        length += payload;
+        nextSeq = (nextSeq + payload) & 0xFFFF_FFFFL;
+        lastFlags = tcp.flags();
+        closed = (lastFlags & (TcpView.FIN | TcpView.PSH)) != 0 || payload < firstPayload;
+        count++;
+        return true;
+    }
+
+    private boolean ignored(int i) {
+        int ip = i - l3;
+        int t = i - tcpAt;
+        if (t >= 0) {
+            return (t >= 4 && t < 8) || t == 13 || t == 16 || t == 17;
+        }
+        return v4 ? (ip >= 2 && ip < 6) || ip == 10 || ip == 11 : ip == 4 || ip == 5;
+    }
+
+    private static void check(int protocol) {
+        if (protocol != EtherType.PROTOCOL_TCP) {
+            throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, 0, "inner IP protocol " + protocol + " (expected: 6)");
+        }
+    }
+
+    /**
+     * Writes the merged inner frame to {@code target} and starts afresh.
+     *
+     * @return its length, or 0 if nothing was added
+     * @throws IllegalArgumentException if the target is too small
+     */
+    public long finish(MemorySegment target, long offset) {
+        if (count == 0) {
+            return 0;
+        }
+        Wire.checkTarget(target.byteSize(), offset, length, "target");
+        long tcpLength = length - tcpAt;
+        long ipLength = length - l3;
+        long pseudo;
+        if (v4) {
+            Wire.putU16(buffer, l3 + 2, ipLength > 0xFFFF ? 0 : (int) ipLength);
+            Wire.putU16(buffer, l3 + 10, 0);
+            Wire.putU16(buffer, l3 + 10, InternetChecksum.checksum(buffer, l3, tcpAt - l3));
+            pseudo = InternetChecksum.pseudoHeaderIpv4(Wire.u32(buffer, l3 + 12), Wire.u32(buffer, l3 + 16),
+                    EtherType.PROTOCOL_TCP, tcpLength);
+        } else {
+            long payloadLength = ipLength - Ipv6View.HEADER_LENGTH;
+            Wire.putU16(buffer, l3 + 4, payloadLength > 0xFFFF ? 0 : (int) payloadLength);
+            pseudo = InternetChecksum.pseudoHeaderIpv6(buffer, l3 + 8, EtherType.PROTOCOL_TCP, tcpLength);
+        }
+        int flags = Wire.u8(buffer, tcpAt + 13) | (lastFlags & (TcpView.FIN | TcpView.PSH));
+        Wire.putU8(buffer, tcpAt + 13, flags);
+        Wire.putU16(buffer, tcpAt + 16, 0);
+        Wire.putU16(buffer, tcpAt + 16, InternetChecksum.finish(pseudo + InternetChecksum.sum(buffer, tcpAt, tcpLength)));
+        MemorySegment.copy(buffer, 0, target, offset, length);
+        long result = length;
+        count = 0;
+        length = 0;
+        return result;
+    }
+}
