@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The docs-tso.md example, compiled and run; and a check that segmentation does not allocate per segment. */
+/** The README's segmentation example, compiled and run; and a check that segmentation does not allocate per segment. */
 class DocsExampleTest {
 
     private final List<MemorySegment> sent = new ArrayList<>();
@@ -27,7 +27,7 @@ class DocsExampleTest {
     void readmeExampleRuns() throws Exception {
         MemorySegment superFrame = MemorySegment.ofArray(
                 TestFrames.tcp(IpVersion.IPV4, false, 12, TestFrames.payload(65_536, 1), TcpView.ACK, 1, 1));
-        // --- example from docs-tso.md ---
+        // --- example from the README, "Segmentation (software TSO)" ---
         GeneveTunnel tunnel = GeneveTunnel.builder()
                 .macs(0x020000000001L, 0x020000000002L)
                 .addresses(InetAddress.getByName("192.0.2.1"), InetAddress.getByName("192.0.2.2"))
