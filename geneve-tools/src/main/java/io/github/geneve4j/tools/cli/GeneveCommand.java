@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = GeneveCommand.Version.class,
         description = "Geneve (RFC 8926) tools: read captures, segment large TCP frames, run a tunnel.",
-        subcommands = {DumpCommand.class, TunnelCommands.Demo.class, TunnelCommands.Ping.class,
+        subcommands = {DumpCommand.class, TsoCommand.class, TunnelCommands.Demo.class, TunnelCommands.Ping.class,
             TunnelCommands.Responder.class, VtepCommand.class, CommandLine.HelpCommand.class})
 public final class GeneveCommand implements Runnable {
 

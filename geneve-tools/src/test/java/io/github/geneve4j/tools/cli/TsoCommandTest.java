@@ -1,0 +1,104 @@
+package io.github.geneve4j.tools.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.geneve4j.testing.Tshark;
+import io.github.geneve4j.tools.pcap.CaptureReader;
+import io.github.geneve4j.tools.pcap.CapturedPacket;
+import io.github.geneve4j.tools.pcap.LinkType;
+import io.github.geneve4j.tools.pcap.PcapWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class TsoCommandTest {
+
+    /** An Ethernet + IPv4 or IPv6 + TCP frame carrying {@code payload}, PSH|ACK set. */
+    static byte[] tcpFrame(boolean v4, byte[] payload) {
+        int ip = v4 ? 20 : 40;
+        ByteBuffer b = ByteBuffer.allocate(14 + ip + 20 + payload.length);
+        b.put(HexFormat.of().parseHex("02000a000002" + "02000a000001")).putShort((short) (v4 ? 0x0800 : 0x86DD));
+        if (v4) {
+            int total = 20 + 20 + payload.length;
+            b.put((byte) 0x45).put((byte) 0).putShort((short) (total > 0xFFFF ? 0 : total)).putShort((short) 0x1234)
+                    .putShort((short) 0x4000).put((byte) 64).put((byte) 6).putShort((short) 0)
+                    .put(new byte[] {10, 0, 0, 1}).put(new byte[] {10, 0, 0, 2});
+            int sum = 0;
+            for (int i = 14; i < 34; i += 2) {
+                sum += b.getShort(i) & 0xFFFF;
+            }
+            while ((sum >>> 16) != 0) {
+                sum = (sum & 0xFFFF) + (sum >>> 16);
+            }
+            b.putShort(24, (short) ~sum);
+        } else {
+            int plen = 20 + payload.length;
+            b.putInt(0x6000_0000).putShort((short) (plen > 0xFFFF ? 0 : plen)).put((byte) 6).put((byte) 64)
+                    .put(HexFormat.of().parseHex("fd000000000000000000000000000001"))
+                    .put(HexFormat.of().parseHex("fd000000000000000000000000000002"));
+        }
+        b.putShort((short) 40000).putShort((short) 5001).putInt(1000).putInt(1).put((byte) 0x50).put((byte) 0x18)
+                .putShort((short) 65535).putShort((short) 0).putShort((short) 0);
+        b.put(payload);
+        return b.array();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"true, 60000", "false, 60000", "false, 262144"})
+    void segmentsIntoMtuSizedFramesWiresharkReassembles(boolean v4, int length, @TempDir Path dir) throws Exception {
+        byte[] payload = new byte[length];
+        new SplittableRandom(length).nextBytes(payload);
+        Path in = dir.resolve("in.pcap");
+        try (PcapWriter writer = PcapWriter.create(in, LinkType.ETHERNET)) {
+            writer.write(1_000_000_000L, tcpFrame(v4, payload));
+        }
+        Path out = dir.resolve("out.pcap");
+        StringWriter stdout = new StringWriter();
+        StringWriter stderr = new StringWriter();
+        int code = GeneveCommand.execute(new PrintWriter(stdout), new PrintWriter(stderr),
+                "tso", "--in", in.toString(), "--out", out.toString(), "--vni", "5000", "--option", "0xffff:0x01:a1b2c3d4");
+        assertThat(code).as(stderr.toString()).isZero();
+        assertThat(stdout.toString()).startsWith("1 input frame(s) -> ");
+        long frames = 0;
+        try (CaptureReader reader = CaptureReader.open(out)) {
+            for (CapturedPacket p; (p = reader.next()) != null; ) {
+                frames++;
+                assertThat(p.data().byteSize()).as("outer IP packet within the MTU").isLessThanOrEqualTo(14 + 1500);
+            }
+        }
+        assertThat(frames).isGreaterThan(length / 1500);
+
+        Tshark.assumeAvailable();
+        List<JsonNode> dissected = Tshark.fields(out, List.of("-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
+                "-o", "udp.check_checksum:TRUE"), "ip.checksum.status", "udp.checksum.status", "tcp.checksum.status", "geneve.vni");
+        assertThat(dissected).hasSize((int) frames);
+        for (JsonNode f : dissected) {
+            assertThat(Tshark.values(f, "udp.checksum.status")).containsExactly("1");
+            assertThat(Tshark.values(f, "tcp.checksum.status")).containsExactly("1");
+            assertThat(Tshark.values(f, "ip.checksum.status")).allMatch(s -> s.equals("1"));
+            assertThat(Tshark.values(f, "geneve.vni")).containsExactly("0x001388");
+        }
+        Process follow = new ProcessBuilder(Tshark.executable().toString(), "-r", out.toString(), "-q", "-z",
+                "follow,tcp,raw,0").redirectErrorStream(true).start();
+        String text = new String(follow.getInputStream().readAllBytes());
+        assertThat(follow.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        ByteArrayOutputStream reassembled = new ByteArrayOutputStream();
+        for (String line : text.lines().toList()) {
+            if (line.matches("[0-9a-f]+") && line.length() % 2 == 0) {
+                reassembled.writeBytes(HexFormat.of().parseHex(line));
+            }
+        }
+        assertThat(reassembled.toByteArray()).isEqualTo(payload);
+    }
+}
