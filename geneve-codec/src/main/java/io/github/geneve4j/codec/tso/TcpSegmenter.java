@@ -125,7 +125,20 @@ public final class TcpSegmenter {
      *     frame, {@code EXCEEDS_MTU} when the headers leave no room for payload within the MTU)
      */
     public int segment(MemorySegment frame, long offset, long length, FrameSink sink) {
-        parse(frame, offset, length);
+        return segment(frame, offset, length, mss, sink);
+    }
+
+    /**
+     * As {@link #segment(MemorySegment, long, long, FrameSink)}, with a segment size for this frame
+     * alone in place of the configured MSS: a TAP's or a NIC driver's {@code gso_size}, which the
+     * sender's TCP chose for this super-frame.
+     *
+     * @param segmentSize the largest TCP payload per segment for this frame, 1..65535 (lowered if
+     *     needed so that each outer IP packet fits the MTU)
+     * @throws IllegalArgumentException if {@code segmentSize} is out of range
+     */
+    public int segment(MemorySegment frame, long offset, long length, int segmentSize, FrameSink sink) {
+        parse(frame, offset, length, segmentSize);
         long largest = tunnel.overhead() + headers + Math.min(segmentSize, payload);
         if (scratch.byteSize() < largest) {
             // grows to the largest frame seen, then stays: no allocation once warm
@@ -151,7 +164,19 @@ public final class TcpSegmenter {
      */
     public int segment(MemorySegment frame, long offset, long length, MemorySegment target, long targetOffset,
             int[] frameLengths) {
-        parse(frame, offset, length);
+        return segment(frame, offset, length, mss, target, targetOffset, frameLengths);
+    }
+
+    /**
+     * As {@link #segment(MemorySegment, long, long, MemorySegment, long, int[])}, with a segment size
+     * for this frame alone in place of the configured MSS (see
+     * {@link #segment(MemorySegment, long, long, int, FrameSink)}).
+     *
+     * @throws IllegalArgumentException if {@code segmentSize} is out of range, or as the other overload
+     */
+    public int segment(MemorySegment frame, long offset, long length, int segmentSize, MemorySegment target,
+            long targetOffset, int[] frameLengths) {
+        parse(frame, offset, length, segmentSize);
         int count = count();
         long needed = (long) count * (tunnel.overhead() + headers) + payload;
         Wire.checkTarget(target.byteSize(), targetOffset, needed, "target");
@@ -173,7 +198,10 @@ public final class TcpSegmenter {
         return payload == 0 ? 1 : (int) ((payload + segmentSize - 1) / segmentSize);
     }
 
-    private void parse(MemorySegment frame, long offset, long length) {
+    private void parse(MemorySegment frame, long offset, long length, int wanted) {
+        if (wanted < 1 || wanted > 0xFFFF) {
+            throw new IllegalArgumentException("segment size " + wanted + " out of range (expected: 1..65535)");
+        }
         long ipOffset;
         long ipAvailable;
         int type = innerProtocol;
@@ -231,7 +259,7 @@ public final class TcpSegmenter {
             throw new GeneveFormatException(Reason.EXCEEDS_MTU, 0, "inner headers of " + headers
                     + " bytes plus " + tunnel.ipOverhead() + " bytes of encapsulation leave no payload within MTU " + mtu);
         }
-        this.segmentSize = Math.min(mss, room);
+        this.segmentSize = Math.min(wanted, room);
     }
 
     /** Writes segment {@code i} of {@code count} at {@code at}; returns its length. */

@@ -221,6 +221,35 @@ class TcpSegmenterTest {
     }
 
     @Test
+    void aPerFrameSegmentSizeActsAsThatMssWouldAndTheMtuStillBounds() throws Exception {
+        byte[] inner = TestFrames.tcp(IpVersion.IPV6, false, 12, TestFrames.payload(20_000, 3), FLAGS, 9, 0);
+        MemorySegment frame = MemorySegment.ofArray(inner);
+        for (int size : new int[] {1000, 1448, 9000}) {
+            List<byte[]> configured = new ArrayList<>();
+            new TcpSegmenter(tunnel(IpVersion.IPV4, false, true), size, MTU).segment(frame, 0, inner.length,
+                    (buf, off, len) -> configured.add(PcapTestWriter.bytes(buf, off, len)));
+            List<byte[]> perFrame = new ArrayList<>();
+            TcpSegmenter other = new TcpSegmenter(tunnel(IpVersion.IPV4, false, true), 536, MTU);
+            int n = other.segment(frame, 0, inner.length, size, (buf, off, len) -> perFrame.add(PcapTestWriter.bytes(buf, off, len)));
+            assertThat(perFrame).as("segment size %d", size).hasSize(n).hasSameSizeAs(configured);
+            for (int i = 0; i < n; i++) {
+                assertThat(perFrame.get(i)).isEqualTo(configured.get(i));
+            }
+            MemorySegment target = MemorySegment.ofArray(new byte[60_000]);
+            int[] lengths = new int[64];
+            int m = new TcpSegmenter(tunnel(IpVersion.IPV4, false, true), 536, MTU)
+                    .segment(frame, 0, inner.length, size, target, 0, lengths);
+            assertThat(m).isEqualTo(n);
+            assertThat(PcapTestWriter.bytes(target, 0, lengths[0])).isEqualTo(configured.get(0));
+        }
+        TcpSegmenter segmenter = new TcpSegmenter(tunnel(IpVersion.IPV4, false, true), MSS, MTU);
+        for (int bad : new int[] {0, 65_536}) {
+            assertThatThrownBy(() -> segmenter.segment(frame, 0, inner.length, bad, (b, o, l) -> { }))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("segment size " + bad);
+        }
+    }
+
+    @Test
     void rejectsInvalidInput() throws Exception {
         GeneveTunnel tunnel = tunnel(IpVersion.IPV4, false, true);
         TcpSegmenter segmenter = new TcpSegmenter(tunnel, MSS, MTU);
