@@ -2,6 +2,7 @@ package io.github.geneve4j.codec.tso;
 
 import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveFormatException.Reason;
+import io.github.geneve4j.codec.GeneveView;
 import io.github.geneve4j.codec.internal.Wire;
 import io.github.geneve4j.codec.net.EtherType;
 import io.github.geneve4j.codec.net.EthernetView;
@@ -33,6 +34,7 @@ public final class TcpCoalescer {
     private final MemorySegment buffer;
     private final byte[] geneveHeader = new byte[260];
     private final GeneveFrameView view = new GeneveFrameView();
+    private final GeneveView datagramView = new GeneveView();
     private final EthernetView ethernet = new EthernetView();
     private final Ipv4View ipv4 = new Ipv4View();
     private final Ipv6View ipv6 = new Ipv6View();
@@ -61,6 +63,30 @@ public final class TcpCoalescer {
     }
 
     /**
+     * The TCP payload of the first segment merged (the sender's segment size, a GSO write's
+     * {@code gso_size}). Describes the frame being built, or after {@link #finish} the frame it
+     * wrote, until the next add; 0 before any.
+     */
+    public int segmentSize() {
+        return (int) firstPayload;
+    }
+
+    /** Bytes of the merged frame's Ethernet, IP and TCP headers (a GSO write's {@code hdr_len}); as {@link #segmentSize()}. */
+    public int headerLength() {
+        return headers;
+    }
+
+    /** Offset of the merged frame's TCP header from its first byte (a partial checksum's {@code csum_start}); as {@link #segmentSize()}. */
+    public int transportOffset() {
+        return tcpAt;
+    }
+
+    /** Whether the merged frame is IPv4 (else IPv6); as {@link #segmentSize()}. */
+    public boolean ipv4() {
+        return v4;
+    }
+
+    /**
      * Adds one Geneve frame.
      *
      * @return {@code false} if the frame cannot be merged with those already held (nothing changes
@@ -70,14 +96,41 @@ public final class TcpCoalescer {
      */
     public boolean add(MemorySegment frame, long offset, long frameLength) {
         view.wrap(frame, offset, frameLength);
-        int gl = view.geneve().headerLength();
-        long g = view.geneve().offset();
-        if (view.geneve().protocolType() != EtherType.TRANSPARENT_ETHERNET) {
-            throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, 2, "Geneve protocol type 0x%04x (expected: 0x6558)"
-                    .formatted(view.geneve().protocolType()));
+        int udpPorts = (view.udp().sourcePort() << 16) | view.udp().destinationPort();
+        return merge(frame, view.geneve(), udpPorts, view.innerOffset(), view.innerLength());
+    }
+
+    /**
+     * Adds one Geneve datagram as a UDP socket receives it: the Geneve header at {@code offset},
+     * its inner Ethernet frame behind it, {@code length} bytes in all. Datagrams merge under the
+     * same rules as {@link #add frames}, the UDP ports aside (the socket has checked them); feed one
+     * coalescer the datagrams of one peer.
+     *
+     * @return {@code false} if the datagram cannot be merged with those already held (nothing
+     *     changes then: {@link #finish} and add it again)
+     * @throws GeneveFormatException as {@link #add}, and {@code TRUNCATED} when the Geneve header
+     *     claims more than {@code length} bytes
+     * @throws IllegalArgumentException if {@code offset} and {@code length} are outside the segment
+     */
+    public boolean addDatagram(MemorySegment datagram, long offset, long length) {
+        Wire.checkTarget(datagram.byteSize(), offset, length, "datagram");
+        datagramView.wrap(datagram, offset);
+        if (datagramView.headerLength() > length) {
+            throw new GeneveFormatException(Reason.TRUNCATED, 0, "Geneve header of " + datagramView.headerLength()
+                    + " bytes in a datagram of " + length + " bytes");
         }
-        long inner = view.innerOffset();
-        ethernet.wrap(frame, inner, view.innerLength());
+        long inner = datagramView.payloadOffset();
+        return merge(datagram, datagramView, 0, inner, offset + length - inner);
+    }
+
+    private boolean merge(MemorySegment frame, GeneveView geneve, int udpPorts, long inner, long innerLength) {
+        int gl = geneve.headerLength();
+        long g = geneve.offset();
+        if (geneve.protocolType() != EtherType.TRANSPARENT_ETHERNET) {
+            throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, 2, "Geneve protocol type 0x%04x (expected: 0x6558)"
+                    .formatted(geneve.protocolType()));
+        }
+        ethernet.wrap(frame, inner, innerLength);
         long tcpOffset;
         long tcpLength;
         long pseudo;
@@ -104,7 +157,6 @@ public final class TcpCoalescer {
         }
         int h = (int) (tcp.payloadOffset() - inner);
         long payload = tcp.payloadLength();
-        int udpPorts = (view.udp().sourcePort() << 16) | view.udp().destinationPort();
         if (count == 0) {
             if (h + payload > buffer.byteSize()) {
                 return false;
@@ -174,6 +226,20 @@ public final class TcpCoalescer {
      * @throws IllegalArgumentException if the target is too small
      */
     public long finish(MemorySegment target, long offset) {
+        return finish(target, offset, false);
+    }
+
+    /**
+     * Writes the merged inner frame to {@code target} and starts afresh; with {@code partialChecksum}
+     * the TCP checksum field holds the folded pseudo-header sum rather than the checksum, as a frame
+     * handed to a device that completes checksums expects (Linux {@code CHECKSUM_PARTIAL}, virtio-net
+     * {@code VIRTIO_NET_HDR_F_NEEDS_CSUM} with {@code csum_start} at {@link #transportOffset()} and
+     * {@code csum_offset} 16).
+     *
+     * @return its length, or 0 if nothing was added
+     * @throws IllegalArgumentException if the target is too small
+     */
+    public long finish(MemorySegment target, long offset, boolean partialChecksum) {
         if (count == 0) {
             return 0;
         }
@@ -195,7 +261,8 @@ public final class TcpCoalescer {
         int flags = Wire.u8(buffer, tcpAt + 13) | (lastFlags & (TcpView.FIN | TcpView.PSH));
         Wire.putU8(buffer, tcpAt + 13, flags);
         Wire.putU16(buffer, tcpAt + 16, 0);
-        Wire.putU16(buffer, tcpAt + 16, InternetChecksum.finish(pseudo + InternetChecksum.sum(buffer, tcpAt, tcpLength)));
+        Wire.putU16(buffer, tcpAt + 16, partialChecksum ? InternetChecksum.fold(pseudo)
+                : InternetChecksum.finish(pseudo + InternetChecksum.sum(buffer, tcpAt, tcpLength)));
         MemorySegment.copy(buffer, 0, target, offset, length);
         long result = length;
         count = 0;

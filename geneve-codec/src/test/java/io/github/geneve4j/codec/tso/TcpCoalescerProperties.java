@@ -2,8 +2,12 @@ package io.github.geneve4j.codec.tso;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.geneve4j.codec.GeneveFormatException;
+import io.github.geneve4j.codec.internal.Wire;
+import io.github.geneve4j.codec.net.InternetChecksum;
 import io.github.geneve4j.codec.net.IpVersion;
 import io.github.geneve4j.codec.net.TcpView;
+import io.github.geneve4j.codec.tunnel.GeneveFrameView;
 import io.github.geneve4j.codec.tunnel.GeneveTunnel;
 import io.github.geneve4j.testing.Gen;
 import io.github.geneve4j.testing.PcapTestWriter;
@@ -43,6 +47,70 @@ class TcpCoalescerProperties {
                 throw new RuntimeException(e);
             }
         });
+    }
+
+    @Test
+    void datagramsAsASocketReceivesThemCoalesceLikeWholeFrames() {
+        Gen<Case> cases = s -> new Case(s.bool() ? IpVersion.IPV6 : IpVersion.IPV4, s.bool() ? IpVersion.IPV6 : IpVersion.IPV4,
+                s.bool(), s.choice(11) * 4, s.between(1, 70_000), s.between(500, 1448),
+                TcpView.ACK | (s.bool() ? TcpView.PSH : 0));
+        Property.forAll("addDatagram == add, and a partial checksum is the pseudo-header sum", 40, cases, c -> {
+            try {
+                GeneveTunnel tunnel = TcpSegmenterTest.tunnel(c.outer(), c.geneveOptions(), true);
+                byte[] inner = TestFrames.tcp(c.inner(), false, c.tcpOptions(), TestFrames.payload(c.payload(), 5),
+                        c.flags(), 0xFFFF_F000L, 9);
+                List<byte[]> frames = new ArrayList<>();
+                new TcpSegmenter(tunnel, c.mss(), 9000).segment(MemorySegment.ofArray(inner), 0, inner.length,
+                        (b, o, l) -> frames.add(PcapTestWriter.bytes(b, o, l)));
+                TcpCoalescer gro = new TcpCoalescer(300_000);
+                GeneveFrameView view = new GeneveFrameView();
+                for (byte[] f : frames) {
+                    view.wrap(MemorySegment.ofArray(f), 0, f.length);
+                    int g = (int) view.geneve().offset();
+                    // the datagram sits at offset 3 of a larger buffer with bytes after it
+                    byte[] buffer = new byte[3 + f.length - g + 50];
+                    System.arraycopy(f, g, buffer, 3, f.length - g);
+                    java.util.Arrays.fill(buffer, 3 + f.length - g, buffer.length, (byte) 0x5A);
+                    assertThat(gro.addDatagram(MemorySegment.ofArray(buffer), 3, f.length - g)).isTrue();
+                }
+                int tcpAt = 14 + c.inner().headerLength();
+                assertThat(gro.frameCount()).isEqualTo(frames.size());
+                assertThat(gro.transportOffset()).isEqualTo(tcpAt);
+                assertThat(gro.headerLength()).isEqualTo(tcpAt + 20 + c.tcpOptions());
+                assertThat(gro.segmentSize()).isEqualTo(Math.min(c.mss(), c.payload()));
+                assertThat(gro.ipv4()).isEqualTo(c.inner() == IpVersion.IPV4);
+                byte[] out = new byte[inner.length];
+                assertThat(gro.finish(MemorySegment.ofArray(out), 0, true)).isEqualTo(inner.length);
+                // all but the TCP checksum as the original; the checksum field holds the pseudo-header sum
+                MemorySegment o = MemorySegment.ofArray(out);
+                long tcpLength = inner.length - tcpAt;
+                long pseudo = c.inner() == IpVersion.IPV4
+                        ? InternetChecksum.pseudoHeaderIpv4(Wire.u32(o, 14 + 12), Wire.u32(o, 14 + 16), 6, tcpLength)
+                        : InternetChecksum.pseudoHeaderIpv6(o, 14 + 8, 6, tcpLength);
+                assertThat(Wire.u16(o, tcpAt + 16)).isEqualTo(InternetChecksum.fold(pseudo));
+                Wire.putU16(o, tcpAt + 16, Wire.u16(MemorySegment.ofArray(inner), tcpAt + 16));
+                assertThat(out).isEqualTo(inner);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    @Test
+    void aDatagramShorterThanItsGeneveHeaderIsTruncated() throws Exception {
+        GeneveTunnel tunnel = TcpSegmenterTest.tunnel(IpVersion.IPV4, true, true);
+        byte[] f = encap(tunnel, TestFrames.tcp(IpVersion.IPV4, false, 0, new byte[100], TcpView.ACK, 1, 1));
+        int g = tunnel.overhead() - tunnel.header().encodedLength();
+        TcpCoalescer gro = new TcpCoalescer(10_000);
+        MemorySegment s = MemorySegment.ofArray(f);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> gro.addDatagram(s, g, tunnel.header().encodedLength() - 4))
+                .isInstanceOfSatisfying(GeneveFormatException.class,
+                        e -> assertThat(e.reason()).isEqualTo(GeneveFormatException.Reason.TRUNCATED));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> gro.addDatagram(s, g, f.length))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(gro.frameCount()).isZero();
+        assertThat(gro.addDatagram(s, g, f.length - g)).isTrue();
+        assertThat(gro.segmentSize()).isEqualTo(100);
     }
 
     @Test
