@@ -1,10 +1,15 @@
 package io.github.geneve4j.tools.tap;
 
 import io.github.geneve4j.codec.Geneve;
+import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.codec.GeneveView;
 import io.github.geneve4j.codec.ProtocolType;
+import io.github.geneve4j.codec.net.InternetChecksum;
+import io.github.geneve4j.codec.tso.TcpCoalescer;
+import io.github.geneve4j.codec.tso.TcpSegmenter;
+import io.github.geneve4j.codec.tunnel.GeneveTunnel;
 import io.github.geneve4j.tools.cli.Converters;
 import io.github.geneve4j.tools.demo.ReceiveChecks;
 import java.io.IOException;
@@ -15,7 +20,9 @@ import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
@@ -88,7 +95,15 @@ public final class VtepCommand implements Callable<Integer> {
     private final LongAdder toTunnelBytes = new LongAdder();
     private final LongAdder toTapPackets = new LongAdder();
     private final LongAdder toTapBytes = new LongAdder();
+    private final LongAdder superFrames = new LongAdder();
+    private final LongAdder segments = new LongAdder();
+    private final LongAdder coalescedWrites = new LongAdder();
+    private final LongAdder coalescedDatagrams = new LongAdder();
     private final Map<String, LongAdder> drops = new ConcurrentHashMap<>();
+
+    /** The largest frame a TAP takes or gives with GSO: an IP length field's 65535 plus Ethernet and a VLAN tag. */
+    static final int MAX_GSO_FRAME = 65_535 + 18;
+    private static final int SOCKET_BUFFER = 4 << 20;
 
     @Override
     public Integer call() throws Exception {
@@ -98,18 +113,25 @@ public final class VtepCommand implements Callable<Integer> {
             err.println("geneve vtep: --vni " + vni + " is out of range (0..16777215)");
             return 2;
         }
-        if (!offload.equals("off")) {
-            // offload needs the segmentation helper for GSO super-frames; until it is wired in, refuse
-            // rather than pass frames the peer cannot take
-            err.println("geneve vtep: --offload " + offload + " is not supported yet; use --offload off");
+        if (!offload.equals("off") && !offload.equals("on")) {
+            err.println("geneve vtep: --offload " + offload + " (expected: on or off)");
             return 2;
         }
+        boolean offloads = offload.equals("on");
         GeneveHeader header = GeneveHeader.of(ProtocolType.ETHERNET, vni, options);
         boolean v4 = local.getAddress() instanceof Inet4Address;
+        if (v4 != remote.getAddress() instanceof Inet4Address) {
+            err.println("geneve vtep: --local " + local + " and --remote " + remote + " are not of one IP version");
+            return 2;
+        }
         int overhead = 14 + (v4 ? 20 : 40) + 8 + header.encodedLength();
+        if (mtu < overhead + 68 || mtu > 65_535) {
+            err.println("geneve vtep: --mtu " + mtu + " out of range (expected: " + (overhead + 68) + "..65535)");
+            return 2;
+        }
         Tap tap;
         try {
-            tap = Tap.open(tapName, 0);
+            tap = Tap.open(tapName, offloads ? Tap.TUN_F_CSUM | Tap.TUN_F_TSO4 | Tap.TUN_F_TSO6 : 0);
         } catch (IOException | UnsatisfiedLinkError e) {
             err.println("geneve vtep: " + e.getMessage());
             return 2;
@@ -122,11 +144,21 @@ public final class VtepCommand implements Callable<Integer> {
                 err.println("geneve vtep: cannot bind UDP " + local + ": " + e.getMessage());
                 return 2;
             }
+            // a burst of segments from one super-frame must not overflow the peer's socket: ask for
+            // large buffers (the kernel caps them at net.core.rmem_max / wmem_max)
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
+            UdpPort udp = new UdpPort(channel);
             out.printf(Locale.ROOT, "vtep %s <-> %s, VNI %d, offload %s; set the TAP's MTU to %d (outer MTU %d - %d)%n",
                     tapName, remote, vni, offload, mtu - overhead, mtu, overhead);
             out.flush();
-            Thread.ofPlatform().name("vtep-tap-to-tunnel").daemon().start(() -> tapToTunnel(device, channel, header, err));
-            Thread.ofPlatform().name("vtep-tunnel-to-tap").daemon().start(() -> tunnelToTap(device, channel, header, err));
+            GeneveTunnel tunnel = GeneveTunnel.builder().addresses(local.getAddress(), remote.getAddress())
+                    .header(header).udpChecksum(false).build(); // only its Geneve header leaves: the socket adds UDP/IP
+            Thread.ofPlatform().name("vtep-tap-to-tunnel").daemon().start(
+                    () -> tapToTunnel(device, udp, header, offloads ? new TcpSegmenter(tunnel, 1448, mtu) : null,
+                            tunnel.overhead(), err));
+            Thread.ofPlatform().name("vtep-tunnel-to-tap").daemon().start(
+                    () -> tunnelToTap(device, udp, header, offloads ? new TcpCoalescer(MAX_GSO_FRAME) : null, err));
             long end = duration > 0 ? System.nanoTime() + (long) (duration * 1e9) : Long.MAX_VALUE;
             long period = statsSeconds > 0 ? (long) (statsSeconds * 1e9) : Long.MAX_VALUE;
             long nextStats = statsSeconds > 0 ? System.nanoTime() + period : Long.MAX_VALUE;
@@ -148,23 +180,36 @@ public final class VtepCommand implements Callable<Integer> {
     String stats() {
         Map<String, Long> dropped = new TreeMap<>();
         drops.forEach((k, v) -> dropped.put(k, v.sum()));
-        return String.format(Locale.ROOT, "stats: tap->tunnel %d packets %d bytes, tunnel->tap %d packets %d bytes, drops %s",
-                toTunnelPackets.sum(), toTunnelBytes.sum(), toTapPackets.sum(), toTapBytes.sum(), dropped);
+        long gso = superFrames.sum();
+        long gro = coalescedWrites.sum();
+        return String.format(Locale.ROOT, "stats: tap->tunnel %d packets %d bytes, tunnel->tap %d packets %d bytes,"
+                + " gso %d super-frames into %d segments (%.1f each), gro %d writes of %d datagrams (%.1f each), drops %s",
+                toTunnelPackets.sum(), toTunnelBytes.sum(), toTapPackets.sum(), toTapBytes.sum(),
+                gso, segments.sum(), gso == 0 ? 0.0 : (double) segments.sum() / gso,
+                gro, coalescedDatagrams.sum(), gro == 0 ? 0.0 : (double) coalescedDatagrams.sum() / gro, dropped);
     }
 
     private void drop(String key) {
         drops.computeIfAbsent(key, k -> new LongAdder()).increment();
     }
 
-    private void tapToTunnel(Tap tap, DatagramChannel channel, GeneveHeader header, PrintWriter err) {
+    private void tapToTunnel(Tap tap, UdpPort udp, GeneveHeader header, TcpSegmenter segmenter, int tunnelOverhead,
+            PrintWriter err) {
         byte[] geneve = header.toBytes();
         int frameOffset = Math.max(geneve.length, Tap.VNET_HEADER_LENGTH);
         int readOffset = frameOffset - Tap.VNET_HEADER_LENGTH;
         int headerOffset = frameOffset - geneve.length;
-        MemorySegment buffer = Arena.ofShared().allocate(frameOffset + 65_536 + 64, 64);
+        Arena arena = Arena.ofShared();
+        MemorySegment buffer = arena.allocate(frameOffset + MAX_GSO_FRAME + 64, 64);
         ByteBuffer datagram = buffer.asByteBuffer();
+        // GSO super-frames are cut into here, then sent one segment at a time from the Geneve header on
+        int[] lengths = new int[MAX_SEGMENTS];
+        MemorySegment segmentsBuffer = segmenter == null ? null : arena.allocate(SEGMENTS_BUFFER, 64);
+        ByteBuffer segmentDatagram = segmentsBuffer == null ? null : segmentsBuffer.asByteBuffer();
+        // the segmenter writes outer Ethernet, IP and UDP headers in front of each Geneve header: not sent
+        int outerHeaders = tunnelOverhead - geneve.length;
         try {
-            while (tap.isOpen() && channel.isOpen()) {
+            while (tap.isOpen() && udp.isOpen()) {
                 int n;
                 try {
                     n = tap.read(buffer, readOffset, buffer.byteSize() - readOffset);
@@ -180,27 +225,100 @@ public final class VtepCommand implements Callable<Integer> {
                     drop("short-tap-read");
                     continue;
                 }
-                if (VirtioNetHeader.gsoType(buffer, readOffset) != VirtioNetHeader.GSO_NONE) {
-                    drop("gso-without-offload");
+                int frameLength = n - Tap.VNET_HEADER_LENGTH;
+                int gsoType = VirtioNetHeader.gsoType(buffer, readOffset) & ~VirtioNetHeader.GSO_ECN;
+                if (gsoType != VirtioNetHeader.GSO_NONE) {
+                    if (segmenter == null) {
+                        drop("gso-without-offload");
+                    } else if (gsoType != VirtioNetHeader.GSO_TCPV4 && gsoType != VirtioNetHeader.GSO_TCPV6) {
+                        drop("gso-type-" + gsoType);
+                    } else {
+                        sendSegments(udp, segmenter, buffer, frameOffset, frameLength,
+                                VirtioNetHeader.gsoSize(buffer, readOffset), segmentsBuffer, segmentDatagram, lengths,
+                                outerHeaders, tunnelOverhead, err);
+                    }
                     continue;
                 }
-                int frameLength = n - Tap.VNET_HEADER_LENGTH;
+                if ((VirtioNetHeader.flags(buffer, readOffset) & VirtioNetHeader.F_NEEDS_CSUM) != 0
+                        && !completeChecksum(buffer, readOffset, frameOffset, frameLength)) {
+                    drop("bad-virtio-checksum-offsets");
+                    continue;
+                }
                 // the Geneve header goes in place in front of the frame, over the virtio-net header
                 MemorySegment.copy(geneve, 0, buffer, ValueLayout.JAVA_BYTE, headerOffset, geneve.length);
                 datagram.limit(frameOffset + frameLength).position(headerOffset);
-                try {
-                    channel.send(datagram, remote);
-                } catch (ClosedChannelException stopped) {
+                if (!send(udp, datagram, err)) {
                     return;
-                } catch (IOException e) {
-                    warnOnce("udp-send", e, err);
-                    continue;
                 }
                 toTunnelPackets.increment();
                 toTunnelBytes.add(frameLength);
             }
         } catch (InterruptedException stopped) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The most segments one super-frame may give, and the memory they are cut into. */
+    static final int MAX_SEGMENTS = 1024;
+    private static final int SEGMENTS_BUFFER = 1 << 19;
+
+    /**
+     * Completes a partial checksum (virtio-net NEEDS_CSUM, Linux CHECKSUM_PARTIAL): the field at
+     * csum_start + csum_offset holds the pseudo-header sum; the checksum covers csum_start to the end.
+     *
+     * @return false if the offsets point outside the frame
+     */
+    static boolean completeChecksum(MemorySegment buffer, long vnetHeader, long frame, int frameLength) {
+        int start = VirtioNetHeader.csumStart(buffer, vnetHeader);
+        int field = start + VirtioNetHeader.csumOffset(buffer, vnetHeader);
+        if (field + 2 > frameLength) {
+            return false;
+        }
+        int checksum = InternetChecksum.checksum(buffer, frame + start, frameLength - start);
+        buffer.set(U16_BE, frame + field, (short) checksum);
+        return true;
+    }
+
+    private static final ValueLayout.OfShort U16_BE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    /** Cuts one GSO super-frame with the segmenter and sends each segment's Geneve datagram. */
+    private void sendSegments(UdpPort udp, TcpSegmenter segmenter, MemorySegment buffer, long frameOffset, int frameLength,
+            int gsoSize, MemorySegment target, ByteBuffer targetDatagram, int[] lengths, int outerHeaders,
+            int tunnelOverhead, PrintWriter err) throws InterruptedException {
+        int count;
+        try {
+            count = segmenter.segment(buffer, frameOffset, frameLength, Math.max(1, gsoSize), target, 0, lengths);
+        } catch (GeneveFormatException e) {
+            drop("gso-" + e.reason().name());
+            return;
+        } catch (IllegalArgumentException tooManySegments) {
+            drop("gso-too-many-segments");
+            return;
+        }
+        superFrames.increment();
+        segments.add(count);
+        int at = 0;
+        for (int i = 0; i < count; i++) {
+            targetDatagram.limit(at + lengths[i]).position(at + outerHeaders);
+            if (!send(udp, targetDatagram, err)) {
+                return;
+            }
+            toTunnelPackets.increment();
+            toTunnelBytes.add(lengths[i] - tunnelOverhead);
+            at += lengths[i];
+        }
+    }
+
+    /** Sends one datagram; false when the socket is closed. */
+    private boolean send(UdpPort udp, ByteBuffer datagram, PrintWriter err) {
+        try {
+            udp.send(datagram, remote);
+            return true;
+        } catch (ClosedChannelException stopped) {
+            return false;
+        } catch (IOException e) {
+            warnOnce("udp-send", e, err);
+            return true;
         }
     }
 
@@ -214,22 +332,29 @@ public final class VtepCommand implements Callable<Integer> {
         }
     }
 
-    private void tunnelToTap(Tap tap, DatagramChannel channel, GeneveHeader header, PrintWriter err) {
+    private void tunnelToTap(Tap tap, UdpPort udp, GeneveHeader header, TcpCoalescer coalescer, PrintWriter err) {
         int receiveOffset = Tap.VNET_HEADER_LENGTH; // room for the virtio-net header before any payload
-        MemorySegment buffer = Arena.ofShared().allocate(receiveOffset + 65_536, 64);
+        Arena arena = Arena.ofShared();
+        MemorySegment buffer = arena.allocate(receiveOffset + 65_536, 64);
         ByteBuffer datagram = buffer.asByteBuffer();
+        MemorySegment merged = coalescer == null ? null : arena.allocate(Tap.VNET_HEADER_LENGTH + MAX_GSO_FRAME, 64);
         GeneveView view = new GeneveView();
         ReceiveChecks checks = new ReceiveChecks(header);
-        while (tap.isOpen() && channel.isOpen()) {
+        while (tap.isOpen() && udp.isOpen()) {
             datagram.clear().position(receiveOffset);
             try {
-                channel.receive(datagram);
+                if (!udp.receive(datagram, coalescer == null || coalescer.frameCount() == 0)) {
+                    // nothing more waiting: what was merged goes to the kernel now
+                    flush(tap, coalescer, merged, err);
+                    continue;
+                }
             } catch (ClosedChannelException stopped) {
                 return;
             } catch (IOException e) {
                 warnOnce("udp-receive", e, err);
                 continue;
             }
+            int length = datagram.position() - receiveOffset;
             datagram.limit(datagram.position());
             if (!view.tryWrap(datagram, receiveOffset)) {
                 drop(view.errorReason().name());
@@ -240,22 +365,79 @@ public final class VtepCommand implements Callable<Integer> {
                 drop(ReceiveChecks.key(reason));
                 continue;
             }
-            long payload = view.payloadOffset();
-            long length = view.payloadLength();
-            if (length < 14) {
+            if (view.payloadLength() < 14) {
                 drop("runt-frame");
                 continue;
             }
-            VirtioNetHeader.writePlain(buffer, payload - Tap.VNET_HEADER_LENGTH, false);
-            try {
-                tap.write(buffer, payload - Tap.VNET_HEADER_LENGTH, length + Tap.VNET_HEADER_LENGTH);
-            } catch (IOException e) {
-                // the TAP is down (EIO) or refuses the frame: count it and go on
-                warnOnce("tap-write", e, err);
+            if (coalescer != null && coalesce(tap, coalescer, buffer, receiveOffset, length, merged, err)) {
                 continue;
             }
-            toTapPackets.increment();
-            toTapBytes.add(length);
+            writePlain(tap, buffer, view.payloadOffset(), view.payloadLength(), err);
         }
+    }
+
+    /**
+     * Offers a datagram to the coalescer, writing out what it held first when the datagram does not
+     * follow on.
+     *
+     * @return false if the datagram is not TCP the coalescer can take (anything held is written
+     *     first, so the kernel sees the peer's order): write it as it is
+     */
+    private boolean coalesce(Tap tap, TcpCoalescer coalescer, MemorySegment buffer, long offset, int length,
+            MemorySegment merged, PrintWriter err) {
+        try {
+            if (coalescer.addDatagram(buffer, offset, length)) {
+                return true;
+            }
+            flush(tap, coalescer, merged, err);
+            return coalescer.addDatagram(buffer, offset, length);
+        } catch (GeneveFormatException notTcp) {
+            // ARP, ICMP, UDP, fragments, a bad inner checksum: the kernel decides about those
+            flush(tap, coalescer, merged, err);
+            return false;
+        }
+    }
+
+    /** Writes the coalescer's frame to the TAP: one GSO write for two or more datagrams. */
+    private void flush(Tap tap, TcpCoalescer coalescer, MemorySegment merged, PrintWriter err) {
+        if (coalescer == null) {
+            return;
+        }
+        int count = coalescer.frameCount();
+        if (count == 0) {
+            return;
+        }
+        long frame = Tap.VNET_HEADER_LENGTH;
+        long length = coalescer.finish(merged, frame, count > 1);
+        if (count > 1) {
+            VirtioNetHeader.writeGso(merged, 0, VirtioNetHeader.F_NEEDS_CSUM,
+                    coalescer.ipv4() ? VirtioNetHeader.GSO_TCPV4 : VirtioNetHeader.GSO_TCPV6,
+                    coalescer.headerLength(), coalescer.segmentSize(), coalescer.transportOffset(), 16);
+            coalescedWrites.increment();
+            coalescedDatagrams.add(count);
+        } else {
+            VirtioNetHeader.writePlain(merged, 0, false);
+        }
+        try {
+            tap.write(merged, 0, length + Tap.VNET_HEADER_LENGTH);
+        } catch (IOException e) {
+            warnOnce("tap-write", e, err);
+            return;
+        }
+        toTapPackets.add(count);
+        toTapBytes.add(length);
+    }
+
+    private void writePlain(Tap tap, MemorySegment buffer, long payload, long length, PrintWriter err) {
+        VirtioNetHeader.writePlain(buffer, payload - Tap.VNET_HEADER_LENGTH, false);
+        try {
+            tap.write(buffer, payload - Tap.VNET_HEADER_LENGTH, length + Tap.VNET_HEADER_LENGTH);
+        } catch (IOException e) {
+            // the TAP is down (EIO) or refuses the frame: count it and go on
+            warnOnce("tap-write", e, err);
+            return;
+        }
+        toTapPackets.increment();
+        toTapBytes.add(length);
     }
 }

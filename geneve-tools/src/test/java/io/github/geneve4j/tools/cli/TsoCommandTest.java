@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.geneve4j.testing.Tshark;
+import io.github.geneve4j.tools.pcap.CaptureBuilder;
 import io.github.geneve4j.tools.pcap.CaptureReader;
 import io.github.geneve4j.tools.pcap.CapturedPacket;
 import io.github.geneve4j.tools.pcap.LinkType;
@@ -11,7 +12,6 @@ import io.github.geneve4j.tools.pcap.PcapWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -24,36 +24,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class TsoCommandTest {
 
-    /** An Ethernet + IPv4 or IPv6 + TCP frame carrying {@code payload}, PSH|ACK set. */
-    static byte[] tcpFrame(boolean v4, byte[] payload) {
-        int ip = v4 ? 20 : 40;
-        ByteBuffer b = ByteBuffer.allocate(14 + ip + 20 + payload.length);
-        b.put(HexFormat.of().parseHex("02000a000002" + "02000a000001")).putShort((short) (v4 ? 0x0800 : 0x86DD));
-        if (v4) {
-            int total = 20 + 20 + payload.length;
-            b.put((byte) 0x45).put((byte) 0).putShort((short) (total > 0xFFFF ? 0 : total)).putShort((short) 0x1234)
-                    .putShort((short) 0x4000).put((byte) 64).put((byte) 6).putShort((short) 0)
-                    .put(new byte[] {10, 0, 0, 1}).put(new byte[] {10, 0, 0, 2});
-            int sum = 0;
-            for (int i = 14; i < 34; i += 2) {
-                sum += b.getShort(i) & 0xFFFF;
-            }
-            while ((sum >>> 16) != 0) {
-                sum = (sum & 0xFFFF) + (sum >>> 16);
-            }
-            b.putShort(24, (short) ~sum);
-        } else {
-            int plen = 20 + payload.length;
-            b.putInt(0x6000_0000).putShort((short) (plen > 0xFFFF ? 0 : plen)).put((byte) 6).put((byte) 64)
-                    .put(HexFormat.of().parseHex("fd000000000000000000000000000001"))
-                    .put(HexFormat.of().parseHex("fd000000000000000000000000000002"));
-        }
-        b.putShort((short) 40000).putShort((short) 5001).putInt(1000).putInt(1).put((byte) 0x50).put((byte) 0x18)
-                .putShort((short) 65535).putShort((short) 0).putShort((short) 0);
-        b.put(payload);
-        return b.array();
-    }
-
     @ParameterizedTest
     @CsvSource({"true, 60000", "false, 60000", "false, 262144"})
     void segmentsIntoMtuSizedFramesWiresharkReassembles(boolean v4, int length, @TempDir Path dir) throws Exception {
@@ -61,7 +31,7 @@ class TsoCommandTest {
         new SplittableRandom(length).nextBytes(payload);
         Path in = dir.resolve("in.pcap");
         try (PcapWriter writer = PcapWriter.create(in, LinkType.ETHERNET)) {
-            writer.write(1_000_000_000L, tcpFrame(v4, payload));
+            writer.write(1_000_000_000L, CaptureBuilder.tcpFrame(v4, payload, 40000));
         }
         Path out = dir.resolve("out.pcap");
         StringWriter stdout = new StringWriter();

@@ -3,6 +3,7 @@ package io.github.geneve4j.tools.pcap;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HexFormat;
 
 /** Builds pcap and pcapng files byte by byte for reader tests, in either byte order. */
 public final class CaptureBuilder {
@@ -74,5 +75,39 @@ public final class CaptureBuilder {
             out.writeBytes(part);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * An Ethernet (02:00:0a:00:00:01 to 02:00:0a:00:00:02) + IPv4 (10.0.0.1 to 10.0.0.2) or IPv6 +
+     * TCP (to port 5001, sequence 1000) frame carrying {@code payload}, PSH|ACK set; beyond 64 KiB the
+     * IP length is 0 (BIG TCP). The TCP checksum is left 0: a segmenter computes it.
+     */
+    public static byte[] tcpFrame(boolean v4, byte[] payload, int sourcePort) {
+        int ip = v4 ? 20 : 40;
+        ByteBuffer b = ByteBuffer.allocate(14 + ip + 20 + payload.length);
+        b.put(HexFormat.of().parseHex("02000a000002" + "02000a000001")).putShort((short) (v4 ? 0x0800 : 0x86DD));
+        if (v4) {
+            int total = 20 + 20 + payload.length;
+            b.put((byte) 0x45).put((byte) 0).putShort((short) (total > 0xFFFF ? 0 : total)).putShort((short) 0x1234)
+                    .putShort((short) 0x4000).put((byte) 64).put((byte) 6).putShort((short) 0)
+                    .put(new byte[] {10, 0, 0, 1}).put(new byte[] {10, 0, 0, 2});
+            int sum = 0;
+            for (int i = 14; i < 34; i += 2) {
+                sum += b.getShort(i) & 0xFFFF;
+            }
+            while ((sum >>> 16) != 0) {
+                sum = (sum & 0xFFFF) + (sum >>> 16);
+            }
+            b.putShort(24, (short) ~sum);
+        } else {
+            int plen = 20 + payload.length;
+            b.putInt(0x6000_0000).putShort((short) (plen > 0xFFFF ? 0 : plen)).put((byte) 6).put((byte) 64)
+                    .put(HexFormat.of().parseHex("fd000000000000000000000000000001"))
+                    .put(HexFormat.of().parseHex("fd000000000000000000000000000002"));
+        }
+        b.putShort((short) sourcePort).putShort((short) 5001).putInt(1000).putInt(1).put((byte) 0x50).put((byte) 0x18)
+                .putShort((short) 65535).putShort((short) 0).putShort((short) 0);
+        b.put(payload);
+        return b.array();
     }
 }

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# TCP throughput through a Geneve tunnel between two network namespaces' kernels, for:
+#   veth        a plain veth pair, no tunnel: the ceiling
+#   ovs-ovs     Open vSwitch (userspace datapath) on both ends
+#   vtep-ovs    our `geneve vtep` on one end (offload on and off), OVS on the other
+#   vtep-vtep   our vtep on both ends (offload on and off)
+# each with iperf3, one stream and four, and prints the ratios to ovs-ovs. Not a unit test: it takes
+# about (configurations x streams x SECONDS) seconds and needs root. Every address is inside the two
+# namespaces it creates (g4j-ta, g4j-tb) and deletes.
+#
+#   namespace g4j-ta                               namespace g4j-tb
+#   10.0.0.1 (TAP or OVS br-int), MTU 1450         10.0.0.2 (TAP or OVS br-int), MTU 1450
+#   underlay veth 172.31.9.1/24 ------------------ underlay veth 172.31.9.2/24, Geneve VNI 5000
+#
+# Usage: geneve-bench/vtep-throughput.sh [SECONDS] [CONFIG...]   (default 10 s, every configuration)
+# Needs: the geneve jar (mvn -pl geneve-tools -am package -DskipTests), iperf3, openvswitch-switch,
+# ethtool, iproute2 (installed from Debian's packages when missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_RUN=${1:-10}
+shift || true
+CONFIGS=("$@")
+if [ ${#CONFIGS[@]} -eq 0 ]; then
+  CONFIGS=(veth ovs-ovs vtep-ovs:off vtep-ovs:on vtep-vtep:off vtep-vtep:on)
+fi
+A=g4j-ta
+B=g4j-tb
+WORK=$(mktemp -d /tmp/g4j-throughput.XXXXXX)
+JAR=geneve-tools/target/geneve.jar
+pick_java() {
+  for home in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
+    [ -n "$home" ] && [ -x "$home/bin/java" ] || continue
+    v=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
+    [ "${v%%.*}" -ge 22 ] 2>/dev/null && { echo "$home/bin/java"; return; }
+  done
+}
+JAVA=$(pick_java)
+[ -n "$JAVA" ] || { echo "no JDK 22+ found" >&2; exit 2; }
+[ -f "$JAR" ] || { echo "build the tool first: mvn -B -pl geneve-tools -am package -DskipTests" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces, TAP devices)" >&2; exit 2; }
+need=()
+command -v iperf3 >/dev/null || need+=(iperf3)
+command -v ovs-vswitchd >/dev/null || need+=(openvswitch-switch openvswitch-common)
+command -v ethtool >/dev/null || need+=(ethtool)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+PIDS=()
+teardown() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+  for d in "$WORK"/ovs-*; do
+    [ -d "$d" ] || continue
+    for daemon in ovs-vswitchd ovsdb-server; do
+      [ -f "$d/run/$daemon.pid" ] && kill "$(cat "$d/run/$daemon.pid")" 2>/dev/null || true
+    done
+    sleep 0.5
+    for daemon in ovs-vswitchd ovsdb-server; do
+      [ -f "$d/run/$daemon.pid" ] && kill -9 "$(cat "$d/run/$daemon.pid")" 2>/dev/null || true
+    done
+    rm -rf "$d"
+  done
+  ip netns del $A 2>/dev/null || true
+  ip netns del $B 2>/dev/null || true
+}
+trap 'teardown; rm -rf "$WORK"' EXIT
+
+underlay() { # the two namespaces and the veth between them
+  ip netns add $A
+  ip netns add $B
+  ip link add g4jta type veth peer name g4jtb
+  ip link set g4jta netns $A
+  ip link set g4jtb netns $B
+  for ns in $A $B; do ip -n $ns link set lo up; done
+  ip -n $A link set g4jta up
+  ip -n $B link set g4jtb up
+}
+
+vtep() { # ns local remote address offload
+  local ns=$1 local=$2 remote=$3 address=$4 offload=$5
+  ip netns exec "$ns" "$JAVA" -jar "$JAR" vtep --tap g4jtap --local "$local" --remote "$remote" \
+    --offload "$offload" --stats 2 >"$WORK/vtep-$ns.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 200); do grep -q "set the TAP's MTU" "$WORK/vtep-$ns.log" 2>/dev/null && break; sleep 0.1; done
+  grep -q "set the TAP's MTU" "$WORK/vtep-$ns.log" || { cat "$WORK/vtep-$ns.log" >&2; return 1; }
+  ip -n "$ns" addr add "$address/24" dev g4jtap
+  ip -n "$ns" link set g4jtap mtu 1450 up
+}
+
+ovs() { # ns veth local remote address
+  local ns=$1 veth=$2 local=$3 remote=$4 address=$5 d="$WORK/ovs-$1"
+  mkdir -p "$d/run" "$d/log" "$d/db" "$d/etc"
+  ip -n "$ns" addr flush dev "$veth"
+  # the userspace datapath reads the veth with a socket: no partial checksums on it
+  ip netns exec "$ns" ethtool -K "$veth" tx off rx off >/dev/null 2>&1 || true
+  (
+    export OVS_RUNDIR=$d/run OVS_LOGDIR=$d/log OVS_DBDIR=$d/db OVS_SYSCONFDIR=$d/etc
+    ovsdb-tool create "$d/db/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+    ip netns exec "$ns" ovsdb-server --remote=punix:"$d/run/db.sock" --pidfile="$d/run/ovsdb-server.pid" \
+      --detach --log-file="$d/log/ovsdb-server.log" "$d/db/conf.db"
+    V="ovs-vsctl --db=unix:$d/run/db.sock"
+    $V --no-wait init
+    ip netns exec "$ns" ovs-vswitchd unix:"$d/run/db.sock" --pidfile="$d/run/ovs-vswitchd.pid" --detach \
+      --log-file="$d/log/ovs-vswitchd.log" </dev/null >/dev/null 2>&1
+    $V add-br br-int -- set bridge br-int datapath_type=netdev
+    $V add-br br-phy -- set bridge br-phy datapath_type=netdev
+    $V add-port br-phy "$veth"
+    $V add-port br-int gnv0 -- set interface gnv0 type=geneve options:remote_ip="$remote" options:key=5000
+  )
+  ip -n "$ns" addr add "$local/24" dev br-phy
+  ip -n "$ns" addr add "$address/24" dev br-int
+  ip -n "$ns" link set br-phy up
+  ip -n "$ns" link set br-int mtu 1450 up
+}
+
+setup() { # config
+  underlay
+  case "$1" in
+    veth)
+      ip -n $A addr add 10.0.0.1/24 dev g4jta
+      ip -n $B addr add 10.0.0.2/24 dev g4jtb ;;
+    ovs-ovs)
+      ovs $A g4jta 172.31.9.1 172.31.9.2 10.0.0.1
+      ovs $B g4jtb 172.31.9.2 172.31.9.1 10.0.0.2 ;;
+    vtep-ovs:*)
+      ip -n $A addr add 172.31.9.1/24 dev g4jta
+      ip -n $B addr add 172.31.9.2/24 dev g4jtb
+      vtep $A 172.31.9.1 172.31.9.2 10.0.0.1 "${1#*:}"
+      ovs $B g4jtb 172.31.9.2 172.31.9.1 10.0.0.2 ;;
+    vtep-vtep:*)
+      ip -n $A addr add 172.31.9.1/24 dev g4jta
+      ip -n $B addr add 172.31.9.2/24 dev g4jtb
+      vtep $A 172.31.9.1 172.31.9.2 10.0.0.1 "${1#*:}"
+      vtep $B 172.31.9.2 172.31.9.1 10.0.0.2 "${1#*:}" ;;
+    *) echo "unknown configuration $1" >&2; return 2 ;;
+  esac
+  # wait until the tunnel carries a ping (OVS learns its neighbours first)
+  for _ in $(seq 20); do ip netns exec $A ping -c 1 -W 1 10.0.0.2 >/dev/null 2>&1 && return 0; done
+  echo "$1: no ping across" >&2
+  return 1
+}
+
+gbits() { # streams -> Gbit/s received, from iperf3's JSON
+  local streams=$1
+  ip netns exec $B iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+  local server=$!
+  sleep 0.5
+  ip netns exec $A iperf3 -c 10.0.0.2 -p 5201 -t "$SECONDS_PER_RUN" -P "$streams" -J >"$WORK/iperf.json" 2>&1 || true
+  wait $server 2>/dev/null || true
+  python3 - "$WORK/iperf.json" <<'PY'
+import json, sys
+try:
+    r = json.load(open(sys.argv[1]))
+    print("%.3f" % (r["end"]["sum_received"]["bits_per_second"] / 1e9))
+except Exception:
+    print("nan")
+PY
+}
+
+declare -A RESULT
+for config in "${CONFIGS[@]}"; do
+  teardown
+  if ! setup "$config"; then
+    RESULT[$config,1]=nan; RESULT[$config,4]=nan
+    continue
+  fi
+  for streams in 1 4; do
+    RESULT[$config,$streams]=$(gbits $streams)
+    echo "$config streams=$streams ${RESULT[$config,$streams]} Gbit/s" >&2
+  done
+  for log in "$WORK"/vtep-*.log; do
+    [ -f "$log" ] && echo "  $(basename "$log"): $(grep '^stats' "$log" | tail -1)" >&2
+  done
+  ip netns exec $B nstat -az TcpInCsumErrors 2>/dev/null | awk '/TcpInCsumErrors/ {print "  receiver TcpInCsumErrors " $2}' >&2
+done
+teardown
+[ -n "${KEEP_LOGS:-}" ] && cp -r "$WORK" "$KEEP_LOGS" 2>/dev/null
+
+echo
+echo "| configuration | 1 stream Gbit/s | ÷ ovs-ovs | 4 streams Gbit/s | ÷ ovs-ovs |"
+echo "|---|---:|---:|---:|---:|"
+for config in "${CONFIGS[@]}"; do
+  row="| $config"
+  for streams in 1 4; do
+    v=${RESULT[$config,$streams]}
+    base=${RESULT[ovs-ovs,$streams]:-nan}
+    ratio=$(awk -v v="$v" -v b="$base" 'BEGIN { if (b == "nan" || v == "nan" || b + 0 == 0) print "-"; else printf "%.2f×", v / b }')
+    row="$row | $v | $ratio"
+  done
+  echo "$row |"
+done
