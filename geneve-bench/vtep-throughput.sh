@@ -176,7 +176,10 @@ for config in "${CONFIGS[@]}"; do
   for log in "$WORK"/vtep-*.log; do
     [ -f "$log" ] && echo "  $(basename "$log"): $(grep '^stats' "$log" | tail -1)" >&2
   done
-  ip netns exec $B nstat -az TcpInCsumErrors 2>/dev/null | awk '/TcpInCsumErrors/ {print "  receiver TcpInCsumErrors " $2}' >&2
+  for ns in $A $B; do
+    ip netns exec $ns nstat -az TcpInCsumErrors TcpRetransSegs UdpRcvbufErrors UdpSndbufErrors 2>/dev/null \
+      | awk -v ns=$ns '/^(Tcp|Udp)/ {printf "  %s %s %s\n", ns, $1, $2}' >&2
+  done
 done
 teardown
 [ -n "${KEEP_LOGS:-}" ] && cp -r "$WORK" "$KEEP_LOGS" 2>/dev/null

@@ -2,15 +2,8 @@ package io.github.geneve4j.tools.tap;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -42,46 +35,15 @@ public final class Tap implements AutoCloseable {
     private static final int O_RDWR = 2;
     private static final int IFNAMSIZ = 16;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
-
-    private static final MethodHandle OPEN = handle("open",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), ERRNO_OPTION);
-    private static final MethodHandle IOCTL_POINTER = handle("ioctl",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
-            ERRNO_OPTION, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle IOCTL_VALUE = handle("ioctl",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-            ERRNO_OPTION, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle READ = handle("read",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
-            ERRNO_OPTION);
-    private static final MethodHandle WRITE = handle("write",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
-            ERRNO_OPTION);
-    private static final MethodHandle CLOSE = handle("close",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle STRERROR = handle("strerror",
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-
     private final int fd;
     private final String name;
     // per-thread call-state buffers: one reader thread and one writer thread use the device at once
-    private final ThreadLocal<MemorySegment> state = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE));
+    private final ThreadLocal<MemorySegment> state = ThreadLocal.withInitial(() -> Libc.callState(Arena.ofAuto()));
     private volatile boolean closed;
 
     private Tap(int fd, String name) {
         this.fd = fd;
         this.name = name;
-    }
-
-    private static MethodHandle handle(String function, FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment symbol = LIBC.find(function)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + function));
-        return LINKER.downcallHandle(symbol, descriptor, options);
     }
 
     /**
@@ -96,8 +58,8 @@ public final class Tap implements AutoCloseable {
             throw new IOException("TAP name '" + name + "' must be 1 to 15 characters");
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment callState = arena.allocate(CALL_STATE);
-            int fd = (int) OPEN.invokeExact(callState, arena.allocateFrom("/dev/net/tun"), O_RDWR);
+            MemorySegment callState = Libc.callState(arena);
+            int fd = (int) Libc.OPEN.invokeExact(callState, arena.allocateFrom("/dev/net/tun"), O_RDWR);
             if (fd < 0) {
                 throw new IOException("cannot open /dev/net/tun: " + describe(errno(callState))
                         + " (a TAP device needs root, or CAP_NET_ADMIN, and the tun module)");
@@ -107,12 +69,12 @@ public final class Tap implements AutoCloseable {
                 MemorySegment ifreq = arena.allocate(40);
                 MemorySegment.copy(nameBytes, 0, ifreq, ValueLayout.JAVA_BYTE, 0, nameBytes.length);
                 ifreq.set(ValueLayout.JAVA_SHORT, IFNAMSIZ, (short) (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR));
-                tap.check((int) IOCTL_POINTER.invokeExact(callState, fd, TUNSETIFF, ifreq), callState,
+                tap.check((int) Libc.IOCTL_POINTER.invokeExact(callState, fd, TUNSETIFF, ifreq), callState,
                         "TUNSETIFF " + name);
                 MemorySegment size = arena.allocateFrom(ValueLayout.JAVA_INT, VNET_HEADER_LENGTH);
-                tap.check((int) IOCTL_POINTER.invokeExact(callState, fd, TUNSETVNETHDRSZ, size), callState,
+                tap.check((int) Libc.IOCTL_POINTER.invokeExact(callState, fd, TUNSETVNETHDRSZ, size), callState,
                         "TUNSETVNETHDRSZ");
-                tap.check((int) IOCTL_VALUE.invokeExact(callState, fd, TUNSETOFFLOAD, (long) offloads), callState,
+                tap.check((int) Libc.IOCTL_VALUE.invokeExact(callState, fd, TUNSETOFFLOAD, (long) offloads), callState,
                         "TUNSETOFFLOAD");
                 return tap;
             } catch (IOException | RuntimeException | Error e) {
@@ -133,16 +95,11 @@ public final class Tap implements AutoCloseable {
     }
 
     private static int errno(MemorySegment callState) {
-        return (int) ERRNO.get(callState, 0L);
+        return Libc.errno(callState);
     }
 
     static String describe(int errno) {
-        try {
-            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
-            return text.reinterpret(256).getString(0) + " (errno " + errno + ")";
-        } catch (Throwable t) {
-            return "errno " + errno;
-        }
+        return Libc.describe(errno);
     }
 
     public String name() {
@@ -159,7 +116,7 @@ public final class Tap implements AutoCloseable {
         MemorySegment callState = state.get();
         long n;
         try {
-            n = (long) READ.invokeExact(callState, fd, buffer.asSlice(offset, capacity), capacity);
+            n = (long) Libc.READ.invokeExact(callState, fd, buffer.asSlice(offset, capacity), capacity);
         } catch (Throwable t) {
             throw new IOException("read failed: " + t, t);
         }
@@ -174,7 +131,7 @@ public final class Tap implements AutoCloseable {
         MemorySegment callState = state.get();
         long n;
         try {
-            n = (long) WRITE.invokeExact(callState, fd, buffer.asSlice(offset, length), length);
+            n = (long) Libc.WRITE.invokeExact(callState, fd, buffer.asSlice(offset, length), length);
         } catch (Throwable t) {
             throw new IOException("write failed: " + t, t);
         }
@@ -193,7 +150,7 @@ public final class Tap implements AutoCloseable {
         if (!closed) {
             closed = true;
             try {
-                int ignored = (int) CLOSE.invokeExact(fd);
+                int ignored = (int) Libc.CLOSE.invokeExact(fd);
             } catch (Throwable ignored) {
                 // closing is best effort
             }

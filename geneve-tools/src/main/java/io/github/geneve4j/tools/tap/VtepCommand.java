@@ -19,12 +19,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -95,6 +92,8 @@ public final class VtepCommand implements Callable<Integer> {
     private final LongAdder toTunnelBytes = new LongAdder();
     private final LongAdder toTapPackets = new LongAdder();
     private final LongAdder toTapBytes = new LongAdder();
+    private final LongAdder udpSends = new LongAdder();
+    private final LongAdder udpReceives = new LongAdder();
     private final LongAdder superFrames = new LongAdder();
     private final LongAdder segments = new LongAdder();
     private final LongAdder coalescedWrites = new LongAdder();
@@ -136,29 +135,29 @@ public final class VtepCommand implements Callable<Integer> {
             err.println("geneve vtep: " + e.getMessage());
             return 2;
         }
-        try (Tap device = tap;
-                DatagramChannel channel = DatagramChannel.open(v4 ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6)) {
-            try {
-                channel.bind(local);
-            } catch (IOException e) {
-                err.println("geneve vtep: cannot bind UDP " + local + ": " + e.getMessage());
-                return 2;
-            }
+        UdpSocket socket;
+        try {
             // a burst of segments from one super-frame must not overflow the peer's socket: ask for
             // large buffers (the kernel caps them at net.core.rmem_max / wmem_max)
-            channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
-            channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
-            UdpPort udp = new UdpPort(channel);
+            socket = UdpSocket.open(local, SOCKET_BUFFER);
+        } catch (IOException e) {
+            tap.close();
+            err.println("geneve vtep: cannot bind UDP " + local + ": " + e.getMessage());
+            return 2;
+        }
+        try (Tap device = tap; UdpSocket udp = socket) {
             out.printf(Locale.ROOT, "vtep %s <-> %s, VNI %d, offload %s; set the TAP's MTU to %d (outer MTU %d - %d)%n",
                     tapName, remote, vni, offload, mtu - overhead, mtu, overhead);
             out.flush();
             GeneveTunnel tunnel = GeneveTunnel.builder().addresses(local.getAddress(), remote.getAddress())
                     .header(header).udpChecksum(false).build(); // only its Geneve header leaves: the socket adds UDP/IP
+            UdpSocket.Sender sender = udp.sender(remote);
+            UdpSocket.Receiver receiver = udp.receiver();
             Thread.ofPlatform().name("vtep-tap-to-tunnel").daemon().start(
-                    () -> tapToTunnel(device, udp, header, offloads ? new TcpSegmenter(tunnel, 1448, mtu) : null,
+                    () -> tapToTunnel(device, udp, sender, header, offloads ? new TcpSegmenter(tunnel, 1448, mtu) : null,
                             tunnel.overhead(), err));
             Thread.ofPlatform().name("vtep-tunnel-to-tap").daemon().start(
-                    () -> tunnelToTap(device, udp, header, offloads ? new TcpCoalescer(MAX_GSO_FRAME) : null, err));
+                    () -> tunnelToTap(device, udp, receiver, header, offloads ? new TcpCoalescer(MAX_GSO_FRAME) : null, err));
             long end = duration > 0 ? System.nanoTime() + (long) (duration * 1e9) : Long.MAX_VALUE;
             long period = statsSeconds > 0 ? (long) (statsSeconds * 1e9) : Long.MAX_VALUE;
             long nextStats = statsSeconds > 0 ? System.nanoTime() + period : Long.MAX_VALUE;
@@ -183,29 +182,31 @@ public final class VtepCommand implements Callable<Integer> {
         long gso = superFrames.sum();
         long gro = coalescedWrites.sum();
         return String.format(Locale.ROOT, "stats: tap->tunnel %d packets %d bytes, tunnel->tap %d packets %d bytes,"
-                + " gso %d super-frames into %d segments (%.1f each), gro %d writes of %d datagrams (%.1f each), drops %s",
+                + " gso %d super-frames into %d segments (%.1f each), gro %d writes of %d datagrams (%.1f each),"
+                + " udp %d sends %d receives, drops %s",
                 toTunnelPackets.sum(), toTunnelBytes.sum(), toTapPackets.sum(), toTapBytes.sum(),
                 gso, segments.sum(), gso == 0 ? 0.0 : (double) segments.sum() / gso,
-                gro, coalescedDatagrams.sum(), gro == 0 ? 0.0 : (double) coalescedDatagrams.sum() / gro, dropped);
+                gro, coalescedDatagrams.sum(), gro == 0 ? 0.0 : (double) coalescedDatagrams.sum() / gro,
+                udpSends.sum(), udpReceives.sum(), dropped);
     }
 
     private void drop(String key) {
         drops.computeIfAbsent(key, k -> new LongAdder()).increment();
     }
 
-    private void tapToTunnel(Tap tap, UdpPort udp, GeneveHeader header, TcpSegmenter segmenter, int tunnelOverhead,
-            PrintWriter err) {
+    private void tapToTunnel(Tap tap, UdpSocket udp, UdpSocket.Sender sender, GeneveHeader header,
+            TcpSegmenter segmenter, int tunnelOverhead, PrintWriter err) {
         byte[] geneve = header.toBytes();
         int frameOffset = Math.max(geneve.length, Tap.VNET_HEADER_LENGTH);
         int readOffset = frameOffset - Tap.VNET_HEADER_LENGTH;
         int headerOffset = frameOffset - geneve.length;
         Arena arena = Arena.ofShared();
         MemorySegment buffer = arena.allocate(frameOffset + MAX_GSO_FRAME + 64, 64);
-        ByteBuffer datagram = buffer.asByteBuffer();
-        // GSO super-frames are cut into here, then sent one segment at a time from the Geneve header on
+        // GSO super-frames are cut into `segmentsBuffer`; their datagrams (the Geneve header on) are
+        // laid back to back in `datagrams` for one UDP_SEGMENT send
         int[] lengths = new int[MAX_SEGMENTS];
         MemorySegment segmentsBuffer = segmenter == null ? null : arena.allocate(SEGMENTS_BUFFER, 64);
-        ByteBuffer segmentDatagram = segmentsBuffer == null ? null : segmentsBuffer.asByteBuffer();
+        MemorySegment datagrams = segmenter == null ? null : arena.allocate(SEGMENTS_BUFFER, 64);
         // the segmenter writes outer Ethernet, IP and UDP headers in front of each Geneve header: not sent
         int outerHeaders = tunnelOverhead - geneve.length;
         try {
@@ -233,9 +234,11 @@ public final class VtepCommand implements Callable<Integer> {
                     } else if (gsoType != VirtioNetHeader.GSO_TCPV4 && gsoType != VirtioNetHeader.GSO_TCPV6) {
                         drop("gso-type-" + gsoType);
                     } else {
-                        sendSegments(udp, segmenter, buffer, frameOffset, frameLength,
-                                VirtioNetHeader.gsoSize(buffer, readOffset), segmentsBuffer, segmentDatagram, lengths,
-                                outerHeaders, tunnelOverhead, err);
+                        if (!sendSegments(sender, segmenter, buffer, frameOffset, frameLength,
+                                VirtioNetHeader.gsoSize(buffer, readOffset), segmentsBuffer, datagrams, lengths,
+                                outerHeaders, tunnelOverhead, err)) {
+                            return;
+                        }
                     }
                     continue;
                 }
@@ -246,8 +249,7 @@ public final class VtepCommand implements Callable<Integer> {
                 }
                 // the Geneve header goes in place in front of the frame, over the virtio-net header
                 MemorySegment.copy(geneve, 0, buffer, ValueLayout.JAVA_BYTE, headerOffset, geneve.length);
-                datagram.limit(frameOffset + frameLength).position(headerOffset);
-                if (!send(udp, datagram, err)) {
+                if (!send(sender, buffer, headerOffset, frameOffset + frameLength - headerOffset, err)) {
                     return;
                 }
                 toTunnelPackets.increment();
@@ -281,38 +283,53 @@ public final class VtepCommand implements Callable<Integer> {
 
     private static final ValueLayout.OfShort U16_BE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    /** Cuts one GSO super-frame with the segmenter and sends each segment's Geneve datagram. */
-    private void sendSegments(UdpPort udp, TcpSegmenter segmenter, MemorySegment buffer, long frameOffset, int frameLength,
-            int gsoSize, MemorySegment target, ByteBuffer targetDatagram, int[] lengths, int outerHeaders,
-            int tunnelOverhead, PrintWriter err) throws InterruptedException {
+    /**
+     * Cuts one GSO super-frame with the segmenter and sends its segments' Geneve datagrams, all but
+     * the last of one size, in as few UDP_SEGMENT sends as the kernel allows.
+     *
+     * @return false when the socket is closed
+     */
+    private boolean sendSegments(UdpSocket.Sender sender, TcpSegmenter segmenter, MemorySegment buffer, long frameOffset,
+            int frameLength, int gsoSize, MemorySegment target, MemorySegment datagrams, int[] lengths,
+            int outerHeaders, int tunnelOverhead, PrintWriter err) {
         int count;
         try {
             count = segmenter.segment(buffer, frameOffset, frameLength, Math.max(1, gsoSize), target, 0, lengths);
         } catch (GeneveFormatException e) {
             drop("gso-" + e.reason().name());
-            return;
+            return true;
         } catch (IllegalArgumentException tooManySegments) {
             drop("gso-too-many-segments");
-            return;
+            return true;
         }
         superFrames.increment();
         segments.add(count);
-        int at = 0;
+        long from = 0;
+        long to = 0;
         for (int i = 0; i < count; i++) {
-            targetDatagram.limit(at + lengths[i]).position(at + outerHeaders);
-            if (!send(udp, targetDatagram, err)) {
-                return;
-            }
-            toTunnelPackets.increment();
-            toTunnelBytes.add(lengths[i] - tunnelOverhead);
-            at += lengths[i];
+            int datagram = lengths[i] - outerHeaders;
+            MemorySegment.copy(target, from + outerHeaders, datagrams, to, datagram);
+            from += lengths[i];
+            to += datagram;
         }
+        try {
+            udpSends.add(sender.sendSegments(datagrams, 0, to, lengths[0] - outerHeaders));
+        } catch (ClosedChannelException stopped) {
+            return false;
+        } catch (IOException e) {
+            warnOnce("udp-send", e, err);
+            return true;
+        }
+        toTunnelPackets.add(count);
+        toTunnelBytes.add(from - (long) count * tunnelOverhead);
+        return true;
     }
 
     /** Sends one datagram; false when the socket is closed. */
-    private boolean send(UdpPort udp, ByteBuffer datagram, PrintWriter err) {
+    private boolean send(UdpSocket.Sender sender, MemorySegment buffer, long offset, long length, PrintWriter err) {
         try {
-            udp.send(datagram, remote);
+            sender.send(buffer, offset, length);
+            udpSends.increment();
             return true;
         } catch (ClosedChannelException stopped) {
             return false;
@@ -332,7 +349,8 @@ public final class VtepCommand implements Callable<Integer> {
         }
     }
 
-    private void tunnelToTap(Tap tap, UdpPort udp, GeneveHeader header, TcpCoalescer coalescer, PrintWriter err) {
+    private void tunnelToTap(Tap tap, UdpSocket udp, UdpSocket.Receiver receiver, GeneveHeader header,
+            TcpCoalescer coalescer, PrintWriter err) {
         int receiveOffset = Tap.VNET_HEADER_LENGTH; // room for the virtio-net header before any payload
         Arena arena = Arena.ofShared();
         MemorySegment buffer = arena.allocate(receiveOffset + 65_536, 64);
@@ -341,38 +359,47 @@ public final class VtepCommand implements Callable<Integer> {
         GeneveView view = new GeneveView();
         ReceiveChecks checks = new ReceiveChecks(header);
         while (tap.isOpen() && udp.isOpen()) {
-            datagram.clear().position(receiveOffset);
+            int n;
             try {
-                if (!udp.receive(datagram, coalescer == null || coalescer.frameCount() == 0)) {
-                    // nothing more waiting: what was merged goes to the kernel now
-                    flush(tap, coalescer, merged, err);
-                    continue;
-                }
+                n = receiver.receive(buffer, receiveOffset, 65_536, coalescer == null || coalescer.frameCount() == 0);
             } catch (ClosedChannelException stopped) {
                 return;
             } catch (IOException e) {
+                if (!udp.isOpen()) {
+                    return;
+                }
                 warnOnce("udp-receive", e, err);
                 continue;
             }
-            int length = datagram.position() - receiveOffset;
-            datagram.limit(datagram.position());
-            if (!view.tryWrap(datagram, receiveOffset)) {
-                drop(view.errorReason().name());
+            if (n < 0) {
+                // nothing more waiting: what was merged goes to the kernel now
+                flush(tap, coalescer, merged, err);
                 continue;
             }
-            String reason = checks.reason(view);
-            if (reason != null) {
-                drop(ReceiveChecks.key(reason));
-                continue;
+            udpReceives.increment();
+            // with UDP GRO one receive may hold several datagrams of one size back to back
+            int size = receiver.segmentSize();
+            for (int at = receiveOffset, end = receiveOffset + n; at < end; at += size) {
+                int length = Math.min(size, end - at);
+                datagram.limit(at + length);
+                if (!view.tryWrap(datagram, at)) {
+                    drop(view.errorReason().name());
+                    continue;
+                }
+                String reason = checks.reason(view);
+                if (reason != null) {
+                    drop(ReceiveChecks.key(reason));
+                    continue;
+                }
+                if (view.payloadLength() < 14) {
+                    drop("runt-frame");
+                    continue;
+                }
+                if (coalescer != null && coalesce(tap, coalescer, buffer, at, length, merged, err)) {
+                    continue;
+                }
+                writePlain(tap, buffer, view.payloadOffset(), view.payloadLength(), err);
             }
-            if (view.payloadLength() < 14) {
-                drop("runt-frame");
-                continue;
-            }
-            if (coalescer != null && coalesce(tap, coalescer, buffer, receiveOffset, length, merged, err)) {
-                continue;
-            }
-            writePlain(tap, buffer, view.payloadOffset(), view.payloadLength(), err);
         }
     }
 

@@ -10,11 +10,11 @@ import java.util.regex.Pattern;
 
 /** The counters of a {@code geneve vtep --stats} line. */
 record VtepStats(String line, long toTunnelPackets, long toTapPackets, long superFrames, long segments,
-        long coalescedWrites, long coalescedDatagrams, Map<String, Long> drops) {
+        long coalescedWrites, long coalescedDatagrams, long udpSends, long udpReceives, Map<String, Long> drops) {
 
     private static final Pattern LINE = Pattern.compile("stats: tap->tunnel (\\d+) packets \\d+ bytes, tunnel->tap (\\d+)"
             + " packets \\d+ bytes, gso (\\d+) super-frames into (\\d+) segments \\([0-9.]+ each\\), gro (\\d+) writes of"
-            + " (\\d+) datagrams \\([0-9.]+ each\\), drops \\{(.*)\\}");
+            + " (\\d+) datagrams \\([0-9.]+ each\\), udp (\\d+) sends (\\d+) receives, drops \\{(.*)\\}");
 
     static VtepStats parse(String line) {
         Matcher m = LINE.matcher(line);
@@ -22,14 +22,15 @@ record VtepStats(String line, long toTunnelPackets, long toTapPackets, long supe
             throw new IllegalArgumentException("not a stats line: " + line);
         }
         Map<String, Long> drops = new LinkedHashMap<>();
-        if (!m.group(7).isBlank()) {
-            for (String entry : m.group(7).split(", ")) {
+        if (!m.group(9).isBlank()) {
+            for (String entry : m.group(9).split(", ")) {
                 int eq = entry.lastIndexOf('=');
                 drops.put(entry.substring(0, eq), Long.parseLong(entry.substring(eq + 1)));
             }
         }
         return new VtepStats(line, Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
-                Long.parseLong(m.group(4)), Long.parseLong(m.group(5)), Long.parseLong(m.group(6)), drops);
+                Long.parseLong(m.group(4)), Long.parseLong(m.group(5)), Long.parseLong(m.group(6)),
+                Long.parseLong(m.group(7)), Long.parseLong(m.group(8)), drops);
     }
 
     /** The last stats line of a log, after waiting for one printed after now (the vtep prints every second). */
