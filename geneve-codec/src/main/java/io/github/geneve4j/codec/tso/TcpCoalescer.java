@@ -24,8 +24,9 @@ import java.lang.foreign.MemorySegment;
  * <p>A frame is merged only if its Geneve header and options equal the first frame's byte for byte
  * (the Linux rule), its UDP ports match, its inner headers equal the first's except the IP length,
  * IPv4 ID and checksums and the TCP sequence number, flags and checksum, its sequence number follows
- * on, and no earlier segment carried FIN or PSH or was shorter than the first; a later segment with
- * CWR is not merged. The merged frame keeps the first segment's headers (IPv4 ID included) with
+ * on, it carries payload but no more than the first, and no earlier segment carried FIN or PSH or
+ * was shorter than the first; a later segment with CWR is not merged, and a segment without payload
+ * (a pure ACK) is never merged with another, as in Linux's {@code tcp_gro_receive}. The merged frame keeps the first segment's headers (IPv4 ID included) with
  * FIN/PSH of the last, lengths and checksums recomputed; above 65535 bytes the IP length field is
  * 0 (Linux BIG TCP). Inner frames must be Ethernet (protocol type 0x6558). Not thread-safe.
  */
@@ -173,11 +174,15 @@ public final class TcpCoalescer {
             nextSeq = (tcp.sequence() + payload) & 0xFFFF_FFFFL;
             firstPayload = payload;
             lastFlags = tcp.flags();
-            closed = (lastFlags & (TcpView.FIN | TcpView.PSH | TcpView.SYN | TcpView.RST | TcpView.URG)) != 0;
+            // a segment without payload (a pure ACK, a window update) is never merged: merging would
+            // hide duplicate ACKs from the receiver's fast retransmit (Linux flushes on len == 0)
+            closed = payload == 0
+                    || (lastFlags & (TcpView.FIN | TcpView.PSH | TcpView.SYN | TcpView.RST | TcpView.URG)) != 0;
             count = 1;
             return true;
         }
-        if (closed || gl != geneveLength || udpPorts != ports || isV4 != v4 || h != headers
+        if (closed || payload == 0 || payload > firstPayload || gl != geneveLength || udpPorts != ports || isV4 != v4
+                || h != headers
                 || tcp.sequence() != nextSeq || (tcp.flags() & TcpView.CWR) != 0
                 || ((tcp.flags() ^ lastFlags) & ~(TcpView.FIN | TcpView.PSH | TcpView.CWR)) != 0
                 || length + payload > buffer.byteSize()

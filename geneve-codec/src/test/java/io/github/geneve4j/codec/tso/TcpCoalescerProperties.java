@@ -131,6 +131,29 @@ class TcpCoalescerProperties {
         assertThat(gro.add(MemorySegment.ofArray(fd), 0, fd.length)).isTrue();
     }
 
+    @Test
+    void neverMergesSegmentsWithoutPayloadNorOnesLongerThanTheFirst() throws Exception {
+        GeneveTunnel plain = TcpSegmenterTest.tunnel(IpVersion.IPV4, false, true);
+        // two duplicate ACKs: equal headers, same sequence number, consecutive IDs
+        byte[] ack1 = encap(plain, TestFrames.tcp(IpVersion.IPV4, false, 0, new byte[0], TcpView.ACK, 500, 1));
+        byte[] ack2 = encap(plain, TestFrames.tcp(IpVersion.IPV4, false, 0, new byte[0], TcpView.ACK, 500, 2));
+        TcpCoalescer gro = new TcpCoalescer(10_000);
+        assertThat(gro.add(MemorySegment.ofArray(ack1), 0, ack1.length)).isTrue();
+        assertThat(gro.add(MemorySegment.ofArray(ack2), 0, ack2.length)).as("a duplicate ACK stays a packet").isFalse();
+        assertThat(gro.frameCount()).isEqualTo(1);
+        gro.finish(MemorySegment.ofArray(new byte[10_000]), 0);
+
+        byte[] data = encap(plain, TestFrames.tcp(IpVersion.IPV4, false, 0, new byte[100], TcpView.ACK, 500, 3));
+        byte[] ack3 = encap(plain, TestFrames.tcp(IpVersion.IPV4, false, 0, new byte[0], TcpView.ACK, 600, 4));
+        assertThat(gro.add(MemorySegment.ofArray(data), 0, data.length)).isTrue();
+        assertThat(gro.add(MemorySegment.ofArray(ack3), 0, ack3.length)).as("nor after data").isFalse();
+        byte[] longer = encap(plain, TestFrames.tcp(IpVersion.IPV4, false, 0, new byte[101], TcpView.ACK, 600, 4));
+        assertThat(gro.add(MemorySegment.ofArray(longer), 0, longer.length)).as("longer than the first").isFalse();
+        byte[] same = encap(plain, TestFrames.tcp(IpVersion.IPV4, false, 0, new byte[100], TcpView.ACK, 600, 4));
+        assertThat(gro.add(MemorySegment.ofArray(same), 0, same.length)).isTrue();
+        assertThat(gro.frameCount()).isEqualTo(2);
+    }
+
     private static byte[] encap(GeneveTunnel t, byte[] inner) {
         byte[] out = new byte[t.overhead() + inner.length];
         t.encapsulate(MemorySegment.ofArray(inner), 0, inner.length, MemorySegment.ofArray(out), 0);
