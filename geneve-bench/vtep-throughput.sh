@@ -102,7 +102,7 @@ ovs() { # ns veth local remote address
     export OVS_RUNDIR=$d/run OVS_LOGDIR=$d/log OVS_DBDIR=$d/db OVS_SYSCONFDIR=$d/etc
     ovsdb-tool create "$d/db/conf.db" /usr/share/openvswitch/vswitch.ovsschema
     ip netns exec "$ns" ovsdb-server --remote=punix:"$d/run/db.sock" --pidfile="$d/run/ovsdb-server.pid" \
-      --detach --log-file="$d/log/ovsdb-server.log" "$d/db/conf.db"
+      --detach --log-file="$d/log/ovsdb-server.log" "$d/db/conf.db" 2>/dev/null
     V="ovs-vsctl --db=unix:$d/run/db.sock"
     $V --no-wait init
     ip netns exec "$ns" ovs-vswitchd unix:"$d/run/db.sock" --pidfile="$d/run/ovs-vswitchd.pid" --detach \
@@ -130,6 +130,8 @@ setup() { # config
     vtep-ovs:*)
       ip -n $A addr add 172.31.9.1/24 dev g4jta
       ip -n $B addr add 172.31.9.2/24 dev g4jtb
+      # OVS's userspace datapath drops datagrams whose checksum the veth left to "hardware"
+      ip netns exec $A ethtool -K g4jta tx off >/dev/null 2>&1 || true
       vtep $A 172.31.9.1 172.31.9.2 10.0.0.1 "${1#*:}"
       ovs $B g4jtb 172.31.9.2 172.31.9.1 10.0.0.2 ;;
     vtep-vtep:*)
@@ -145,12 +147,33 @@ setup() { # config
   return 1
 }
 
+thread_ticks() { # CPU ticks (user+system) per thread of every vtep running: "NAME TICKS" lines
+  for pid in $(pgrep -f "geneve.jar vtep" || true); do
+    local ns
+    ns=$(ip netns identify "$pid" 2>/dev/null || echo "?")
+    for t in /proc/"$pid"/task/*; do
+      printf '%s/%s %s\n' "$ns" "$(tr ' ' '_' <"$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"
+    done
+  done 2>/dev/null | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}'
+}
+
+cpu_ticks() { # machine-wide user system softirq idle ticks
+  awk '/^cpu / {print $2 + $3, $4, $8, $5}' /proc/stat
+}
+
+profile() { # before-file after-file seconds: per-thread CPU seconds and machine shares during a run
+  local hz
+  hz=$(getconf CLK_TCK)
+  join <(sort "$1") <(sort "$2") | awk -v hz="$hz" '$3 - $2 > 0 {printf "    %-32s %6.2f s CPU\n", $1, ($3 - $2) / hz}' \
+    | sort -k2 -rn | head -6 >&2
+}
+
 gbits() { # streams -> Gbit/s received, from iperf3's JSON
   local streams=$1
   ip netns exec $B iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
   local server=$!
   sleep 0.5
-  ip netns exec $A iperf3 -c 10.0.0.2 -p 5201 -t "$SECONDS_PER_RUN" -P "$streams" -J >"$WORK/iperf.json" 2>&1 || true
+  ip netns exec $A iperf3 -c 10.0.0.2 -p 5201 -t "${SECONDS_PER_RUN}" -P "$streams" -J >"$WORK/iperf.json" 2>&1 || true
   wait $server 2>/dev/null || true
   python3 - "$WORK/iperf.json" <<'PY'
 import json, sys
@@ -169,9 +192,18 @@ for config in "${CONFIGS[@]}"; do
     RESULT[$config,1]=nan; RESULT[$config,4]=nan
     continue
   fi
+  # warm up (the JIT compiles the vteps' loops in the first seconds of traffic), unmeasured
+  SECONDS_PER_RUN=2 gbits 4 >/dev/null
   for streams in 1 4; do
+    thread_ticks >"$WORK/before"
+    read -r u0 s0 si0 i0 < <(cpu_ticks)
     RESULT[$config,$streams]=$(gbits $streams)
-    echo "$config streams=$streams ${RESULT[$config,$streams]} Gbit/s" >&2
+    read -r u1 s1 si1 i1 < <(cpu_ticks)
+    thread_ticks >"$WORK/after"
+    echo "$config streams=$streams ${RESULT[$config,$streams]} Gbit/s; machine CPU $(awk -v u=$((u1 - u0)) \
+      -v s=$((s1 - s0)) -v si=$((si1 - si0)) -v i=$((i1 - i0)) 'BEGIN {t = u + s + si + i; if (t == 0) t = 1;
+      printf "user %d%%, system %d%%, softirq %d%%, idle %d%%", 100 * u / t, 100 * s / t, 100 * si / t, 100 * i / t}')" >&2
+    profile "$WORK/before" "$WORK/after"
   done
   for log in "$WORK"/vtep-*.log; do
     [ -f "$log" ] && echo "  $(basename "$log"): $(grep '^stats' "$log" | tail -1)" >&2
