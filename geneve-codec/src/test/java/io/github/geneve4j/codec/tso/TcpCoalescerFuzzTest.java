@@ -242,6 +242,10 @@ class TcpCoalescerFuzzTest {
                 assertThat(p.geneve).as("Geneve header and options equal").isEqualTo(first.geneve);
                 assertThat(p.ports).isEqualTo(first.ports);
                 assertThat(last.payloadLength).as("only the last may be shorter").isGreaterThanOrEqualTo(first.payloadLength);
+                // tcp_gro_receive flushes on a segment without payload or longer than the first
+                assertThat(first.payloadLength).as("nothing merged with a segment without payload").isPositive();
+                assertThat(p.payloadLength).as("no merge of a segment without payload or longer than the first")
+                        .isPositive().isLessThanOrEqualTo(first.payloadLength);
                 assertThat(p.headers).isEqualTo(first.headers);
                 byte[] a = first.comparableHeaders();
                 byte[] b = p.comparableHeaders();
