@@ -334,24 +334,25 @@ public final class TcpSegmenter {
         this.sequence = tcp.sequence();
         this.flags = tcp.flags();
         this.dataOffsetByte = Wire.u8(frame, tcpOffset + 12);
-        // Plain integer sums, so subtracting a word that was summed is exact; every word sits at an
-        // even offset from the frame start (IP and TCP headers are multiples of 4 bytes long)
+        // Each word rewritten per segment is taken out of the sums by adding its one's complement
+        // negation (RFC 1624: ~m), so that the sums stay positive whatever sum() returns; every word
+        // sits at an even offset from the frame start (IP and TCP headers are multiples of 4 bytes)
         this.tcpHeaderBase = InternetChecksum.sum(frame, tcpOffset, tcpHeaderLength)
-                - Wire.u16(frame, tcpOffset + 4) - Wire.u16(frame, tcpOffset + 6)
-                - Wire.u16(frame, tcpOffset + 12) - Wire.u16(frame, tcpOffset + 16);
+                + minus(frame, tcpOffset + 4) + minus(frame, tcpOffset + 6)
+                + minus(frame, tcpOffset + 12) + minus(frame, tcpOffset + 16);
         long rewritten;
         if (v4) {
             int ipHeaderLength = tcpAt - l3;
-            rewritten = Wire.u16(frame, ipOffset + 2) + Wire.u16(frame, ipOffset + 4) + Wire.u16(frame, ipOffset + 10);
+            rewritten = minus(frame, ipOffset + 2) + minus(frame, ipOffset + 4) + minus(frame, ipOffset + 10);
             this.ipId = ipv4.identification();
-            this.ipHeaderBase = InternetChecksum.sum(frame, ipOffset, ipHeaderLength) - rewritten;
+            this.ipHeaderBase = InternetChecksum.sum(frame, ipOffset, ipHeaderLength) + rewritten;
             this.pseudoHeaderBase = InternetChecksum.pseudoHeaderIpv4(ipv4.source(), ipv4.destination(),
                     EtherType.PROTOCOL_TCP, 0);
         } else {
-            rewritten = Wire.u16(frame, ipOffset + 4);
+            rewritten = minus(frame, ipOffset + 4);
             this.pseudoHeaderBase = InternetChecksum.pseudoHeaderIpv6(frame, ipOffset + 8, EtherType.PROTOCOL_TCP, 0);
         }
-        this.preTcpBase = InternetChecksum.sum(frame, offset, tcpAt) - rewritten;
+        this.preTcpBase = InternetChecksum.sum(frame, offset, tcpAt) + rewritten;
         // the inner Ethernet header travels inside the outer IP packet, so it counts against the MTU
         int room = mtu - tunnel.ipOverhead() - headers;
         if (room < 1) {
@@ -359,6 +360,11 @@ public final class TcpSegmenter {
                     + " bytes plus " + tunnel.ipOverhead() + " bytes of encapsulation leave no payload within MTU " + mtu);
         }
         this.segmentSize = Math.min(wanted, room);
+    }
+
+    /** The one's complement negation of the 16-bit word at {@code at}: adding it takes the word out of a sum. */
+    private static int minus(MemorySegment frame, long at) {
+        return InternetChecksum.negate(Wire.u16(frame, at));
     }
 
     /**
