@@ -23,6 +23,10 @@ import java.nio.ByteBuffer;
  * }
  * }</pre>
  *
+ * <p>The header buffer is direct when the frame is native (a channel then writes both buffers
+ * without a copy) and on the heap when the frame is. It belongs to the cursor: do not write into it,
+ * since later segments rewrite only the fields that change.
+ *
  * <p>Every segment's bytes, headers then payload, are those {@link TcpSegmenter#segment} writes for
  * the same frame, every checksum included (the outer UDP checksum derived from the inner one, Linux's
  * local checksum offload). No allocation per segment: {@link #next()} writes into the same header
@@ -67,9 +71,13 @@ public final class SegmentCursor {
 
     void reset(MemorySegment frame, long offset, long length, long generation, int count, int port,
             int headerLength) {
-        if (headers == null || headers.byteSize() < headerLength) {
-            // direct, so that channels write it without a copy; grows to the largest headers seen, then stays
-            headerBuffer = ByteBuffer.allocateDirect(Math.max(headerLength, 256));
+        if (headers == null || headers.byteSize() < headerLength || headers.isNative() != frame.isNative()) {
+            // Of the frame's kind: direct for a native frame, so that a channel writes both buffers
+            // without copying them, heap for a heap frame (the channel copies both anyway); and one
+            // kind of segment in the hot path, which C2 compiles best. Grows to the largest headers
+            // seen, then stays (a caller alternating kinds pays one small buffer per switch).
+            int capacity = Math.max(headerLength, 256);
+            headerBuffer = frame.isNative() ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
             headers = MemorySegment.ofBuffer(headerBuffer);
         }
         if (frame != viewed || sliced) {
@@ -125,7 +133,7 @@ public final class SegmentCursor {
     /**
      * The buffer holding the current segment's headers at {@code [0, headerLength())}: the outer
      * Ethernet, IP, UDP and Geneve headers, then the inner frame's headers up to its TCP payload.
-     * Rewritten by the next {@link #next()}.
+     * Rewritten by the next {@link #next()}; read it, do not write into it.
      */
     public MemorySegment headers() {
         at();

@@ -264,10 +264,14 @@ public final class TcpSegmenter {
         return headers + (long) i * segmentSize;
     }
 
-    /** Gather mode: segment {@code i}'s headers at the start of {@code buf}, its payload summed in place. */
+    /**
+     * Gather mode: segment {@code i}'s headers at the start of {@code buf}, its payload summed in place.
+     * The inner headers are copied for the first segment only: later segments find them in
+     * {@code buf} and rewrite just the fields that change (all of which every segment rewrites).
+     */
     void writeGathered(MemorySegment src, long offset, int i, int count, int port, int length, long payloadAt,
             MemorySegment buf) {
-        writeHeaders(src, offset, i, count, port, length, InternetChecksum.sum(src, payloadAt, length), buf, 0);
+        writeHeaders(src, offset, i, count, port, length, InternetChecksum.sum(src, payloadAt, length), buf, 0, i == 0);
     }
 
     private int count() {
@@ -377,22 +381,25 @@ public final class TcpSegmenter {
         MemorySegment.copy(src, from, buf, at + overhead + headers, length);
         // summed from the source, where the bytes are as they will be sent (the copy holds the same)
         long payloadSum = InternetChecksum.sum(src, from, length);
-        writeHeaders(src, offset, i, count, port, length, payloadSum, buf, at);
+        writeHeaders(src, offset, i, count, port, length, payloadSum, buf, at, true);
         return overhead + headers + length;
     }
 
     /**
      * Writes the outer and inner headers of segment {@code i} of {@code count} at {@code at}, for a
-     * payload of {@code length} bytes whose unfolded sum is {@code payloadSum}.
+     * payload of {@code length} bytes whose sum is {@code payloadSum}; the inner headers are copied
+     * from the source first unless {@code copyInner} is false (they are in {@code buf} already).
      *
      * <p>Every checksum is computed from per-frame base sums ({@link #parse}) plus the words that
      * change per segment, which is the same one's complement sum as summing the rewritten headers
      * (RFC 1071 §2: the sum is commutative and associative, and each field sits at an even offset).
      */
     private void writeHeaders(MemorySegment src, long offset, int i, int count, int port, int length,
-            long payloadSum, MemorySegment buf, long at) {
+            long payloadSum, MemorySegment buf, long at, boolean copyInner) {
         long inner = at + overhead;
-        MemorySegment.copy(src, offset, buf, inner, headers);
+        if (copyInner) {
+            MemorySegment.copy(src, offset, buf, inner, headers);
+        }
         long ip = inner + l3;
         long t = inner + tcpAt;
         int tcpLength = tcpHeaderLength + length;

@@ -338,6 +338,20 @@ class SegmentCursorTest {
     }
 
     @Test
+    void theHeaderBufferIsOfTheFramesKind() throws Exception {
+        TcpSegmenter segmenter = new TcpSegmenter(tunnel(IpVersion.IPV6, true, true, false, ProtocolType.ETHERNET), MSS, 1500);
+        byte[] inner = TestFrames.tcp(IpVersion.IPV4, false, 0, TestFrames.payload(3_000, 1), FLAGS, 1, 1);
+        for (boolean nativeMemory : new boolean[] {true, false, true}) {
+            MemorySegment frame = placed(inner, nativeMemory, 0);
+            SegmentCursor s = segmenter.gather(frame, 0, inner.length);
+            assertThat(s.next()).isTrue();
+            assertThat(s.headers().isNative()).isEqualTo(nativeMemory);
+            assertThat(s.buffers()[0].isDirect()).as("header buffer direct").isEqualTo(nativeMemory);
+            assertThat(s.buffers()[1].isDirect()).as("payload buffer direct").isEqualTo(nativeMemory);
+        }
+    }
+
+    @Test
     void theCursorRefusesUseOffASegmentAndAfterTheSegmenterMovedOn() throws Exception {
         TcpSegmenter segmenter = new TcpSegmenter(tunnel(IpVersion.IPV4, false, true, false, ProtocolType.ETHERNET), MSS, 1500);
         byte[] inner = TestFrames.tcp(IpVersion.IPV4, false, 0, TestFrames.payload(3_000, 1), FLAGS, 1, 1);
