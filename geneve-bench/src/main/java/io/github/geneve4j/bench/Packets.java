@@ -65,4 +65,32 @@ public final class Packets {
         System.arraycopy(header, 0, packet, 0, header.length);
         return packet;
     }
+
+    /**
+     * An inner Ethernet + IPv4/IPv6 + TCP frame (no options, ACK|PSH, checksum field 0) with a random
+     * payload; above 64 KiB the IP length field is 0 (Linux BIG TCP). The payload starts at
+     * {@code 14 + 20 + 20} (IPv4) or {@code 14 + 40 + 20} (IPv6).
+     */
+    public static byte[] tcpFrame(boolean v4, int payload) {
+        byte[] data = new byte[payload];
+        new java.util.SplittableRandom(payload).nextBytes(data);
+        int ipLength = v4 ? 20 : 40;
+        ByteBuffer b = ByteBuffer.allocate(14 + ipLength + 20 + payload);
+        b.put(new byte[] {2, 0, 10, 0, 0, 2, 2, 0, 10, 0, 0, 1}).putShort((short) (v4 ? 0x0800 : 0x86DD));
+        if (v4) {
+            int total = 40 + payload;
+            b.put((byte) 0x45).put((byte) 0).putShort((short) (total > 0xFFFF ? 0 : total)).putShort((short) 1)
+                    .putShort((short) 0x4000).put((byte) 64).put((byte) 6).putShort((short) 0)
+                    .put(new byte[] {10, 0, 0, 1}).put(new byte[] {10, 0, 0, 2});
+        } else {
+            int plen = 20 + payload;
+            b.putInt(0x6000_0000).putShort((short) (plen > 0xFFFF ? 0 : plen)).put((byte) 6).put((byte) 64)
+                    .put(new byte[16]).put(new byte[16]);
+            b.put(14 + 8 + 15, (byte) 1).put(14 + 24 + 15, (byte) 2);
+        }
+        b.putShort((short) 40000).putShort((short) 5001).putInt(1).putInt(1).put((byte) 0x50).put((byte) 0x18)
+                .putShort((short) 65535).putInt(0);
+        b.put(data);
+        return b.array();
+    }
 }

@@ -3,13 +3,14 @@ package io.github.geneve4j.bench;
 import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.codec.ProtocolType;
+import io.github.geneve4j.codec.net.InternetChecksum;
+import io.github.geneve4j.codec.tso.SegmentCursor;
 import io.github.geneve4j.codec.tso.TcpSegmenter;
 import io.github.geneve4j.codec.tunnel.GeneveTunnel;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -26,7 +27,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Software TSO: one inner Ethernet/IP/TCP frame with a 64 KiB or 256 KiB payload segmented at MSS
  * 1448 into Geneve frames (every length and checksum computed, outer UDP checksum on) written back
- * to back into a buffer, beside one plain copy of the payload.
+ * to back into a buffer (copy mode), or walked in gather mode (headers in a small buffer, the payload
+ * left in place, as the two {@code ByteBuffer}s a gathering write takes), beside two baselines: one
+ * plain copy of the payload and one checksum pass over it. {@code copySumChunks} is the floor of
+ * copy mode without any header work: the payload copied and summed in MSS-sized pieces.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -55,28 +59,8 @@ public class SegmentBenchmark {
     @Setup
     public void setUp() throws UnknownHostException {
         boolean v4 = ip.equals("IPV4");
-        byte[] data = new byte[payload];
-        new SplittableRandom(payload).nextBytes(data);
-        int ipLength = v4 ? 20 : 40;
-        ByteBuffer b = ByteBuffer.allocate(14 + ipLength + 20 + payload);
-        b.put(new byte[] {2, 0, 10, 0, 0, 2, 2, 0, 10, 0, 0, 1}).putShort((short) (v4 ? 0x0800 : 0x86DD));
-        if (v4) {
-            // BIG TCP when the payload is larger than Total Length can state
-            int total = 40 + payload;
-            b.put((byte) 0x45).put((byte) 0).putShort((short) (total > 0xFFFF ? 0 : total)).putShort((short) 1)
-                    .putShort((short) 0x4000).put((byte) 64).put((byte) 6).putShort((short) 0)
-                    .put(new byte[] {10, 0, 0, 1}).put(new byte[] {10, 0, 0, 2});
-        } else {
-            int plen = 20 + payload;
-            b.putInt(0x6000_0000).putShort((short) (plen > 0xFFFF ? 0 : plen)).put((byte) 6).put((byte) 64)
-                    .put(new byte[16]).put(new byte[16]);
-            b.put(14 + 8 + 15, (byte) 1).put(14 + 24 + 15, (byte) 2);
-        }
-        b.putShort((short) 40000).putShort((short) 5001).putInt(1).putInt(1).put((byte) 0x50).put((byte) 0x18)
-                .putShort((short) 65535).putInt(0);
-        payloadOffset = b.position();
-        b.put(data);
-        frame = MemorySegment.ofArray(b.array());
+        frame = MemorySegment.ofArray(Packets.tcpFrame(v4, payload));
+        payloadOffset = 14 + (v4 ? 20 : 40) + 20;
         GeneveHeader header = options
                 ? GeneveHeader.of(ProtocolType.ETHERNET, 5000, new GeneveOption(0x0108, 1, new byte[8]),
                         new GeneveOption(0x0108, 2, new byte[8]), new GeneveOption(0x0108, 3, new byte[4]))
@@ -99,6 +83,37 @@ public class SegmentBenchmark {
     @Benchmark
     public int segment() {
         return segmenter.segment(frame, 0, frame.byteSize(), target, 0, lengths);
+    }
+
+    /** Gather mode: every segment's headers written and its payload summed in place, no copy. */
+    @Benchmark
+    public long gather() {
+        long bytes = 0;
+        for (SegmentCursor s = segmenter.gather(frame, 0, frame.byteSize()); s.next(); ) {
+            ByteBuffer[] buffers = s.buffers();
+            bytes += buffers[0].remaining() + buffers[1].remaining();
+        }
+        return bytes;
+    }
+
+    /** Decomposition: the payload copied and summed MSS by MSS, no headers (copy mode's floor). */
+    @Benchmark
+    public long copySumChunks() {
+        long sum = 0;
+        long at = 0;
+        for (long from = 0; from < payload; from += 1448) {
+            int length = (int) Math.min(1448, payload - from);
+            MemorySegment.copy(frame, payloadOffset + from, target, at + 120, length);
+            sum += InternetChecksum.sum(frame, payloadOffset + from, length);
+            at += 120 + length;
+        }
+        return sum;
+    }
+
+    /** Baseline: one checksum pass over the payload. */
+    @Benchmark
+    public long checksumPass() {
+        return InternetChecksum.sum(frame, payloadOffset, payload);
     }
 
     /** Baseline: one plain copy of the payload. */

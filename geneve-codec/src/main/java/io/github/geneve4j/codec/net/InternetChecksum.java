@@ -4,6 +4,7 @@ import io.github.geneve4j.codec.internal.Wire;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * The Internet checksum (RFC 1071): the 16-bit one's complement of the one's complement sum of
@@ -20,20 +21,30 @@ import java.nio.ByteBuffer;
  * boolean valid = InternetChecksum.fold(sum) == 0xFFFF;          // including the checksum field
  * }</pre>
  *
- * <p>Why the loop looks the way it does: one accumulator in a plain counted loop over 8-byte
- * big-endian loads is auto-vectorised by C2; each 64-bit word is added as its two 32-bit halves, so
- * carries are deferred until the final fold (2^31 words, 16 GiB, before the accumulator could
- * overflow). Several accumulators or manual unrolling stop the vectorisation and measured 4–6×
- * slower (DESIGN.md, performance notes).
+ * <p>Why the loop looks the way it does: one accumulator in a plain counted loop over 8-byte loads
+ * is auto-vectorised by C2; each 64-bit word is added as its two 32-bit halves, so carries are
+ * deferred until the final fold (2^31 words, 16 GiB, before the accumulator could overflow). Several
+ * accumulators or manual unrolling stop the vectorisation and measured 4–6× slower (DESIGN.md,
+ * performance notes). The loads are in the machine's byte order, not big-endian: the one's
+ * complement sum does not depend on byte order (RFC 1071 §2(B)), so on a little-endian machine the
+ * folded sum is byte-swapped once at the end instead of every word in the loop (20–25% faster at
+ * 1.5–64 KiB, geneve-bench/RESULTS.md). A sum is returned folded then, still a valid partial sum.
  */
 public final class InternetChecksum {
+
+    /** 64-bit loads in the machine's byte order, which C2 vectorises without a shuffle per load. */
+    private static final ValueLayout.OfLong NATIVE_LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private InternetChecksum() {
     }
 
     /**
-     * The unfolded one's complement sum of {@code length} bytes at {@code offset}, the first byte
-     * the high byte of the first word; an odd last byte is padded with a zero byte.
+     * A partial one's complement sum of {@code length} bytes at {@code offset}, the first byte the
+     * high byte of the first word; an odd last byte is padded with a zero byte. Partly folded or
+     * not (see the class comment), it is congruent to the plain sum of the 16-bit words modulo
+     * 0xFFFF, and 0 only when every byte is 0, so {@link #fold(long)} of it, or of it added to other
+     * partial sums, is exact.
      *
      * @throws IndexOutOfBoundsException if the region is outside the segment (a programming error:
      *     views validate lengths before summing)
@@ -42,8 +53,14 @@ public final class InternetChecksum {
         long words = length >>> 3;
         long sum = 0;
         for (long i = 0; i < words; i++) {
-            long v = segment.get(Wire.BE_LONG, offset + (i << 3));
+            long v = segment.get(NATIVE_LONG, offset + (i << 3));
             sum += (v >>> 32) + (v & 0xFFFF_FFFFL);
+        }
+        if (LITTLE_ENDIAN && sum != 0) {
+            // summed in the machine's byte order (no byte swap per load): the folded sum of
+            // byte-swapped words is the byte-swapped sum (RFC 1071 §2(B)), so swap it back once
+            int folded = fold(sum);
+            sum = ((folded & 0xFF) << 8) | (folded >>> 8);
         }
         long p = offset + (words << 3);
         long rest = length & 7;

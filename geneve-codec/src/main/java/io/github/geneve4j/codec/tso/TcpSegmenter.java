@@ -42,9 +42,13 @@ import java.util.Objects;
  * Length of 0 or an IPv6 Payload Length of 0 means the frame's own length governs. A frame with no
  * payload, or one that already fits, gives a single frame.
  *
- * <p>No allocation per segment: frames are written into a caller's buffer or into one scratch
- * buffer, reused, that is handed to a {@link FrameSink}. Not thread-safe (nor is the tunnel, whose
- * IPv4 ID counter advances); use one per thread.
+ * <p>Two modes. Copy mode ({@code segment}) writes whole frames, payload copied, into a caller's
+ * buffer or into one scratch buffer, reused, that is handed to a {@link FrameSink}. Gather mode
+ * ({@link #gather(MemorySegment, long, long) gather}) writes only each segment's headers, into a
+ * small buffer, and leaves the payload in the caller's frame for a gathering write: one pass over
+ * the payload (its TCP checksum) and no copy of it. Both give the same bytes. No allocation per
+ * segment in either. Not thread-safe (nor is the tunnel, whose IPv4 ID counter advances); use one
+ * per thread.
  */
 public final class TcpSegmenter {
 
@@ -60,6 +64,8 @@ public final class TcpSegmenter {
     }
 
     private final GeneveTunnel tunnel;
+    private final int overhead;
+    private final boolean udpChecksum;
     private final int mss;
     private final int mtu;
     private final int innerProtocol;
@@ -68,6 +74,8 @@ public final class TcpSegmenter {
     private final Ipv6View ipv6 = new Ipv6View();
     private final TcpView tcp = new TcpView();
     private MemorySegment scratch = MemorySegment.ofArray(new byte[0]);
+    private final SegmentCursor cursor;
+    private long generation; // advanced by every parse, so that a cursor notices it was overtaken
 
     // the parsed input, set by parse()
     private boolean v4;
@@ -76,6 +84,16 @@ public final class TcpSegmenter {
     private int headers;       // bytes from the frame start to the TCP payload
     private long payload;      // TCP payload bytes
     private int segmentSize;   // payload bytes per segment
+    private int tcpHeaderLength;
+    private int ipId;          // inner IPv4 Identification of the original
+    private long sequence;     // TCP sequence number of the original
+    private int flags;         // TCP flags of the original
+    private int dataOffsetByte; // the TCP byte before the flags (data offset, reserved bits)
+    // unfolded sums over the original's headers without the words rewritten per segment
+    private long pseudoHeaderBase; // the pseudo-header without its length
+    private long ipHeaderBase;     // the IPv4 header without Total Length, Identification, checksum
+    private long tcpHeaderBase;    // the TCP header without sequence number, offset/flags, checksum
+    private long preTcpBase;       // the bytes before the TCP header without the rewritten IP words
 
     /**
      * @param tunnel the outer headers
@@ -103,6 +121,9 @@ public final class TcpSegmenter {
         }
         this.mss = mss;
         this.mtu = mtu;
+        this.overhead = tunnel.overhead();
+        this.udpChecksum = tunnel.udpChecksum();
+        this.cursor = new SegmentCursor(this, overhead - tunnel.header().encodedLength());
     }
 
     /** The configured MSS. */
@@ -139,7 +160,7 @@ public final class TcpSegmenter {
      */
     public int segment(MemorySegment frame, long offset, long length, int segmentSize, FrameSink sink) {
         parse(frame, offset, length, segmentSize);
-        long largest = tunnel.overhead() + headers + Math.min(segmentSize, payload);
+        long largest = overhead + headers + Math.min(segmentSize, payload);
         if (scratch.byteSize() < largest) {
             // grows to the largest frame seen, then stays: no allocation once warm
             scratch = MemorySegment.ofArray(new byte[(int) largest]);
@@ -178,7 +199,7 @@ public final class TcpSegmenter {
             long targetOffset, int[] frameLengths) {
         parse(frame, offset, length, segmentSize);
         int count = count();
-        long needed = (long) count * (tunnel.overhead() + headers) + payload;
+        long needed = (long) count * (overhead + headers) + payload;
         Wire.checkTarget(target.byteSize(), targetOffset, needed, "target");
         if (frameLengths.length < count) {
             throw new IllegalArgumentException("frameLengths has room for " + frameLengths.length
@@ -194,11 +215,71 @@ public final class TcpSegmenter {
         return count;
     }
 
+    /**
+     * Gather mode: prepares the segments of the inner frame of {@code length} bytes at
+     * {@code offset} for a walk with the returned cursor, which writes each segment's headers into a
+     * small buffer of its own and leaves the payload in {@code frame}, for gathering writes without a
+     * copy (see {@link SegmentCursor}). The frames are byte for byte those of
+     * {@link #segment(MemorySegment, long, long, FrameSink)}.
+     *
+     * <pre>{@code
+     * for (SegmentCursor s = segmenter.gather(superFrame, 0, length); s.next(); ) {
+     *     channel.write(s.buffers());
+     * }
+     * }</pre>
+     *
+     * @return this segmenter's cursor, reset to before the first segment (the same instance each call)
+     * @throws GeneveFormatException as {@link #segment(MemorySegment, long, long, FrameSink)}
+     */
+    public SegmentCursor gather(MemorySegment frame, long offset, long length) {
+        return gather(frame, offset, length, mss);
+    }
+
+    /**
+     * As {@link #gather(MemorySegment, long, long)}, with a segment size for this frame alone in place
+     * of the configured MSS (see {@link #segment(MemorySegment, long, long, int, FrameSink)}).
+     *
+     * @throws IllegalArgumentException if {@code segmentSize} is out of range
+     */
+    public SegmentCursor gather(MemorySegment frame, long offset, long length, int segmentSize) {
+        parse(frame, offset, length, segmentSize);
+        cursor.reset(frame, offset, length, generation, count(), tunnel.sourcePort(frame, offset, length),
+                overhead + headers);
+        return cursor;
+    }
+
+    void checkGeneration(long expected) {
+        if (generation != expected) {
+            throw new IllegalStateException("the segmenter has segmented another frame since this cursor's gather()");
+        }
+    }
+
+    /** The payload length of segment {@code i}. */
+    int segmentLength(int i) {
+        return (int) Math.min(segmentSize, payload - (long) i * segmentSize);
+    }
+
+    /** The offset of segment {@code i}'s payload from the frame start. */
+    long payloadStart(int i) {
+        return headers + (long) i * segmentSize;
+    }
+
+    /**
+     * Gather mode: segment {@code i}'s headers at the start of {@code buf}, its payload summed in place.
+     * The inner headers are copied for the first segment only: later segments find them in
+     * {@code buf} and rewrite just the fields that change (all of which every segment rewrites).
+     */
+    void writeGathered(MemorySegment src, long offset, int i, int count, int port, int length, long payloadAt,
+            MemorySegment buf) {
+        writeHeaders(src, offset, i, count, port, length, InternetChecksum.sum(src, payloadAt, length), buf, 0, i == 0);
+    }
+
     private int count() {
         return payload == 0 ? 1 : (int) ((payload + segmentSize - 1) / segmentSize);
     }
 
     private void parse(MemorySegment frame, long offset, long length, int wanted) {
+        generation++;
         if (wanted < 1 || wanted > 0xFFFF) {
             throw new IllegalArgumentException("segment size " + wanted + " out of range (expected: 1..65535)");
         }
@@ -251,8 +332,31 @@ public final class TcpSegmenter {
         tcp.wrap(frame, tcpOffset, tcpLength);
         this.l3 = (int) (ipOffset - offset);
         this.tcpAt = (int) (tcpOffset - offset);
-        this.headers = tcpAt + tcp.headerLength();
-        this.payload = tcpLength - tcp.headerLength();
+        this.tcpHeaderLength = tcp.headerLength();
+        this.headers = tcpAt + tcpHeaderLength;
+        this.payload = tcpLength - tcpHeaderLength;
+        this.sequence = tcp.sequence();
+        this.flags = tcp.flags();
+        this.dataOffsetByte = Wire.u8(frame, tcpOffset + 12);
+        // Each word rewritten per segment is taken out of the sums by adding its one's complement
+        // negation (RFC 1624: ~m), so that the sums stay positive whatever sum() returns; every word
+        // sits at an even offset from the frame start (IP and TCP headers are multiples of 4 bytes)
+        this.tcpHeaderBase = InternetChecksum.sum(frame, tcpOffset, tcpHeaderLength)
+                + minus(frame, tcpOffset + 4) + minus(frame, tcpOffset + 6)
+                + minus(frame, tcpOffset + 12) + minus(frame, tcpOffset + 16);
+        long rewritten;
+        if (v4) {
+            int ipHeaderLength = tcpAt - l3;
+            rewritten = minus(frame, ipOffset + 2) + minus(frame, ipOffset + 4) + minus(frame, ipOffset + 10);
+            this.ipId = ipv4.identification();
+            this.ipHeaderBase = InternetChecksum.sum(frame, ipOffset, ipHeaderLength) + rewritten;
+            this.pseudoHeaderBase = InternetChecksum.pseudoHeaderIpv4(ipv4.source(), ipv4.destination(),
+                    EtherType.PROTOCOL_TCP, 0);
+        } else {
+            rewritten = minus(frame, ipOffset + 4);
+            this.pseudoHeaderBase = InternetChecksum.pseudoHeaderIpv6(frame, ipOffset + 8, EtherType.PROTOCOL_TCP, 0);
+        }
+        this.preTcpBase = InternetChecksum.sum(frame, offset, tcpAt) + rewritten;
         // the inner Ethernet header travels inside the outer IP packet, so it counts against the MTU
         int room = mtu - tunnel.ipOverhead() - headers;
         if (room < 1) {
@@ -262,49 +366,79 @@ public final class TcpSegmenter {
         this.segmentSize = Math.min(wanted, room);
     }
 
-    /** Writes segment {@code i} of {@code count} at {@code at}; returns its length. */
+    /** The one's complement negation of the 16-bit word at {@code at}: adding it takes the word out of a sum. */
+    private static int minus(MemorySegment frame, long at) {
+        return InternetChecksum.negate(Wire.u16(frame, at));
+    }
+
+    /**
+     * Writes segment {@code i} of {@code count} at {@code at}: its headers copied from the source and
+     * fixed up, its payload copied after them; returns its length.
+     */
     private int write(MemorySegment src, long offset, int i, int count, int port, MemorySegment buf, long at) {
-        int overhead = tunnel.overhead();
-        long skip = (long) i * segmentSize;
-        int length = (int) Math.min(segmentSize, payload - skip);
+        int length = segmentLength(i);
+        long from = offset + payloadStart(i);
+        MemorySegment.copy(src, from, buf, at + overhead + headers, length);
+        // summed from the source, where the bytes are as they will be sent (the copy holds the same)
+        long payloadSum = InternetChecksum.sum(src, from, length);
+        writeHeaders(src, offset, i, count, port, length, payloadSum, buf, at, true);
+        return overhead + headers + length;
+    }
+
+    /**
+     * Writes the outer and inner headers of segment {@code i} of {@code count} at {@code at}, for a
+     * payload of {@code length} bytes whose sum is {@code payloadSum}; the inner headers are copied
+     * from the source first unless {@code copyInner} is false (they are in {@code buf} already).
+     *
+     * <p>Every checksum is computed from per-frame base sums ({@link #parse}) plus the words that
+     * change per segment, which is the same one's complement sum as summing the rewritten headers
+     * (RFC 1071 §2: the sum is commutative and associative, and each field sits at an even offset).
+     */
+    private void writeHeaders(MemorySegment src, long offset, int i, int count, int port, int length,
+            long payloadSum, MemorySegment buf, long at, boolean copyInner) {
         long inner = at + overhead;
-        MemorySegment.copy(src, offset, buf, inner, headers);
-        MemorySegment.copy(src, offset + headers + skip, buf, inner + headers, length);
-        // fix up the copy: read-only state comes from the views over the source
+        if (copyInner) {
+            MemorySegment.copy(src, offset, buf, inner, headers);
+        }
         long ip = inner + l3;
         long t = inner + tcpAt;
-        int tcpLength = headers - tcpAt + length;
+        int tcpLength = tcpHeaderLength + length;
         long pseudo;
+        long changed; // the sum of the rewritten words before the TCP header
         if (v4) {
-            int ipHeader = tcpAt - l3;
-            Wire.putU16(buf, ip + 2, ipHeader + tcpLength);
-            Wire.putU16(buf, ip + 4, (ipv4.identification() + i) & 0xFFFF);
-            Wire.putU16(buf, ip + 10, 0);
-            Wire.putU16(buf, ip + 10, InternetChecksum.checksum(buf, ip, ipHeader));
-            pseudo = InternetChecksum.pseudoHeaderIpv4(ipv4.source(), ipv4.destination(), EtherType.PROTOCOL_TCP,
-                    tcpLength);
+            int total = tcpAt - l3 + tcpLength;
+            int id = (ipId + i) & 0xFFFF;
+            int ipChecksum = InternetChecksum.finish(ipHeaderBase + total + id);
+            Wire.putU16(buf, ip + 2, total);
+            Wire.putU16(buf, ip + 4, id);
+            Wire.putU16(buf, ip + 10, ipChecksum);
+            changed = total + id + ipChecksum;
         } else {
-            Wire.putU16(buf, ip + 4, tcpAt - l3 - Ipv6View.HEADER_LENGTH + tcpLength);
-            pseudo = InternetChecksum.pseudoHeaderIpv6(buf, ip + 8, EtherType.PROTOCOL_TCP, tcpLength);
+            int payloadLength = tcpAt - l3 - Ipv6View.HEADER_LENGTH + tcpLength;
+            Wire.putU16(buf, ip + 4, payloadLength);
+            changed = payloadLength;
         }
-        Wire.putU32(buf, t + 4, (tcp.sequence() + skip) & 0xFFFF_FFFFL);
-        int flags = tcp.flags();
+        // the pseudo-header's length word: tcpLength itself is congruent to its two 16-bit halves
+        pseudo = pseudoHeaderBase + tcpLength;
+        long sequence = (this.sequence + (long) i * segmentSize) & 0xFFFF_FFFFL;
+        int flags = this.flags;
         if (i != count - 1) {
             flags &= ~(TcpView.FIN | TcpView.PSH);
         }
         if (i != 0) {
             flags &= ~TcpView.CWR;
         }
+        Wire.putU32(buf, t + 4, sequence);
         Wire.putU8(buf, t + 13, flags);
-        Wire.putU16(buf, t + 16, 0);
-        Wire.putU16(buf, t + 16, InternetChecksum.finish(pseudo + InternetChecksum.sum(buf, t, tcpLength)));
+        int offsetAndFlags = (dataOffsetByte << 8) | flags;
+        long tcpSum = pseudo + tcpHeaderBase + (sequence >>> 16) + (sequence & 0xFFFF) + offsetAndFlags + payloadSum;
+        Wire.putU16(buf, t + 16, InternetChecksum.finish(tcpSum));
         long innerSum = 0;
-        if (tunnel.udpChecksum()) {
+        if (udpChecksum) {
             // A TCP segment with a correct checksum sums to the negated pseudo-header sum, so the UDP
             // checksum needs only the headers before it (Linux's local checksum offload, lco_csum).
-            innerSum = InternetChecksum.sum(buf, inner, tcpAt) + InternetChecksum.negate(InternetChecksum.fold(pseudo));
+            innerSum = preTcpBase + changed + InternetChecksum.negate(InternetChecksum.fold(pseudo));
         }
         tunnel.writeHeaders(buf, at, headers + length, port, innerSum);
-        return overhead + headers + length;
     }
 }

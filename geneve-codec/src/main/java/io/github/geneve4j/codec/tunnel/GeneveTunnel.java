@@ -58,6 +58,7 @@ public final class GeneveTunnel {
     private final boolean udpChecksum;
     private final long pseudoHeaderBase;
     private final long geneveSum;
+    private final long ipv4HeaderSum; // the outer IPv4 header's sum with length, ID and checksum zero
     private final GeneveHeader header;
     private int nextId;
 
@@ -84,10 +85,12 @@ public final class GeneveTunnel {
                     Wire.u32(MemorySegment.ofArray(b.source.getAddress()), 0),
                     Wire.u32(MemorySegment.ofArray(b.destination.getAddress()), 0));
             Wire.putU16(t, ipOffset + 10, 0); // computed per frame, over the per-frame length and ID
+            this.ipv4HeaderSum = InternetChecksum.sum(t, ipOffset, Ipv4View.MIN_HEADER_LENGTH);
             this.pseudoHeaderBase = InternetChecksum.sum(t, ipOffset + 12, 8) + EtherType.PROTOCOL_UDP;
         } else {
             Ipv6View.write(t, ipOffset, trafficClass, b.flowLabel, 0, EtherType.PROTOCOL_UDP, b.ttl,
                     b.source.getAddress(), b.destination.getAddress());
+            this.ipv4HeaderSum = 0;
             this.pseudoHeaderBase = InternetChecksum.sum(t, ipOffset + 8, 32) + EtherType.PROTOCOL_UDP;
         }
         UdpView.write(t, udpOffset, 0, destinationPort, 0, 0);
@@ -174,7 +177,7 @@ public final class GeneveTunnel {
      * follows them, when the caller already knows the inner frame's one's complement sum (as the
      * segmenter does) and its flow's source port. Advances the IPv4 Identification.
      *
-     * @param innerSum the unfolded {@link InternetChecksum#sum} of the inner frame's bytes; ignored
+     * @param innerSum a partial {@link InternetChecksum#sum} of the inner frame's bytes; ignored
      *     when the UDP checksum is off
      * @return {@link #overhead()}
      * @throws IllegalArgumentException if the UDP datagram would exceed 65535 bytes, or the outer IPv4
@@ -194,10 +197,13 @@ public final class GeneveTunnel {
         MemorySegment.copy(template, 0, target, offset, overhead);
         long ip = offset + ipOffset;
         if (ipVersion == IpVersion.IPV4) {
-            Wire.putU16(target, ip + 2, (int) (Ipv4View.MIN_HEADER_LENGTH + udpLength));
+            int totalLength = (int) (Ipv4View.MIN_HEADER_LENGTH + udpLength);
+            Wire.putU16(target, ip + 2, totalLength);
             Wire.putU16(target, ip + 4, nextId);
+            // from the template's sum plus the two words that change, rather than summing the header
+            // just written: a loop set up for 20 bytes, per frame, and per segment for the segmenter
+            Wire.putU16(target, ip + 10, InternetChecksum.finish(ipv4HeaderSum + totalLength + nextId));
             nextId = (nextId + 1) & 0xFFFF;
-            Wire.putU16(target, ip + 10, InternetChecksum.checksum(target, ip, Ipv4View.MIN_HEADER_LENGTH));
         } else {
             Wire.putU16(target, ip + 4, (int) udpLength);
         }

@@ -192,4 +192,29 @@ class InternetChecksumTest {
         assertThat(InternetChecksum.finish(InternetChecksum.pseudoHeaderIpv6(MemorySegment.ofArray(addrs), 0, 6, 0x1234)))
                 .isEqualTo(reference(pseudo, 0, 40));
     }
+
+    @Test
+    void partialSumsOfAnyLengthsAddUpAndTakeOutWordsByNegation() {
+        // the loop sums in the machine's byte order and folds before swapping back: parts summed
+        // separately, long and short, must still add up, and adding ~w must take a word w out
+        byte[] data = new byte[9_001];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 131 + (i >>> 7));
+        }
+        MemorySegment s = MemorySegment.ofArray(data);
+        for (int cut : new int[] {0, 2, 8, 10, 1448, 4096, 8998, 9000}) {
+            long parts = InternetChecksum.sum(s, 0, cut) + InternetChecksum.sum(s, cut, data.length - cut);
+            assertThat(InternetChecksum.finish(parts)).as("cut at %d", cut).isEqualTo(reference(data, 0, data.length));
+        }
+        int word = ((data[100] & 0xFF) << 8) | (data[101] & 0xFF);
+        long without = InternetChecksum.sum(s, 0, 4096) + InternetChecksum.negate(word);
+        data[100] = 0;
+        data[101] = 0;
+        assertThat(InternetChecksum.finish(without)).isEqualTo(reference(data, 0, 4096));
+        // all ones: a non-zero sum congruent to 0, which folds to 0xFFFF, never to 0
+        byte[] ones = new byte[64];
+        java.util.Arrays.fill(ones, (byte) 0xFF);
+        assertThat(InternetChecksum.fold(InternetChecksum.sum(MemorySegment.ofArray(ones), 0, 64))).isEqualTo(0xFFFF);
+        assertThat(InternetChecksum.sum(MemorySegment.ofArray(new byte[64]), 0, 64)).isZero();
+    }
 }
