@@ -34,6 +34,7 @@ public final class TcpCoalescer {
 
     private final MemorySegment buffer;
     private final byte[] geneveHeader = new byte[260];
+    private final MemorySegment geneveHeaderSegment = MemorySegment.ofArray(geneveHeader); // made once: no allocation per frame
     private final GeneveFrameView view = new GeneveFrameView();
     private final GeneveView datagramView = new GeneveView();
     private final EthernetView ethernet = new EthernetView();
@@ -163,7 +164,7 @@ public final class TcpCoalescer {
                 return false;
             }
             geneveLength = gl;
-            MemorySegment.copy(frame, g, MemorySegment.ofArray(geneveHeader), 0, gl);
+            MemorySegment.copy(frame, g, geneveHeaderSegment, 0, gl);
             ports = udpPorts;
             v4 = isV4;
             l3 = ethernet.headerLength();

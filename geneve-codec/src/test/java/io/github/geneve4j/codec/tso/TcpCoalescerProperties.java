@@ -154,6 +154,45 @@ class TcpCoalescerProperties {
         assertThat(gro.frameCount()).isEqualTo(2);
     }
 
+    /** The receive hot path of a vtep: adds and a finish per 64 KiB, nothing allocated once warm. */
+    @Test
+    void coalescingAllocatesNothingPerFrame() throws Exception {
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(threads instanceof com.sun.management.ThreadMXBean bean
+                && bean.isThreadAllocatedMemorySupported(), "per-thread allocation counter unavailable");
+        var bean = (com.sun.management.ThreadMXBean) threads;
+        GeneveTunnel tunnel = TcpSegmenterTest.tunnel(IpVersion.IPV4, true, true);
+        byte[] inner = TestFrames.tcp(IpVersion.IPV4, false, 12, TestFrames.payload(65_000, 1), TcpView.ACK, 1, 1);
+        MemorySegment frames = MemorySegment.ofArray(new byte[120_000]);
+        int[] lengths = new int[64];
+        int n = new TcpSegmenter(tunnel, 1448, 1500).segment(MemorySegment.ofArray(inner), 0, inner.length, frames, 0, lengths);
+        TcpCoalescer gro = new TcpCoalescer(70_000);
+        MemorySegment out = MemorySegment.ofArray(new byte[70_000]);
+        long sink = coalesceRounds(gro, frames, lengths, n, out, 2_000);
+        long before = bean.getCurrentThreadAllocatedBytes();
+        sink += coalesceRounds(gro, frames, lengths, n, out, 2_000);
+        long allocated = bean.getCurrentThreadAllocatedBytes() - before;
+        assertThat(sink).isEqualTo(4_000L * inner.length);
+        // 2,000 rounds of 45 adds: one object per frame or per add would be well over 100 KB
+        assertThat(allocated).as("bytes allocated over 2,000 coalesced 64 KiB frames").isLessThan(50_000);
+    }
+
+    private static long coalesceRounds(TcpCoalescer gro, MemorySegment frames, int[] lengths, int n, MemorySegment out,
+            int rounds) {
+        long sink = 0;
+        for (int r = 0; r < rounds; r++) {
+            long at = 0;
+            for (int i = 0; i < n; i++) {
+                if (!gro.add(frames, at, lengths[i])) {
+                    throw new AssertionError("segment " + i + " not merged");
+                }
+                at += lengths[i];
+            }
+            sink += gro.finish(out, 0);
+        }
+        return sink;
+    }
+
     private static byte[] encap(GeneveTunnel t, byte[] inner) {
         byte[] out = new byte[t.overhead() + inner.length];
         t.encapsulate(MemorySegment.ofArray(inner), 0, inner.length, MemorySegment.ofArray(out), 0);
