@@ -190,16 +190,9 @@ public final class TcpCoalescer {
                 || (isV4 && ipv4.identification() != ((Wire.u16(buffer, l3 + 4) + count) & 0xFFFF))) {
             return false;
         }
-        for (int i = 0; i < gl; i++) {
-            if (frame.get(java.lang.foreign.ValueLayout.JAVA_BYTE, g + i) != geneveHeader[i]) {
-                return false;
-            }
-        }
-        for (int i = 0; i < h; i++) {
-            if (!ignored(i) && frame.get(java.lang.foreign.ValueLayout.JAVA_BYTE, inner + i)
-                    != buffer.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i)) {
-                return false;
-            }
+        if (MemorySegment.mismatch(frame, g, g + gl, geneveHeaderSegment, 0, gl) != -1
+                || !sameHeaders(frame, inner, h)) {
+            return false;
         }
         MemorySegment.copy(frame, tcp.payloadOffset(), buffer, length, payload);
         length += payload;
@@ -210,13 +203,21 @@ public final class TcpCoalescer {
         return true;
     }
 
-    private boolean ignored(int i) {
-        int ip = i - l3;
-        int t = i - tcpAt;
-        if (t >= 0) {
-            return (t >= 4 && t < 8) || t == 13 || t == 16 || t == 17;
-        }
-        return v4 ? (ip >= 2 && ip < 6) || ip == 10 || ip == 11 : ip == 4 || ip == 5;
+    /**
+     * Whether the first {@code h} bytes at {@code inner} equal the held frame's headers, except the
+     * fields a merge may change: the IPv4 Total Length, Identification and header checksum, or the
+     * IPv6 Payload Length; the TCP sequence number, flags and checksum.
+     */
+    private boolean sameHeaders(MemorySegment frame, long inner, int h) {
+        boolean ip = v4
+                ? same(frame, inner, 0, l3 + 2) && same(frame, inner, l3 + 6, l3 + 10) && same(frame, inner, l3 + 12, tcpAt)
+                : same(frame, inner, 0, l3 + 4) && same(frame, inner, l3 + 6, tcpAt);
+        return ip && same(frame, inner, tcpAt, tcpAt + 4) && same(frame, inner, tcpAt + 8, tcpAt + 13)
+                && same(frame, inner, tcpAt + 14, tcpAt + 16) && same(frame, inner, tcpAt + 18, h);
+    }
+
+    private boolean same(MemorySegment frame, long inner, int from, int to) {
+        return MemorySegment.mismatch(frame, inner + from, inner + to, buffer, from, to) == -1;
     }
 
     private static void check(int protocol) {
