@@ -24,8 +24,11 @@ import java.lang.foreign.MemorySegment;
  * }</pre>
  *
  * <p>{@code wrap} validates every layer and allocates nothing; the UDP destination port must be the
- * configured one (6081 by default). An error's offset counts from the first byte of the layer that
- * failed (the exception message names the layer).
+ * configured one (6081 by default). An error found by a layer's own view (a bad IPv4 header, a
+ * truncated UDP header, a bad Geneve version) has that view's offset, counted from the first byte of
+ * the layer (the message names the layer); the checks {@code wrap} makes between the layers (the
+ * EtherType, an IPv4 fragment, an IP protocol other than UDP, the UDP port, a Geneve header longer
+ * than the UDP payload) count from the first byte of the frame.
  */
 public final class GeneveFrameView {
 
@@ -66,7 +69,8 @@ public final class GeneveFrameView {
             case EtherType.IPV4 -> {
                 ipv4.wrap(segment, ethernet.payloadOffset(), ethernet.payloadLength());
                 if (ipv4.moreFragments() || ipv4.fragmentOffset() != 0) {
-                    throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, 6, "IPv4 fragment");
+                    throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, ethernet.headerLength() + 6L,
+                            "IPv4 fragment");
                 }
                 protocol = ipv4.protocol();
                 udpOffset = ipv4.payloadOffset();

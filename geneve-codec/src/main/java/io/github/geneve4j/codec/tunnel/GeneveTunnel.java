@@ -141,7 +141,7 @@ public final class GeneveTunnel {
      * @return the offset of the outer frame, {@code innerOffset - overhead()}; its length is
      *     {@code overhead() + innerLength}
      * @throws IllegalArgumentException if there is not enough headroom, the inner frame lies outside
-     *     the segment, or the outer UDP datagram would exceed 65535 bytes
+     *     the segment, or the outer UDP datagram or IPv4 packet would exceed 65535 bytes
      */
     public long encapsulate(MemorySegment segment, long innerOffset, long innerLength) {
         if (innerOffset < overhead) {
@@ -177,12 +177,18 @@ public final class GeneveTunnel {
      * @param innerSum the unfolded {@link InternetChecksum#sum} of the inner frame's bytes; ignored
      *     when the UDP checksum is off
      * @return {@link #overhead()}
-     * @throws IllegalArgumentException if the UDP datagram would exceed 65535 bytes
+     * @throws IllegalArgumentException if the UDP datagram would exceed 65535 bytes, or the outer IPv4
+     *     packet (whose Total Length counts its header too) 65535 bytes
      */
     public int writeHeaders(MemorySegment target, long offset, long innerLength, int sourcePort, long innerSum) {
         long udpLength = UdpView.HEADER_LENGTH + geneveLength + innerLength;
         if (udpLength > 0xFFFF) {
             throw new IllegalArgumentException("outer UDP datagram of " + udpLength
+                    + " bytes (expected: at most 65535); segment the inner frame first");
+        }
+        if (ipVersion == IpVersion.IPV4 && Ipv4View.MIN_HEADER_LENGTH + udpLength > 0xFFFF) {
+            // a Total Length above 65535 would be written modulo 2^16: a corrupt, short packet
+            throw new IllegalArgumentException("outer IPv4 packet of " + (Ipv4View.MIN_HEADER_LENGTH + udpLength)
                     + " bytes (expected: at most 65535); segment the inner frame first");
         }
         MemorySegment.copy(template, 0, target, offset, overhead);
