@@ -1,0 +1,310 @@
+package io.github.geneve4j.codec.tso;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.geneve4j.codec.GeneveFormatException;
+import io.github.geneve4j.codec.GeneveFormatException.Reason;
+import io.github.geneve4j.codec.GeneveHeader;
+import io.github.geneve4j.codec.GeneveOption;
+import io.github.geneve4j.codec.ProtocolType;
+import io.github.geneve4j.codec.internal.Wire;
+import io.github.geneve4j.codec.net.EtherType;
+import io.github.geneve4j.codec.net.EthernetView;
+import io.github.geneve4j.codec.net.IpVersion;
+import io.github.geneve4j.codec.net.Ipv4View;
+import io.github.geneve4j.codec.net.Ipv6View;
+import io.github.geneve4j.codec.net.TcpView;
+import io.github.geneve4j.codec.tunnel.GeneveFrameView;
+import io.github.geneve4j.codec.tunnel.GeneveTunnel;
+import io.github.geneve4j.testing.PcapTestWriter;
+import io.github.geneve4j.testing.TestFrames;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The merge rules of TcpCoalescer, each at the field that decides it, as Linux's GRO has them
+ * ({@code udp_gro_receive}, {@code geneve_gro_receive}, {@code inet_gro_receive} /
+ * {@code ipv6_gro_receive}, {@code tcp_gro_receive}): a frame whose flow or headers differ is not
+ * merged, and nothing is merged past the capacity.
+ */
+class TcpCoalescerRulesTest {
+
+    private static final int MSS = 1000;
+
+    static GeneveTunnel tunnel(IpVersion outer, int port, GeneveHeader header) throws Exception {
+        return GeneveTunnel.builder()
+                .addresses(InetAddress.getByName(outer == IpVersion.IPV4 ? "192.0.2.1" : "2001:db8::1"),
+                        InetAddress.getByName(outer == IpVersion.IPV4 ? "192.0.2.2" : "2001:db8::2"))
+                .sourcePortRange(port, port)
+                .header(header)
+                .build();
+    }
+
+    private static final GeneveHeader PLAIN = GeneveHeader.of(ProtocolType.ETHERNET, 5000,
+            new GeneveOption(0x0108, 1, new byte[] {1, 2, 3, 4}));
+
+    static List<byte[]> segments(GeneveTunnel tunnel, byte[] inner) {
+        List<byte[]> frames = new ArrayList<>();
+        new TcpSegmenter(tunnel, MSS, 9000).segment(MemorySegment.ofArray(inner), 0, inner.length,
+                (b, o, l) -> frames.add(PcapTestWriter.bytes(b, o, l)));
+        return frames;
+    }
+
+    static List<byte[]> segments(IpVersion inner, int payload, int flags) throws Exception {
+        return segments(tunnel(IpVersion.IPV4, 50_000, PLAIN),
+                TestFrames.tcp(inner, false, 12, TestFrames.payload(payload, 1), flags, 1000, 7));
+    }
+
+    /** Where the inner headers of an outer frame are. */
+    record Inner(int eth, int ip, int tcp, int tcpLength, boolean v4) {
+        static Inner of(byte[] frame) {
+            MemorySegment s = MemorySegment.ofArray(frame);
+            GeneveFrameView view = new GeneveFrameView().wrap(s, 0, frame.length);
+            EthernetView eth = new EthernetView().wrap(s, view.innerOffset(), view.innerLength());
+            if (eth.etherType() == EtherType.IPV4) {
+                Ipv4View ip = new Ipv4View().wrap(s, eth.payloadOffset(), eth.payloadLength());
+                return new Inner((int) view.innerOffset(), (int) ip.offset(), (int) ip.payloadOffset(),
+                        (int) ip.payloadLength(), true);
+            }
+            Ipv6View ip = new Ipv6View().wrap(s, eth.payloadOffset(), eth.payloadLength());
+            return new Inner((int) view.innerOffset(), (int) ip.offset(), (int) ip.upperLayerOffset(),
+                    (int) ip.upperLayerLength(), false);
+        }
+
+        /** Recomputes the inner IPv4 header and TCP checksums after an edit. */
+        void fix(MemorySegment s) {
+            long pseudo;
+            if (v4) {
+                Ipv4View ip = new Ipv4View().wrap(s, this.ip, tcp - this.ip + tcpLength).updateChecksum();
+                pseudo = ip.pseudoHeaderSum(6, tcpLength);
+            } else {
+                pseudo = new Ipv6View().wrap(s, this.ip, tcp - this.ip + tcpLength).pseudoHeaderSum(6, tcpLength);
+            }
+            new TcpView().wrap(s, tcp, tcpLength).updateChecksum(pseudo);
+        }
+    }
+
+    /** A copy of {@code frame} edited at its inner headers, checksums made good again. */
+    static byte[] edited(byte[] frame, BiConsumer<MemorySegment, Inner> edit) {
+        byte[] f = frame.clone();
+        MemorySegment s = MemorySegment.ofArray(f);
+        Inner at = Inner.of(f);
+        edit.accept(s, at);
+        at.fix(s);
+        return f;
+    }
+
+    private static boolean add(TcpCoalescer gro, byte[] frame) {
+        return gro.add(MemorySegment.ofArray(frame), 0, frame.length);
+    }
+
+    private static void assertSecondRefused(List<byte[]> frames, byte[] second) {
+        TcpCoalescer gro = new TcpCoalescer(100_000);
+        assertThat(add(gro, frames.get(0))).isTrue();
+        assertThat(add(gro, second)).isFalse();
+        assertThat(gro.frameCount()).isEqualTo(1);
+        // and the unedited one still merges: the refusal changed nothing
+        assertThat(add(gro, frames.get(1))).isTrue();
+        assertThat(gro.frameCount()).isEqualTo(2);
+    }
+
+    @Test
+    void innerHeaderFieldsThatMustMatch() throws Exception {
+        for (IpVersion v : IpVersion.values()) {
+            List<byte[]> frames = segments(v, 3000, TcpView.ACK);
+            List<BiConsumer<MemorySegment, Inner>> edits = new ArrayList<>(List.of(
+                    (s, at) -> Wire.putU8(s, at.eth() + 5, 0xbc),                           // destination MAC
+                    (s, at) -> Wire.putU8(s, at.eth() + 11, 0xab),                          // source MAC
+                    (s, at) -> Wire.putU16(s, at.tcp(), 40001),                             // source port
+                    (s, at) -> Wire.putU16(s, at.tcp() + 2, 5202),                          // destination port
+                    (s, at) -> Wire.putU8(s, at.tcp() + 11, 5),                             // acknowledgment
+                    (s, at) -> Wire.putU8(s, at.tcp() + 8, 9),
+                    (s, at) -> Wire.putU16(s, at.tcp() + 14, 501),                          // window
+                    (s, at) -> Wire.putU16(s, at.tcp() + 18, 1),                            // urgent pointer
+                    (s, at) -> Wire.putU8(s, at.tcp() + 31, 0x99),                          // timestamp option
+                    (s, at) -> Wire.putU8(s, at.tcp() + 12, Wire.u8(s, at.tcp() + 12) | 1)  // reserved bit
+            ));
+            if (v == IpVersion.IPV4) {
+                edits.add((s, at) -> Wire.putU8(s, at.ip() + 1, 0x04));                     // DSCP
+                edits.add((s, at) -> Wire.putU8(s, at.ip() + 6, 0));                        // DF cleared
+                edits.add((s, at) -> Wire.putU8(s, at.ip() + 8, 63));                       // TTL
+                edits.add((s, at) -> Wire.putU32(s, at.ip() + 16, 0x0a000003L));            // destination
+            } else {
+                edits.add((s, at) -> Wire.putU8(s, at.ip() + 1, 0x22));                     // flow label
+                edits.add((s, at) -> Wire.putU8(s, at.ip() + 3, 0x46));
+                edits.add((s, at) -> Wire.putU8(s, at.ip() + 7, 63));                       // hop limit
+                edits.add((s, at) -> Wire.putU8(s, at.ip() + 39, 3));                       // destination
+            }
+            for (int i = 0; i < edits.size(); i++) {
+                assertSecondRefused(frames, edited(frames.get(1), edits.get(i)));
+            }
+        }
+    }
+
+    @Test
+    void fieldsThatMayDiffer() throws Exception {
+        // lengths, IPv4 ID (counted), checksums: every segment has its own; PSH and FIN on the last
+        List<byte[]> frames = segments(IpVersion.IPV4, 2500, TcpView.ACK | TcpView.PSH | TcpView.FIN);
+        TcpCoalescer gro = new TcpCoalescer(100_000);
+        for (byte[] f : frames) {
+            assertThat(add(gro, f)).isTrue();
+        }
+        assertThat(gro.frameCount()).isEqualTo(3);
+    }
+
+    @Test
+    void ipv4IdMustCountUp() throws Exception {
+        List<byte[]> frames = segments(IpVersion.IPV4, 3000, TcpView.ACK);
+        assertSecondRefused(frames, edited(frames.get(1), (s, at) -> Wire.putU16(s, at.ip() + 4, 7)));
+        assertSecondRefused(frames, edited(frames.get(1), (s, at) -> Wire.putU16(s, at.ip() + 4, 9)));
+    }
+
+    @Test
+    void flagsDecideWhatMerges() throws Exception {
+        List<byte[]> frames = segments(IpVersion.IPV6, 3000, TcpView.ACK);
+        // CWR after the first, ECE or any flag other than FIN/PSH that differs
+        assertSecondRefused(frames, edited(frames.get(1), (s, at) -> Wire.putU8(s, at.tcp() + 13, TcpView.ACK | TcpView.CWR)));
+        assertSecondRefused(frames, edited(frames.get(1), (s, at) -> Wire.putU8(s, at.tcp() + 13, TcpView.ACK | TcpView.ECE)));
+        assertSecondRefused(frames, edited(frames.get(1), (s, at) -> Wire.putU8(s, at.tcp() + 13, 0)));
+        // a sequence number that does not follow on
+        assertSecondRefused(frames, edited(frames.get(1), (s, at) -> Wire.putU32(s, at.tcp() + 4, Wire.u32(s, at.tcp() + 4) + 1)));
+        // nothing after PSH
+        TcpCoalescer gro = new TcpCoalescer(100_000);
+        assertThat(add(gro, edited(frames.get(0), (s, at) -> Wire.putU8(s, at.tcp() + 13, TcpView.ACK | TcpView.PSH)))).isTrue();
+        assertThat(add(gro, frames.get(1))).isFalse();
+        // nothing after a first segment with SYN, RST or URG (Linux flushes them at once)
+        for (int flag : new int[] {TcpView.SYN, TcpView.RST, TcpView.URG}) {
+            TcpCoalescer g = new TcpCoalescer(100_000);
+            assertThat(add(g, edited(frames.get(0), (s, at) -> Wire.putU8(s, at.tcp() + 13, TcpView.ACK | flag)))).isTrue();
+            assertThat(add(g, edited(frames.get(1), (s, at) -> Wire.putU8(s, at.tcp() + 13, TcpView.ACK | flag)))).isFalse();
+        }
+        // nothing after a segment shorter than the first
+        List<byte[]> shortThenFull = segments(IpVersion.IPV6, 1500, TcpView.ACK);
+        TcpCoalescer h = new TcpCoalescer(100_000);
+        assertThat(add(h, shortThenFull.get(0))).isTrue();
+        assertThat(add(h, shortThenFull.get(1))).isTrue();
+        byte[] third = edited(shortThenFull.get(1), (s, at) -> Wire.putU32(s, at.tcp() + 4, 1000 + 1500));
+        assertThat(add(h, third)).isFalse();
+        // a first CWR is kept on the merged frame
+        TcpCoalescer c = new TcpCoalescer(100_000);
+        byte[] first = edited(frames.get(0), (s, at) -> Wire.putU8(s, at.tcp() + 13, TcpView.ACK | TcpView.CWR));
+        assertThat(add(c, first)).isTrue();
+        assertThat(add(c, frames.get(1))).isTrue();
+        byte[] out = new byte[10_000];
+        long n = c.finish(MemorySegment.ofArray(out), 0);
+        assertThat(out[(int) (n - 2000 - 32 + 13)]).isEqualTo((byte) (TcpView.ACK | TcpView.CWR));
+    }
+
+    @Test
+    void outerFlowAndGeneveHeaderMustMatch() throws Exception {
+        byte[] inner = TestFrames.tcp(IpVersion.IPV4, false, 0, TestFrames.payload(3000, 1), TcpView.ACK, 1000, 7);
+        List<byte[]> frames = segments(tunnel(IpVersion.IPV4, 50_000, PLAIN), inner);
+        // another UDP source port: another outer flow (udp_gro_receive matches both ports)
+        assertSecondRefused(frames, segments(tunnel(IpVersion.IPV4, 50_001, PLAIN), inner).get(1));
+        // another VNI or option value, same header length: geneve_gro_receive compares the header
+        assertSecondRefused(frames, segments(tunnel(IpVersion.IPV4, 50_000, GeneveHeader.of(ProtocolType.ETHERNET, 5001,
+                new GeneveOption(0x0108, 1, new byte[] {1, 2, 3, 4}))), inner).get(1));
+        assertSecondRefused(frames, segments(tunnel(IpVersion.IPV4, 50_000, GeneveHeader.of(ProtocolType.ETHERNET, 5000,
+                new GeneveOption(0x0108, 1, new byte[] {1, 2, 3, 5}))), inner).get(1));
+        // another inner IP version
+        byte[] v6 = TestFrames.tcp(IpVersion.IPV6, false, 0, TestFrames.payload(3000, 1), TcpView.ACK, 1000, 7);
+        assertSecondRefused(frames, segments(tunnel(IpVersion.IPV4, 50_000, PLAIN), v6).get(1));
+    }
+
+    @Test
+    void capacityIsTheLargestMergedFrame() throws Exception {
+        byte[] inner = TestFrames.tcp(IpVersion.IPV4, false, 0, TestFrames.payload(2000, 1), TcpView.ACK, 1000, 7);
+        List<byte[]> frames = segments(tunnel(IpVersion.IPV4, 50_000, PLAIN), inner);
+        int first = 54 + MSS;
+        TcpCoalescer exact = new TcpCoalescer(inner.length);
+        assertThat(add(exact, frames.get(0))).isTrue();
+        assertThat(add(exact, frames.get(1))).isTrue();
+        TcpCoalescer oneShort = new TcpCoalescer(inner.length - 1);
+        assertThat(add(oneShort, frames.get(0))).isTrue();
+        assertThat(add(oneShort, frames.get(1))).isFalse();
+        assertThat(oneShort.frameCount()).isEqualTo(1);
+        assertThat(add(new TcpCoalescer(first), frames.get(0))).isTrue();
+        TcpCoalescer tiny = new TcpCoalescer(first - 1);
+        assertThat(add(tiny, frames.get(0))).isFalse();
+        assertThat(tiny.frameCount()).isZero();
+        assertThat(tiny.finish(MemorySegment.ofArray(new byte[0]), 0)).isZero();
+    }
+
+    @Test
+    void finishNeedsRoomForTheMergedFrameAndStartsAfresh() throws Exception {
+        List<byte[]> frames = segments(IpVersion.IPV4, 2000, TcpView.ACK);
+        TcpCoalescer gro = new TcpCoalescer(100_000);
+        assertThat(add(gro, frames.get(0))).isTrue();
+        assertThat(add(gro, frames.get(1))).isTrue();
+        int length = 14 + 20 + 32 + 2000;
+        assertThatThrownBy(() -> gro.finish(MemorySegment.ofArray(new byte[length + 2]), 3))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(gro.frameCount()).isEqualTo(2);
+        byte[] out = new byte[length + 3];
+        assertThat(gro.finish(MemorySegment.ofArray(out), 3)).isEqualTo(length);
+        assertThat(gro.frameCount()).isZero();
+        assertThat(gro.finish(MemorySegment.ofArray(out), 0)).isZero();
+        // afresh: the second frame is now a first frame
+        assertThat(add(gro, frames.get(1))).isTrue();
+        assertThat(add(gro, frames.get(0))).isFalse();
+    }
+
+    @Test
+    void lengthFieldsAtTheBigTcpBoundary() throws Exception {
+        // 65535 fits the IP length field; one byte more and it is 0 (Linux BIG TCP)
+        for (IpVersion v : IpVersion.values()) {
+            int base = v == IpVersion.IPV4 ? 65_535 - 20 - 20 : 65_535 - 20;
+            for (int payload : new int[] {base, base + 1}) {
+                byte[] inner = TestFrames.tcp(v, false, 0, TestFrames.payload(payload, 3), TcpView.ACK, 1, 2);
+                TcpCoalescer gro = new TcpCoalescer(inner.length);
+                for (byte[] f : segments(tunnel(IpVersion.IPV6, 50_000, PLAIN), inner)) {
+                    assertThat(add(gro, f)).isTrue();
+                }
+                byte[] out = new byte[inner.length];
+                gro.finish(MemorySegment.ofArray(out), 0);
+                assertThat(out).isEqualTo(inner);
+                int field = Wire.u16(MemorySegment.ofArray(out), 14 + (v == IpVersion.IPV4 ? 2 : 4));
+                assertThat(field).isEqualTo(payload == base ? 65_535 : 0);
+            }
+        }
+    }
+
+    @Test
+    void refusesWhatIsNotEthernetIpTcpWithAValidChecksum() throws Exception {
+        TcpCoalescer gro = new TcpCoalescer(100_000);
+        // inner UDP: the pseudo-header would still say TCP, so only the protocol check can tell
+        for (IpVersion v : IpVersion.values()) {
+            byte[] udp = edited(segments(v, 100, TcpView.ACK).get(0), (s, at) -> { });
+            Inner at = Inner.of(udp);
+            udp[at.v4() ? at.ip() + 9 : at.ip() + 6] = 17;
+            assertThatThrownBy(() -> add(gro, udp)).isInstanceOfSatisfying(GeneveFormatException.class, e -> {
+                assertThat(e.reason()).isEqualTo(Reason.UNSUPPORTED_PROTOCOL);
+                assertThat(e.getMessage()).contains("inner IP protocol 17 (expected: 6)");
+            });
+        }
+        byte[] ip = segments(tunnel(IpVersion.IPV4, 1, GeneveHeader.of(ProtocolType.IPV4, 1)),
+                java.util.Arrays.copyOfRange(TestFrames.tcp(IpVersion.IPV4, false, 0, new byte[10], TcpView.ACK, 1, 1), 14,
+                        14 + 20 + 20 + 10)).get(0);
+        assertThatThrownBy(() -> add(gro, ip)).isInstanceOfSatisfying(GeneveFormatException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.UNSUPPORTED_PROTOCOL);
+            assertThat(e.getMessage()).contains("Geneve protocol type 0x0800 (expected: 0x6558)");
+        });
+        byte[] arp = segments(IpVersion.IPV4, 100, TcpView.ACK).get(0);
+        Inner at = Inner.of(arp);
+        Wire.putU16(MemorySegment.ofArray(arp), at.eth() + 12, EtherType.ARP);
+        assertThatThrownBy(() -> add(gro, arp)).isInstanceOfSatisfying(GeneveFormatException.class,
+                e -> assertThat(e.reason()).isEqualTo(Reason.UNSUPPORTED_PROTOCOL));
+        byte[] corrupt = segments(IpVersion.IPV4, 100, TcpView.ACK).get(0);
+        corrupt[corrupt.length - 1] ^= 1;
+        assertThatThrownBy(() -> add(gro, corrupt)).isInstanceOfSatisfying(GeneveFormatException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.BAD_CHECKSUM);
+            assertThat(e.offset()).isEqualTo(16);
+        });
+        assertThat(gro.frameCount()).isZero();
+    }
+}
