@@ -30,6 +30,9 @@ class MutationGapsTest {
             }
         }
         assertThat(fresh.toString()).isEqualTo("GeneveView[unwrapped]");
+        // an unwrapped view says so, before saying which kind of memory it would need
+        assertThatThrownBy(fresh::payloadBuffer).hasMessage("view is not wrapped around a valid Geneve header");
+        assertThatThrownBy(failed::payloadBuffer).hasMessage("view is not wrapped around a valid Geneve header");
     }
 
     @Test

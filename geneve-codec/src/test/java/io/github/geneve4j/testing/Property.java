@@ -16,11 +16,16 @@ import java.util.function.Consumer;
  * <p>Runs {@code geneve.tries} cases (default 500) from a seed (default: a fresh one per run). A
  * failing case is shrunk by editing its recorded choices (dropping runs of them, lowering each) while
  * it keeps failing; the failure reports the seed, the case number and the minimal value, with the
- * minimal case's own failure as the cause. Replay with {@code -Dgeneve.seed=SEED}.
+ * minimal case's own failure as the cause. Replay with {@code -Dgeneve.seed=SEED}. Under mutation
+ * testing ({@code -Dgeneve.shrinkRuns=0}) the first failing case is reported as it is.
  */
 public final class Property {
 
-    private static final int MAX_SHRINK_RUNS = 2_000;
+    /**
+     * Runs of the property spent shrinking a failure, from {@code geneve.shrinkRuns} (default 2000).
+     * PIT sets 0: a mutant needs only to fail, and shrinking it costs more than the whole mutant.
+     */
+    private static final int MAX_SHRINK_RUNS = Integer.getInteger("geneve.shrinkRuns", 2_000);
 
     private Property() {
     }

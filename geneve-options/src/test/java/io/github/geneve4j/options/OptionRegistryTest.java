@@ -123,4 +123,39 @@ class OptionRegistryTest {
         assertThat(LengthRule.range(4, 12).allows(16)).isFalse();
         assertThat(LengthRule.range(4, 12)).hasToString("4..12 bytes");
     }
+
+    @Test
+    void findsEveryEntryOfALargeRegistryWhateverItsCollisions() {
+        // 320 entries in 1024 slots: colliding keys are certain, and each must be found where it was put
+        OptionRegistry.Builder builder = OptionRegistry.builder();
+        List<int[]> pairs = new ArrayList<>();
+        for (int c = 0; c < 40; c++) {
+            for (int t = 0; t < 8; t++) {
+                int optionClass = 0x0200 + c * 7;
+                int type = t * 33 & 0x7F;
+                builder.register(OptionDescriptor.raw(optionClass, type, "test " + c + "/" + t, LengthRule.fixed(4)));
+                pairs.add(new int[] {optionClass, type});
+            }
+        }
+        OptionRegistry registry = builder.build();
+        for (int[] p : pairs) {
+            OptionDescriptor d = registry.lookup(p[0], p[1]);
+            assertThat(d).as("class 0x%04x type %d", p[0], p[1]).isNotNull();
+            assertThat(d.optionClass()).isEqualTo(p[0]);
+            assertThat(d.type()).isEqualTo(p[1]);
+        }
+        assertThat(registry.lookup(0x0201, 0)).isNull();
+        assertThat(registry.descriptors()).hasSize(320);
+    }
+
+    @Test
+    void optionCodecOfDelegatesToItsFunctions() {
+        OptionCodec<Integer> codec = OptionCodec.of(o -> o.data().length, n -> new GeneveOption(0x0101, 1, new byte[n]));
+        assertThat(codec.decode(new GeneveOption(0x0101, 1, new byte[8]))).isEqualTo(8);
+        assertThat(codec.encode(4)).isEqualTo(new GeneveOption(0x0101, 1, new byte[4]));
+        assertThatThrownBy(() -> OptionCodec.of(null, n -> null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("decoder");
+        assertThatThrownBy(() -> OptionCodec.<Integer>of(o -> 0, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("encoder");
+    }
 }

@@ -109,4 +109,18 @@ class ReceivePolicyTest {
         assertThat(accepted).isEqualTo(220_000);
         assertThat(allocated).as("bytes over 200,000 verdicts").isLessThan(50_000);
     }
+
+    @org.junit.jupiter.api.Test
+    void evaluateIntoANewVerdictGivesTheSameVerdict() {
+        GeneveView view = new GeneveView().wrap(MemorySegment.ofArray(
+                Hex.bytes("03 40 65 58 00 13 88 00 01 08 03 01 12 34 56 78 ff fe 80 00")), 0);
+        ReceivePolicy policy = ReceivePolicy.strict(REGISTRY);
+        Verdict into = new Verdict();
+        Verdict.Kind kind = policy.evaluate(view, into);
+        Verdict fresh = policy.evaluate(view);
+        assertThat(fresh).isNotSameAs(into);
+        assertThat(fresh.kind()).isEqualTo(kind).isEqualTo(Verdict.Kind.DROP_UNKNOWN_CRITICAL);
+        assertThat(fresh.offset()).isEqualTo(into.offset()).isEqualTo(16);
+        assertThat(fresh.optionClass()).isEqualTo(0xfffe);
+    }
 }

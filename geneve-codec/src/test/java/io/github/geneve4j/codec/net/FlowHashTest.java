@@ -132,6 +132,8 @@ class FlowHashTest {
         assertThat(ethernet(ETH + "08")).isEqualTo(ethernet("ffffffffffff ffffffffffff ff"));
         // exactly a tag: its VLAN ID counts
         assertThat(ethernet(ETH + "8100 0064 0800")).isNotEqualTo(ethernet(ETH + "8100 0065 0800"));
+        // a tag cut short is not read
+        assertThat(ethernet(ETH + "8100 0064")).isEqualTo(ethernet(ETH + "8100 0065"));
         // an unknown protocol type hashes as that type
         assertThat(hash("0102", 0x1234)).isNotEqualTo(hash("0102", 0x1235));
     }

@@ -175,7 +175,7 @@ class TcpCoalescerFuzzTest {
         }
         TcpView tcp = new TcpView().wrap(s, p.tcp, p.tcpLength);
         tcp.updateChecksum(p.pseudo(s));
-        // the outer UDP checksum is left stale: the coalescer does not check it (see the README)
+        // the outer UDP checksum is left stale: TcpCoalescer verifies only the inner TCP checksum
         return f;
     }
 

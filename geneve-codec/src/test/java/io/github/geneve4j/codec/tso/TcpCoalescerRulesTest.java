@@ -155,6 +155,14 @@ class TcpCoalescerRulesTest {
             assertThat(add(gro, f)).isTrue();
         }
         assertThat(gro.frameCount()).isEqualTo(3);
+        // sequence numbers differ in every byte when they cross 2^24 and wrap at 2^32
+        for (long seq : new long[] {0x00FF_FE00L, 0xFFFF_FE00L}) {
+            TcpCoalescer g = new TcpCoalescer(100_000);
+            for (byte[] f : segments(tunnel(IpVersion.IPV4, 50_000, PLAIN),
+                    TestFrames.tcp(IpVersion.IPV6, false, 0, TestFrames.payload(2500, 1), TcpView.ACK, seq, 7))) {
+                assertThat(add(g, f)).as("sequence from %x", seq).isTrue();
+            }
+        }
     }
 
     @Test
