@@ -7,6 +7,7 @@ import io.github.geneve4j.codec.internal.Wire;
 import io.github.geneve4j.codec.net.EtherType;
 import io.github.geneve4j.codec.net.EthernetView;
 import io.github.geneve4j.codec.net.InternetChecksum;
+import io.github.geneve4j.codec.net.IpVersion;
 import io.github.geneve4j.codec.net.Ipv4View;
 import io.github.geneve4j.codec.net.Ipv6View;
 import io.github.geneve4j.codec.net.TcpView;
@@ -22,7 +23,7 @@ import java.lang.foreign.MemorySegment;
  * }</pre>
  *
  * <p>A frame is merged only if its Geneve header and options equal the first frame's byte for byte
- * (the Linux rule), its UDP ports match, its inner headers equal the first's except the IP length,
+ * (the Linux rule), its outer IP addresses and UDP ports match, its inner headers equal the first's except the IP length,
  * IPv4 ID and checksums and the TCP sequence number, flags and checksum, its sequence number follows
  * on, it carries payload but no more than the first, and no earlier segment carried FIN or PSH or
  * was shorter than the first; a later segment with CWR is not merged, and a segment without payload
@@ -35,6 +36,8 @@ public final class TcpCoalescer {
     private final MemorySegment buffer;
     private final byte[] geneveHeader = new byte[260];
     private final MemorySegment geneveHeaderSegment = MemorySegment.ofArray(geneveHeader); // made once: no allocation per frame
+    private final MemorySegment outerAddresses = MemorySegment.ofArray(new byte[32]);
+    private int outerAddressesLength;
     private final GeneveFrameView view = new GeneveFrameView();
     private final GeneveView datagramView = new GeneveView();
     private final EthernetView ethernet = new EthernetView();
@@ -94,12 +97,19 @@ public final class TcpCoalescer {
      * @return {@code false} if the frame cannot be merged with those already held (nothing changes
      *     then: {@link #finish} and add it again)
      * @throws GeneveFormatException if the frame is not a valid Geneve frame carrying Ethernet/IP/TCP
-     *     ({@code BAD_CHECKSUM} when its inner TCP checksum does not verify)
+     *     ({@code BAD_CHECKSUM} when its outer UDP checksum, if not zero, its inner IPv4 header checksum
+     *     or its inner TCP checksum does not verify)
      */
     public boolean add(MemorySegment frame, long offset, long frameLength) {
         view.wrap(frame, offset, frameLength);
+        if (!view.udpChecksumValid()) {
+            throw new GeneveFormatException(Reason.BAD_CHECKSUM, view.udp().offset() + 6 - offset,
+                    "outer UDP checksum 0x%04x does not verify".formatted(view.udp().checksum()));
+        }
         int udpPorts = (view.udp().sourcePort() << 16) | view.udp().destinationPort();
-        return merge(frame, view.geneve(), udpPorts, view.innerOffset(), view.innerLength());
+        boolean outerV4 = view.ipVersion() == IpVersion.IPV4;
+        long addresses = outerV4 ? view.ipv4().offset() + 12 : view.ipv6().offset() + 8;
+        return merge(frame, view.geneve(), udpPorts, addresses, outerV4 ? 8 : 32, view.innerOffset(), view.innerLength());
     }
 
     /**
@@ -122,10 +132,11 @@ public final class TcpCoalescer {
                     + " bytes in a datagram of " + length + " bytes");
         }
         long inner = datagramView.payloadOffset();
-        return merge(datagram, datagramView, 0, inner, offset + length - inner);
+        return merge(datagram, datagramView, 0, 0, 0, inner, offset + length - inner);
     }
 
-    private boolean merge(MemorySegment frame, GeneveView geneve, int udpPorts, long inner, long innerLength) {
+    private boolean merge(MemorySegment frame, GeneveView geneve, int udpPorts, long addresses, int addressesLength,
+            long inner, long innerLength) {
         int gl = geneve.headerLength();
         long g = geneve.offset();
         if (geneve.protocolType() != EtherType.TRANSPARENT_ETHERNET) {
@@ -157,6 +168,11 @@ public final class TcpCoalescer {
             throw new GeneveFormatException(Reason.BAD_CHECKSUM, 16, "inner TCP checksum 0x%04x does not verify"
                     .formatted(tcp.checksum()));
         }
+        // finish() writes a fresh IPv4 header checksum: a header damaged on the way must not get one
+        if (isV4 && !ipv4.checksumValid()) {
+            throw new GeneveFormatException(Reason.BAD_CHECKSUM, 10, "inner IPv4 header checksum 0x%04x does not verify"
+                    .formatted(Wire.u16(frame, ipv4.offset() + 10)));
+        }
         int h = (int) (tcp.payloadOffset() - inner);
         long payload = tcp.payloadLength();
         if (count == 0) {
@@ -166,6 +182,8 @@ public final class TcpCoalescer {
             geneveLength = gl;
             MemorySegment.copy(frame, g, geneveHeaderSegment, 0, gl);
             ports = udpPorts;
+            outerAddressesLength = addressesLength;
+            MemorySegment.copy(frame, addresses, outerAddresses, 0, addressesLength);
             v4 = isV4;
             l3 = ethernet.headerLength();
             tcpAt = (int) (tcpOffset - inner);
@@ -190,7 +208,9 @@ public final class TcpCoalescer {
                 || (isV4 && ipv4.identification() != ((Wire.u16(buffer, l3 + 4) + count) & 0xFFFF))) {
             return false;
         }
-        if (MemorySegment.mismatch(frame, g, g + gl, geneveHeaderSegment, 0, gl) != -1
+        if (addressesLength != outerAddressesLength
+                || MemorySegment.mismatch(frame, addresses, addresses + addressesLength, outerAddresses, 0, addressesLength) != -1
+                || MemorySegment.mismatch(frame, g, g + gl, geneveHeaderSegment, 0, gl) != -1
                 || !sameHeaders(frame, inner, h)) {
             return false;
         }

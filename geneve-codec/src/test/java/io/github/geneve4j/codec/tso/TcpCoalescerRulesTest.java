@@ -42,6 +42,7 @@ class TcpCoalescerRulesTest {
                         InetAddress.getByName(outer == IpVersion.IPV4 ? "192.0.2.2" : "2001:db8::2"))
                 .sourcePortRange(port, port)
                 .header(header)
+                .udpChecksum(false) // frames the tests edit keep a valid outer UDP checksum (zero)
                 .build();
     }
 
@@ -307,12 +308,49 @@ class TcpCoalescerRulesTest {
         Wire.putU16(MemorySegment.ofArray(arp), at.eth() + 12, EtherType.ARP);
         assertThatThrownBy(() -> add(gro, arp)).isInstanceOfSatisfying(GeneveFormatException.class,
                 e -> assertThat(e.reason()).isEqualTo(Reason.UNSUPPORTED_PROTOCOL));
-        byte[] corrupt = segments(IpVersion.IPV4, 100, TcpView.ACK).get(0);
+        // a payload byte damaged on the way: the outer UDP checksum catches it first (outer Ethernet 14 +
+        // IPv4 20 + the checksum's place 6 in the UDP header)
+        GeneveTunnel checksummed = GeneveTunnel.builder()
+                .addresses(InetAddress.getByName("192.0.2.1"), InetAddress.getByName("192.0.2.2")).header(PLAIN).build();
+        byte[] corrupt = segments(checksummed,
+                TestFrames.tcp(IpVersion.IPV4, false, 12, TestFrames.payload(100, 1), TcpView.ACK, 1000, 7)).get(0);
         corrupt[corrupt.length - 1] ^= 1;
+        assertThatThrownBy(() -> add(gro, corrupt)).isInstanceOfSatisfying(GeneveFormatException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.BAD_CHECKSUM);
+            assertThat(e.offset()).isEqualTo(14 + 20 + 6);
+            assertThat(e.getMessage()).contains("outer UDP checksum");
+        });
+        // without an outer UDP checksum (zero: allowed over IPv4), the inner TCP checksum
+        Wire.putU16(MemorySegment.ofArray(corrupt), 14 + 20 + 6, 0);
         assertThatThrownBy(() -> add(gro, corrupt)).isInstanceOfSatisfying(GeneveFormatException.class, e -> {
             assertThat(e.reason()).isEqualTo(Reason.BAD_CHECKSUM);
             assertThat(e.offset()).isEqualTo(16);
         });
+        // an inner IPv4 header damaged on the way: finish() would give it a valid checksum, so refuse it
+        byte[] header = segments(IpVersion.IPV4, 100, TcpView.ACK).get(0);
+        header[Inner.of(header).ip() + 8] ^= 1; // TTL; the TCP pseudo-header does not cover it
+        assertThatThrownBy(() -> add(gro, header)).isInstanceOfSatisfying(GeneveFormatException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.BAD_CHECKSUM);
+            assertThat(e.getMessage()).contains("inner IPv4 header checksum");
+        });
         assertThat(gro.frameCount()).isZero();
+    }
+
+    @Test
+    void outerAddressesMustMatch() throws Exception {
+        byte[] inner = TestFrames.tcp(IpVersion.IPV4, false, 0, TestFrames.payload(3000, 1), TcpView.ACK, 1000, 7);
+        List<byte[]> frames = segments(tunnel(IpVersion.IPV4, 50_000, PLAIN), inner);
+        for (String[] pair : new String[][] {{"192.0.2.9", "192.0.2.2"}, {"192.0.2.1", "192.0.2.9"}}) {
+            GeneveTunnel other = GeneveTunnel.builder()
+                    .addresses(InetAddress.getByName(pair[0]), InetAddress.getByName(pair[1]))
+                    .sourcePortRange(50_000, 50_000).header(PLAIN).build();
+            assertSecondRefused(frames, segments(other, inner).get(1));
+        }
+        // and over IPv6, another source endpoint
+        List<byte[]> v6 = segments(tunnel(IpVersion.IPV6, 50_000, PLAIN), inner);
+        GeneveTunnel otherV6 = GeneveTunnel.builder()
+                .addresses(InetAddress.getByName("2001:db8::9"), InetAddress.getByName("2001:db8::2"))
+                .sourcePortRange(50_000, 50_000).header(PLAIN).build();
+        assertSecondRefused(v6, segments(otherV6, inner).get(1));
     }
 }
