@@ -107,10 +107,20 @@ class TcpCoalescerProperties {
                 .isInstanceOfSatisfying(GeneveFormatException.class,
                         e -> assertThat(e.reason()).isEqualTo(GeneveFormatException.Reason.TRUNCATED));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> gro.addDatagram(s, g, f.length))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("datagram");
+        // a Geneve header and nothing behind it: the inner frame is what is cut short
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> gro.addDatagram(s, g, tunnel.header().encodedLength()))
+                .isInstanceOfSatisfying(GeneveFormatException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(GeneveFormatException.Reason.TRUNCATED);
+                    assertThat(e.getMessage()).doesNotContain("Geneve header of");
+                });
         assertThat(gro.frameCount()).isZero();
         assertThat(gro.addDatagram(s, g, f.length - g)).isTrue();
         assertThat(gro.segmentSize()).isEqualTo(100);
+        // a datagram that does not follow on (a sequence gap) is refused, and changes nothing
+        byte[] gap = encap(tunnel, TestFrames.tcp(IpVersion.IPV4, false, 0, new byte[100], TcpView.ACK, 5000, 2));
+        assertThat(gro.addDatagram(MemorySegment.ofArray(gap), g, gap.length - g)).isFalse();
+        assertThat(gro.frameCount()).isEqualTo(1);
     }
 
     @Test

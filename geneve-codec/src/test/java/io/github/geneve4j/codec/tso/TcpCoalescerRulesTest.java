@@ -320,6 +320,11 @@ class TcpCoalescerRulesTest {
             assertThat(e.offset()).isEqualTo(14 + 20 + 6);
             assertThat(e.getMessage()).contains("outer UDP checksum");
         });
+        // the offset counts from the frame's first byte, wherever it sits
+        byte[] placed = new byte[corrupt.length + 5];
+        System.arraycopy(corrupt, 0, placed, 5, corrupt.length);
+        assertThatThrownBy(() -> gro.add(MemorySegment.ofArray(placed), 5, corrupt.length))
+                .isInstanceOfSatisfying(GeneveFormatException.class, e -> assertThat(e.offset()).isEqualTo(14 + 20 + 6));
         // without an outer UDP checksum (zero: allowed over IPv4), the inner TCP checksum
         Wire.putU16(MemorySegment.ofArray(corrupt), 14 + 20 + 6, 0);
         assertThatThrownBy(() -> add(gro, corrupt)).isInstanceOfSatisfying(GeneveFormatException.class, e -> {
@@ -329,9 +334,10 @@ class TcpCoalescerRulesTest {
         // an inner IPv4 header damaged on the way: finish() would give it a valid checksum, so refuse it
         byte[] header = segments(IpVersion.IPV4, 100, TcpView.ACK).get(0);
         header[Inner.of(header).ip() + 8] ^= 1; // TTL; the TCP pseudo-header does not cover it
+        String field = "0x%04x".formatted(Wire.u16(MemorySegment.ofArray(header), Inner.of(header).ip() + 10));
         assertThatThrownBy(() -> add(gro, header)).isInstanceOfSatisfying(GeneveFormatException.class, e -> {
             assertThat(e.reason()).isEqualTo(Reason.BAD_CHECKSUM);
-            assertThat(e.getMessage()).contains("inner IPv4 header checksum");
+            assertThat(e.getMessage()).contains("inner IPv4 header checksum " + field + " does not verify");
         });
         assertThat(gro.frameCount()).isZero();
     }
