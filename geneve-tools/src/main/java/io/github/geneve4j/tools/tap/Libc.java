@@ -41,6 +41,8 @@ final class Libc {
     static final MethodHandle SETSOCKOPT = handle("setsockopt", FunctionDescriptor.of(INT, INT, INT, INT, ADDRESS, INT),
             ERRNO_OPTION);
     static final MethodHandle BIND = handle("bind", FunctionDescriptor.of(INT, INT, ADDRESS, INT), ERRNO_OPTION);
+    static final MethodHandle GETSOCKNAME = handle("getsockname", FunctionDescriptor.of(INT, INT, ADDRESS, ADDRESS),
+            ERRNO_OPTION);
     static final MethodHandle SENDMSG = handle("sendmsg", FunctionDescriptor.of(LONG, INT, ADDRESS, INT), ERRNO_OPTION);
     static final MethodHandle RECVMSG = handle("recvmsg", FunctionDescriptor.of(LONG, INT, ADDRESS, INT), ERRNO_OPTION);
     private static final MethodHandle STRERROR = handle("strerror", FunctionDescriptor.of(ADDRESS, INT));

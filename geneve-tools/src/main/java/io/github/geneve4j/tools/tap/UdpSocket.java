@@ -16,9 +16,10 @@ import java.nio.ByteOrder;
  * of one size, which the kernel, or the device, cuts apart) and UDP GRO on receive
  * ({@code UDP_GRO}: one {@code recvmsg} may return several datagrams of one size back to back, their
  * size in a control message). Both are Linux facts from {@code linux/udp.h}: {@code SOL_UDP 17},
- * {@code UDP_SEGMENT 103}, {@code UDP_GRO 104}; the kernel refuses {@code UDP_SEGMENT} with
- * {@code EIO} when the route's device cannot checksum (a veth with {@code tx off}), and then this
- * socket sends one datagram per call from there on.
+ * {@code UDP_SEGMENT 103}, {@code UDP_GRO 104}. Where the kernel refuses {@code UDP_SEGMENT}
+ * ({@code EINVAL} on a socket without UDP checksums, {@code EIO} on routes it cannot offload on some
+ * kernels, {@code ENOPROTOOPT} before Linux 4.18), this socket sends one datagram per call from
+ * there on.
  *
  * <p>One thread sends (through {@link #sender}) and one receives (through {@link #receiver}) at
  * a time; each owns its native structures, so neither allocates per call.
@@ -33,6 +34,7 @@ final class UdpSocket implements AutoCloseable {
     static final int SO_SNDBUF = 7;
     static final int SO_RCVBUF = 8;
     static final int SO_RCVTIMEO = 20;
+    static final int SO_NO_CHECK = 11;
     static final int SOL_UDP = 17;
     static final int UDP_SEGMENT = 103;
     static final int UDP_GRO = 104;
@@ -140,6 +142,33 @@ final class UdpSocket implements AutoCloseable {
         MemorySegment.copy(ip, 0, at, ValueLayout.JAVA_BYTE, 8, 16);
         at.set(ValueLayout.JAVA_INT, 24, ((Inet6Address) address.getAddress()).getScopeId());
         return 28;
+    }
+
+    /** Sends UDP without checksums ({@code SO_NO_CHECK}, IPv4): the kernel then refuses UDP_SEGMENT. For tests. */
+    void disableChecksums() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.callState(arena);
+            setInt(arena, state, fd, SOL_SOCKET, SO_NO_CHECK, 1, "SO_NO_CHECK");
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("native call failed: " + t, t);
+        }
+    }
+
+    /** The local port the socket is bound to (as the kernel chose it for port 0). */
+    int localPort() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.callState(arena);
+            MemorySegment address = arena.allocate(28, 8);
+            MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 28);
+            check((int) Libc.GETSOCKNAME.invokeExact(state, fd, address, length), state, "getsockname");
+            return address.get(U16_BE, 2) & 0xFFFF;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("native call failed: " + t, t);
+        }
     }
 
     /** Whether the kernel took UDP_GRO: receives may then return several datagrams at once. */

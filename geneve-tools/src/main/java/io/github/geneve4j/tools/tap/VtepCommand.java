@@ -313,7 +313,13 @@ public final class VtepCommand implements Callable<Integer> {
             to += datagram;
         }
         try {
+            boolean segmenting = sender.segmentation();
             udpSends.add(sender.sendSegments(datagrams, 0, to, lengths[0] - outerHeaders));
+            if (segmenting && !sender.segmentation()) {
+                err.println("geneve vtep: the kernel refused UDP segmentation (UDP_SEGMENT) towards " + remote
+                        + ", as it does where the route's device cannot checksum; sending one datagram per call");
+                err.flush();
+            }
         } catch (ClosedChannelException stopped) {
             return false;
         } catch (IOException e) {
