@@ -277,7 +277,9 @@ public final class VtepCommand implements Callable<Integer> {
             return false;
         }
         int checksum = InternetChecksum.checksum(buffer, frame + start, frameLength - start);
-        buffer.set(U16_BE, frame + field, (short) checksum);
+        // a computed 0 goes out as 0xFFFF, as the kernel's skb_checksum_help does: for UDP, 0 would
+        // mean "no checksum" (RFC 768); for TCP the two are the same number in one's complement
+        buffer.set(U16_BE, frame + field, (short) (checksum == 0 ? 0xFFFF : checksum));
         return true;
     }
 

@@ -73,6 +73,18 @@ class VtepCommandTest {
     }
 
     @Test
+    void aChecksumThatComesOutZeroIsSentAsAllOnes() {
+        MemorySegment buffer = Arena.ofAuto().allocate(Tap.VNET_HEADER_LENGTH + 100);
+        long frame = Tap.VNET_HEADER_LENGTH;
+        // the field (at 88) holds a pseudo-header sum of 0; the one data word 0xffff sums to 0xffff
+        buffer.set(ValueLayout.JAVA_SHORT_UNALIGNED, frame + 90, (short) 0xFFFF);
+        VirtioNetHeader.writeGso(buffer, 0, VirtioNetHeader.F_NEEDS_CSUM, VirtioNetHeader.GSO_NONE, 0, 0, 88, 0);
+        assertThat(VtepCommand.completeChecksum(buffer, 0, frame, 100)).isTrue();
+        assertThat(buffer.get(ValueLayout.JAVA_SHORT_UNALIGNED, frame + 88) & 0xFFFF).as("RFC 768: 0 means none")
+                .isEqualTo(0xFFFF);
+    }
+
+    @Test
     void refusesChecksumOffsetsOutsideTheFrame() {
         MemorySegment buffer = Arena.ofAuto().allocate(Tap.VNET_HEADER_LENGTH + 100);
         VirtioNetHeader.writeGso(buffer, 0, VirtioNetHeader.F_NEEDS_CSUM, VirtioNetHeader.GSO_NONE, 0, 0, 90, 8);
