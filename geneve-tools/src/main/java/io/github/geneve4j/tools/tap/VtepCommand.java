@@ -7,6 +7,7 @@ import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.codec.GeneveView;
 import io.github.geneve4j.codec.ProtocolType;
 import io.github.geneve4j.codec.net.InternetChecksum;
+import io.github.geneve4j.codec.tso.SegmentCursor;
 import io.github.geneve4j.codec.tso.TcpCoalescer;
 import io.github.geneve4j.codec.tso.TcpSegmenter;
 import io.github.geneve4j.codec.tunnel.GeneveTunnel;
@@ -202,11 +203,9 @@ public final class VtepCommand implements Callable<Integer> {
         int headerOffset = frameOffset - geneve.length;
         Arena arena = Arena.ofShared();
         MemorySegment buffer = arena.allocate(frameOffset + MAX_GSO_FRAME + 64, 64);
-        // GSO super-frames are cut into `segmentsBuffer`; their datagrams (the Geneve header on) are
-        // laid back to back in `datagrams` for one UDP_SEGMENT send
-        int[] lengths = new int[MAX_SEGMENTS];
-        MemorySegment segmentsBuffer = segmenter == null ? null : arena.allocate(SEGMENTS_BUFFER, 64);
-        MemorySegment datagrams = segmenter == null ? null : arena.allocate(SEGMENTS_BUFFER, 64);
+        // a GSO super-frame's segments, each its Geneve and inner headers and its slice of the payload,
+        // are laid back to back in `datagrams` for one UDP_SEGMENT send
+        MemorySegment datagrams = segmenter == null ? null : arena.allocate(DATAGRAMS_BUFFER, 64);
         // the segmenter writes outer Ethernet, IP and UDP headers in front of each Geneve header: not sent
         int outerHeaders = tunnelOverhead - geneve.length;
         try {
@@ -235,8 +234,7 @@ public final class VtepCommand implements Callable<Integer> {
                         drop("gso-type-" + gsoType);
                     } else {
                         if (!sendSegments(sender, segmenter, buffer, frameOffset, frameLength,
-                                VirtioNetHeader.gsoSize(buffer, readOffset), segmentsBuffer, datagrams, lengths,
-                                outerHeaders, tunnelOverhead, err)) {
+                                VirtioNetHeader.gsoSize(buffer, readOffset), datagrams, outerHeaders, geneve.length, err)) {
                             return;
                         }
                     }
@@ -260,9 +258,8 @@ public final class VtepCommand implements Callable<Integer> {
         }
     }
 
-    /** The most segments one super-frame may give, and the memory they are cut into. */
-    static final int MAX_SEGMENTS = 1024;
-    private static final int SEGMENTS_BUFFER = 1 << 19;
+    /** Room for one super-frame's datagrams: its payload plus the headers of over a thousand segments. */
+    private static final int DATAGRAMS_BUFFER = 1 << 19;
 
     /**
      * Completes a partial checksum (virtio-net NEEDS_CSUM, Linux CHECKSUM_PARTIAL): the field at
@@ -292,34 +289,38 @@ public final class VtepCommand implements Callable<Integer> {
      * @return false when the socket is closed
      */
     private boolean sendSegments(UdpSocket.Sender sender, TcpSegmenter segmenter, MemorySegment buffer, long frameOffset,
-            int frameLength, int gsoSize, MemorySegment target, MemorySegment datagrams, int[] lengths,
-            int outerHeaders, int tunnelOverhead, PrintWriter err) {
-        int count;
+            int frameLength, int gsoSize, MemorySegment datagrams, int outerHeaders, int geneveLength, PrintWriter err) {
+        SegmentCursor segment;
         try {
-            count = segmenter.segment(buffer, frameOffset, frameLength, Math.max(1, gsoSize), target, 0, lengths);
+            segment = segmenter.gather(buffer, frameOffset, frameLength, Math.max(1, gsoSize));
         } catch (GeneveFormatException e) {
             drop("gso-" + e.reason().name());
             return true;
-        } catch (IllegalArgumentException tooManySegments) {
-            drop("gso-too-many-segments");
-            return true;
         }
-        superFrames.increment();
-        segments.add(count);
-        long from = 0;
+        // gather mode: the payload is summed in place and copied once, straight into its datagram
         long to = 0;
-        for (int i = 0; i < count; i++) {
-            int datagram = lengths[i] - outerHeaders;
-            MemorySegment.copy(target, from + outerHeaders, datagrams, to, datagram);
-            from += lengths[i];
+        int size = 0;
+        while (segment.next()) {
+            int headers = segment.headerLength() - outerHeaders;
+            int datagram = headers + segment.payloadLength();
+            if (to + datagram > datagrams.byteSize()) {
+                drop("gso-too-many-segments");
+                return true;
+            }
+            MemorySegment.copy(segment.headers(), outerHeaders, datagrams, to, headers);
+            MemorySegment.copy(segment.frame(), segment.payloadOffset(), datagrams, to + headers, segment.payloadLength());
+            size = segment.index() == 0 ? datagram : size;
             to += datagram;
         }
+        int count = segment.count();
+        superFrames.increment();
+        segments.add(count);
         try {
             boolean segmenting = sender.segmentation();
-            udpSends.add(sender.sendSegments(datagrams, 0, to, lengths[0] - outerHeaders));
+            udpSends.add(sender.sendSegments(datagrams, 0, to, size));
             if (segmenting && !sender.segmentation()) {
                 err.println("geneve vtep: the kernel refused UDP segmentation (UDP_SEGMENT) towards " + remote
-                        + ", as it does where the route's device cannot checksum; sending one datagram per call");
+                        + "; sending one datagram per call");
                 err.flush();
             }
         } catch (ClosedChannelException stopped) {
@@ -329,7 +330,7 @@ public final class VtepCommand implements Callable<Integer> {
             return true;
         }
         toTunnelPackets.add(count);
-        toTunnelBytes.add(from - (long) count * tunnelOverhead);
+        toTunnelBytes.add(to - (long) count * geneveLength);
         return true;
     }
 
