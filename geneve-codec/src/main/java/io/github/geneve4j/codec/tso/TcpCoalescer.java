@@ -23,19 +23,20 @@ import java.lang.foreign.MemorySegment;
  * }</pre>
  *
  * <p>A frame is merged only if its Geneve header and options equal the first frame's byte for byte
- * (the Linux rule), its outer IP addresses and UDP ports match, its inner headers equal the first's except the IP length,
- * IPv4 ID and checksums and the TCP sequence number, flags and checksum, its sequence number follows
- * on, it carries payload but no more than the first, and no earlier segment carried FIN or PSH or
- * was shorter than the first; a later segment with CWR is not merged, and a segment without payload
- * (a pure ACK) is never merged with another, as in Linux's {@code tcp_gro_receive}. The merged frame keeps the first segment's headers (IPv4 ID included) with
+ * (the Linux rule), its outer IP addresses and UDP ports match, its inner headers equal the first's
+ * except the IP length, IPv4 ID and checksums and the TCP sequence number, flags and checksum, its
+ * sequence number follows on, it carries payload but no more than the first, and no earlier segment
+ * carried FIN or PSH or was shorter than the first; a later segment with CWR is not merged, and a
+ * segment without payload (a pure ACK) is never merged with another, as in Linux's
+ * {@code tcp_gro_receive}. The merged frame keeps the first segment's headers (IPv4 ID included) with
  * FIN/PSH of the last, lengths and checksums recomputed; above 65535 bytes the IP length field is
  * 0 (Linux BIG TCP). Inner frames must be Ethernet (protocol type 0x6558). Not thread-safe.
  */
 public final class TcpCoalescer {
 
     private final MemorySegment buffer;
-    private final byte[] geneveHeader = new byte[260];
-    private final MemorySegment geneveHeaderSegment = MemorySegment.ofArray(geneveHeader); // made once: no allocation per frame
+    // made once: copying into a fresh MemorySegment.ofArray per frame allocated on every add
+    private final MemorySegment geneveHeader = MemorySegment.ofArray(new byte[260]);
     private final MemorySegment outerAddresses = MemorySegment.ofArray(new byte[32]);
     private int outerAddressesLength;
     private final GeneveFrameView view = new GeneveFrameView();
@@ -180,7 +181,7 @@ public final class TcpCoalescer {
                 return false;
             }
             geneveLength = gl;
-            MemorySegment.copy(frame, g, geneveHeaderSegment, 0, gl);
+            MemorySegment.copy(frame, g, geneveHeader, 0, gl);
             ports = udpPorts;
             outerAddressesLength = addressesLength;
             MemorySegment.copy(frame, addresses, outerAddresses, 0, addressesLength);
@@ -210,7 +211,7 @@ public final class TcpCoalescer {
         }
         if (addressesLength != outerAddressesLength
                 || MemorySegment.mismatch(frame, addresses, addresses + addressesLength, outerAddresses, 0, addressesLength) != -1
-                || MemorySegment.mismatch(frame, g, g + gl, geneveHeaderSegment, 0, gl) != -1
+                || MemorySegment.mismatch(frame, g, g + gl, geneveHeader, 0, gl) != -1
                 || !sameHeaders(frame, inner, h)) {
             return false;
         }
