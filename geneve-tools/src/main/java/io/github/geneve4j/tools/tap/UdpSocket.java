@@ -42,6 +42,7 @@ final class UdpSocket implements AutoCloseable {
     static final int MSG_TRUNC = 0x20;
     static final int EIO = 5;
     static final int EINVAL = 22;
+    static final int ENOPROTOOPT = 92;
     /** The kernel's limit on datagrams per UDP_SEGMENT send ({@code UDP_MAX_SEGMENTS}, 64 before Linux 6.x raised it). */
     static final int MAX_SEGMENTS = 64;
     /** Bytes of datagrams per UDP_SEGMENT send: one IP packet's worth, less its headers. */
@@ -301,7 +302,7 @@ final class UdpSocket implements AutoCloseable {
                 if (errno == Libc.EINTR) {
                     continue;
                 }
-                if (segmentSize > 0 && (errno == EIO || errno == EINVAL || errno == 92 /* ENOPROTOOPT */)) {
+                if (segmentSize > 0 && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT)) {
                     throw new SegmentationRefused();
                 }
                 if (closed) {
