@@ -1,0 +1,62 @@
+package io.github.geneve4j.endpoint;
+
+/**
+ * Why an endpoint did not carry a datagram or a frame. Every drop is counted under one of these
+ * (see {@link EndpointStats#drops()}); none costs an exception, a string or an allocation.
+ */
+public enum DropReason {
+    // --- from the tunnel (outer side) ---
+    /** The datagram's source address is not a configured peer's. */
+    NOT_A_PEER(true),
+    /** Not a valid Geneve packet (RFC 8926 §3.4: too short, an unknown version, option lengths that do not add up). */
+    MALFORMED(true),
+    /** A VNI this endpoint does not serve. */
+    WRONG_VNI(true),
+    /** A protocol type other than Ethernet (0x6558). */
+    WRONG_PROTOCOL(true),
+    /** A control (O bit) packet: its payload is not forwarded (RFC 8926 §3.4). */
+    CONTROL(true),
+    /** A critical option this endpoint does not understand (RFC 8926 §3.5). */
+    UNKNOWN_CRITICAL_OPTION(true),
+    /** Refused by the receive policy for another reason (e.g. a C bit that disagrees with the options, in strict mode). */
+    POLICY(true),
+    /** A payload too short to be an Ethernet frame. */
+    RUNT_FRAME(true),
+    /** The transport's receive failed (the error itself is reported once). */
+    RECEIVE_ERROR(true),
+    /** The frame device refused a decapsulated frame (it is down, or its buffer is full). */
+    DEVICE_WRITE_ERROR(true),
+
+    // --- towards the tunnel (inner side) ---
+    /** The device's read failed (the error itself is reported once). */
+    DEVICE_READ_ERROR(false),
+    /** A frame too short to be Ethernet. */
+    SHORT_FRAME(false),
+    /** A super-frame from a device while the endpoint's offload is off. */
+    GSO_WITHOUT_OFFLOAD(false),
+    /** A super-frame of a kind other than TCP over IPv4 or IPv6 (UDP fragmentation offload, ...). */
+    UNSUPPORTED_GSO(false),
+    /** A super-frame the segmenter refused (not TCP, a fragment, lengths that disagree). */
+    BAD_SUPER_FRAME(false),
+    /** A super-frame that would be cut into more segments than the send buffer holds. */
+    TOO_MANY_SEGMENTS(false),
+    /** A partial checksum whose offsets point outside the frame. */
+    BAD_CHECKSUM_OFFSETS(false),
+    /** A frame longer than the outer MTU allows. */
+    FRAME_TOO_LONG(false),
+    /** The socket's send buffer was full. */
+    SEND_BUFFER_FULL(false),
+    /** The transport's send failed (the error itself is reported once). */
+    SEND_ERROR(false);
+
+    private final boolean fromTunnel;
+
+    DropReason(boolean fromTunnel) {
+        this.fromTunnel = fromTunnel;
+    }
+
+    /** Whether this reason is about datagrams from the tunnel (else about frames towards it). */
+    public boolean fromTunnel() {
+        return fromTunnel;
+    }
+}

@@ -1,0 +1,2 @@
+/** The Geneve tunnel endpoint engine; see {@link io.github.geneve4j.endpoint.GeneveEndpoint}. */
+package io.github.geneve4j.endpoint;

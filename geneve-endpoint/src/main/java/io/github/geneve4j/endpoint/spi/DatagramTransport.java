@@ -1,0 +1,75 @@
+package io.github.geneve4j.endpoint.spi;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+
+/**
+ * The outer side of an endpoint: a UDP socket that Geneve datagrams are sent from and received on.
+ * {@link ChannelTransport} (the JDK's {@code DatagramChannel}) is the portable default;
+ * {@code geneve-linux} has one with UDP segmentation and GRO offloads, {@code geneve-netty} one on
+ * Netty's epoll transport.
+ *
+ * <p>The engine receives from one thread; it sends from one thread, or, for an endpoint with an
+ * in-process handler, from its callers' threads one at a time. Neither call may allocate per
+ * datagram. The transport must not be connected: a peer's source port varies per flow (RFC 8926
+ * §3.3), so every datagram's source is reported and checked by the engine.
+ */
+public interface DatagramTransport extends AutoCloseable {
+
+    /** The local address the transport is bound to (the port the kernel chose, for port 0). */
+    InetSocketAddress localAddress();
+
+    /**
+     * Whether {@link #sendSegments} still sends several datagrams per system call (UDP_SEGMENT);
+     * false for a transport without that offload, or once the kernel refused it.
+     */
+    default boolean segmentation() {
+        return false;
+    }
+
+    /**
+     * Sends one datagram of {@code length} bytes at {@code offset} of {@code buffer} to {@code to}.
+     *
+     * @return whether it was sent; false if the socket's buffer is full (the engine counts a drop)
+     * @throws java.nio.channels.ClosedChannelException once the transport is closed
+     * @throws IOException if the send fails; the engine counts it and goes on
+     */
+    boolean send(MemorySegment buffer, long offset, long length, InetSocketAddress to) throws IOException;
+
+    /**
+     * Sends the datagrams of {@code size} bytes each (the last may be shorter) that lie back to back
+     * in {@code length} bytes at {@code offset}, to {@code to}: in as few system calls as the
+     * transport can. This default sends them one by one.
+     *
+     * @return the number of system calls made
+     */
+    default int sendSegments(MemorySegment buffer, long offset, long length, int size, InetSocketAddress to)
+            throws IOException {
+        int calls = 0;
+        for (long at = offset, end = offset + length; at < end; at += size) {
+            send(buffer, at, Math.min(size, end - at), to);
+            calls++;
+        }
+        return calls;
+    }
+
+    /**
+     * Receives into {@code capacity} bytes at {@code offset} of {@code buffer}.
+     *
+     * @param wait whether to wait (up to about half a second) when nothing is queued
+     * @param source set to the sender and, when several datagrams of one size came at once, their size
+     * @return the bytes received, or -1 when nothing came
+     * @throws java.nio.channels.ClosedChannelException once the transport is closed
+     * @throws IOException if the call fails, or a datagram did not fit in {@code capacity}
+     */
+    int receive(MemorySegment buffer, long offset, long capacity, boolean wait, DatagramSource source)
+            throws IOException;
+
+    /** Whether the transport is still open. */
+    boolean isOpen();
+
+    /** Closes the transport; a waiting {@link #receive} ends with {@link java.nio.channels.ClosedChannelException}. */
+    @Override
+    void close() throws IOException;
+}
