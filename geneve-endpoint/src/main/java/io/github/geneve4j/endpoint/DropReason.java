@@ -42,8 +42,6 @@ public enum DropReason {
     TOO_MANY_SEGMENTS(false),
     /** A partial checksum whose offsets point outside the frame. */
     BAD_CHECKSUM_OFFSETS(false),
-    /** A frame longer than the outer MTU allows. */
-    FRAME_TOO_LONG(false),
     /** The socket's send buffer was full. */
     SEND_BUFFER_FULL(false),
     /** The transport's send failed (the error itself is reported once). */

@@ -1,0 +1,270 @@
+package io.github.geneve4j.endpoint;
+
+import io.github.geneve4j.codec.GeneveFormatException;
+import io.github.geneve4j.codec.GeneveView;
+import io.github.geneve4j.codec.ProtocolType;
+import io.github.geneve4j.codec.net.EtherType;
+import io.github.geneve4j.codec.tso.TcpCoalescer;
+import io.github.geneve4j.endpoint.spi.DatagramSource;
+import io.github.geneve4j.endpoint.spi.FrameOffload;
+import io.github.geneve4j.options.Verdict;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+
+/**
+ * The receive path: datagrams from the transport, checked in order (who sent it, the Geneve header,
+ * VNI, protocol type, receive policy, a whole Ethernet header), then delivered to the device (with
+ * offload, TCP that continues one flow is coalesced first) or the handler. Runs on one thread;
+ * allocates nothing per datagram, whatever becomes of it.
+ */
+final class Receiver {
+
+    /** Room in front of every datagram: the device's headroom fits before the inner frame. */
+    static final int RECEIVE_OFFSET = 64;
+    /** A receive takes up to a UDP GRO batch: one IP packet's worth. */
+    static final int CAPACITY = 65_536;
+
+    private final GeneveEndpoint endpoint;
+    private final Counters counters;
+    private final MemorySegment buffer;
+    private final ByteBuffer datagram;
+    private final GeneveView view = new GeneveView();
+    private final Verdict verdict = new Verdict();
+    private final ReceivedFrame frame = new ReceivedFrame();
+    private final DatagramSource source;
+    private final FrameOffload offload = new FrameOffload();
+    private final TcpCoalescer coalescer;
+    private final MemorySegment merged;
+    private int heldPeer = -1;
+    // the peers' addresses as the source halves, to match without allocating
+    private final boolean[] peerV6;
+    private final long[] peerHigh;
+    private final long[] peerLow;
+    private int errorsInARow;
+
+    Receiver(GeneveEndpoint endpoint) {
+        this.endpoint = endpoint;
+        this.counters = endpoint.counters;
+        Arena arena = Arena.ofAuto();
+        this.buffer = arena.allocate(RECEIVE_OFFSET + CAPACITY + 64, 64);
+        this.datagram = buffer.asByteBuffer();
+        this.source = frame.mutableSource();
+        boolean coalesce = endpoint.offload && endpoint.device != null;
+        this.coalescer = coalesce ? new TcpCoalescer(GeneveEndpoint.MAX_GSO_FRAME) : null;
+        this.merged = coalesce ? arena.allocate(RECEIVE_OFFSET + GeneveEndpoint.MAX_GSO_FRAME, 64) : null;
+        int n = endpoint.peers.length;
+        peerV6 = new boolean[n];
+        peerHigh = new long[n];
+        peerLow = new long[n];
+        DatagramSource scratch = new DatagramSource();
+        for (int i = 0; i < n; i++) {
+            InetSocketAddress p = endpoint.peers[i];
+            scratch.set(p);
+            peerV6[i] = p.getAddress() instanceof Inet6Address;
+            peerHigh[i] = scratch.high();
+            peerLow[i] = scratch.low();
+        }
+    }
+
+    void run() throws Exception {
+        while (!endpoint.closing()) {
+            int n;
+            try {
+                boolean wait = coalescer == null || coalescer.frameCount() == 0;
+                n = endpoint.transport.receive(buffer, RECEIVE_OFFSET, CAPACITY, wait, source);
+            } catch (ClosedChannelException stopped) {
+                if (endpoint.closing()) {
+                    return;
+                }
+                throw stopped;
+            } catch (IOException e) {
+                if (endpoint.closing()) {
+                    return;
+                }
+                counters.drop(DropReason.RECEIVE_ERROR);
+                endpoint.warnOnce(DropReason.RECEIVE_ERROR, e);
+                backOff();
+                continue;
+            }
+            errorsInARow = 0;
+            if (n < 0) {
+                flush(); // nothing more waiting: what was merged goes to the device now
+                continue;
+            }
+            counters.receives.increment();
+            int size = source.segmentSize() > 0 ? Math.min(source.segmentSize(), n) : n;
+            int peer = peerOf(source);
+            if (peer < 0 && !endpoint.acceptAnySource) {
+                // who sent it is checked before anything else: a stranger's bytes are not even parsed
+                counters.drop(DropReason.NOT_A_PEER, size == 0 ? 1 : (n + size - 1) / size);
+                continue;
+            }
+            // with UDP GRO one receive may hold several datagrams of one size back to back
+            int end = RECEIVE_OFFSET + n;
+            int at = RECEIVE_OFFSET;
+            do {
+                int length = Math.min(size, end - at);
+                datagram(at, length, peer);
+                at += Math.max(size, 1);
+            } while (at < end);
+        }
+    }
+
+    /** After a failed receive: wait a little longer each time in a row, so an error that repeats does not spin. */
+    private void backOff() throws InterruptedException {
+        errorsInARow = Math.min(errorsInARow + 1, 10);
+        Thread.sleep(1L << (errorsInARow - 1)); // 1, 2, 4 ... 512 ms
+    }
+
+    private int peerOf(DatagramSource s) {
+        boolean v6 = s.isIpv6();
+        long high = s.high();
+        long low = s.low();
+        for (int i = 0; i < peerLow.length; i++) {
+            if (peerLow[i] == low && peerHigh[i] == high && peerV6[i] == v6) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void datagram(int at, int length, int peer) throws Exception {
+        datagram.limit(at + length);
+        if (!view.tryWrap(datagram, at)) {
+            counters.drop(DropReason.MALFORMED);
+            return;
+        }
+        if (view.vni() != endpoint.vni) {
+            counters.drop(DropReason.WRONG_VNI);
+            return;
+        }
+        if (view.protocolType() != ProtocolType.ETHERNET) {
+            counters.drop(DropReason.WRONG_PROTOCOL);
+            return;
+        }
+        switch (endpoint.policy.evaluate(view, verdict)) {
+            case ACCEPT -> {
+            }
+            case CONTROL -> {
+                counters.drop(DropReason.CONTROL);
+                return;
+            }
+            case DROP_UNKNOWN_CRITICAL -> {
+                counters.drop(DropReason.UNKNOWN_CRITICAL_OPTION);
+                return;
+            }
+            default -> {
+                counters.drop(DropReason.POLICY);
+                return;
+            }
+        }
+        long payload = view.payloadOffset();
+        int payloadLength = (int) view.payloadLength();
+        if (payloadLength < GeneveEndpoint.ETHERNET_HEADER) {
+            counters.drop(DropReason.RUNT_FRAME);
+            return;
+        }
+        if (endpoint.handler != null) {
+            InetSocketAddress from = peer >= 0 ? endpoint.peers[peer] : null;
+            frame.set(buffer, payload, payloadLength, view.vni(), from, peer);
+            counters.received(peer, 1, payloadLength);
+            endpoint.handler.onFrame(frame);
+            return;
+        }
+        if (coalescer != null && coalesce(at, length, payload, peer)) {
+            return;
+        }
+        write(buffer, payload, payloadLength, offload.clear(), peer, 1);
+    }
+
+    /**
+     * Offers a datagram to the coalescer, writing out what it held first when the datagram does not
+     * follow on or comes from another peer (one coalescer merges one peer's datagrams).
+     *
+     * @return false if the datagram is not TCP the coalescer can take (anything held is written
+     *     first, so the device sees the peer's order): write it as it is
+     */
+    private boolean coalesce(int at, int length, long payload, int peer) {
+        if (!tcp(payload)) {
+            flush();
+            return false;
+        }
+        if (peer != heldPeer) {
+            flush();
+        }
+        try {
+            if (coalescer.addDatagram(buffer, at, length)) {
+                heldPeer = peer;
+                return true;
+            }
+            flush();
+            if (coalescer.addDatagram(buffer, at, length)) {
+                heldPeer = peer;
+                return true;
+            }
+            return false;
+        } catch (GeneveFormatException refused) {
+            // a fragment, a bad inner checksum, ...: the kernel decides about those
+            flush();
+            return false;
+        }
+    }
+
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    /** Whether the inner frame at {@code payload} is IPv4 or IPv6 carrying TCP (else the coalescer need not look). */
+    private boolean tcp(long payload) {
+        int etherType = buffer.get(U16, payload + 12) & 0xFFFF;
+        long ip = payload + GeneveEndpoint.ETHERNET_HEADER;
+        if (etherType == EtherType.VLAN) {
+            etherType = buffer.get(U16, payload + 16) & 0xFFFF;
+            ip += 4;
+        }
+        if (etherType == EtherType.IPV4) {
+            return buffer.get(ValueLayout.JAVA_BYTE, ip + 9) == EtherType.PROTOCOL_TCP;
+        }
+        return etherType == EtherType.IPV6 && buffer.get(ValueLayout.JAVA_BYTE, ip + 6) == EtherType.PROTOCOL_TCP;
+    }
+
+    /** Writes the coalescer's frame to the device: one GSO write for two or more datagrams. */
+    private void flush() {
+        if (coalescer == null) {
+            return;
+        }
+        int count = coalescer.frameCount();
+        if (count == 0) {
+            return;
+        }
+        long length = coalescer.finish(merged, RECEIVE_OFFSET, count > 1);
+        offload.clear();
+        if (count > 1) {
+            offload.segmentation(coalescer.ipv4() ? FrameOffload.Gso.TCPV4 : FrameOffload.Gso.TCPV6, false,
+                    coalescer.segmentSize(), coalescer.headerLength())
+                    .partialChecksum(coalescer.transportOffset(), 16);
+            counters.coalescedWrites.increment();
+            counters.coalescedDatagrams.add(count);
+        }
+        write(merged, RECEIVE_OFFSET, length, offload, heldPeer, count);
+    }
+
+    private void write(MemorySegment from, long offset, long length, FrameOffload meta, int peer, int frames) {
+        try {
+            endpoint.device.write(from, offset, length, meta);
+        } catch (IOException e) {
+            // the device is down, or refuses the frame: count it and go on (closing ends the loop)
+            if (!endpoint.closing()) {
+                counters.drop(DropReason.DEVICE_WRITE_ERROR, frames);
+                endpoint.warnOnce(DropReason.DEVICE_WRITE_ERROR, e);
+            }
+            return;
+        }
+        counters.received(peer, frames, length);
+    }
+}

@@ -1,0 +1,192 @@
+package io.github.geneve4j.endpoint;
+
+import io.github.geneve4j.codec.GeneveHeader;
+import io.github.geneve4j.codec.GeneveFormatException;
+import io.github.geneve4j.codec.net.InternetChecksum;
+import io.github.geneve4j.codec.tso.SegmentCursor;
+import io.github.geneve4j.codec.tso.TcpSegmenter;
+import io.github.geneve4j.codec.tunnel.GeneveTunnel;
+import io.github.geneve4j.endpoint.spi.FrameOffload;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+
+/**
+ * The send path of an endpoint with a device: each frame is read into native memory behind room for
+ * the Geneve header, which is written in place in front of it, and the datagram is sent from that
+ * memory to every peer. A TCP super-frame is cut by the segmenter in gather mode, its segments laid
+ * back to back for one segmented send. Runs on one thread; allocates nothing per frame.
+ */
+final class Sender {
+
+    /** Room for one super-frame's datagrams: its payload plus the headers of over a thousand segments. */
+    static final int DATAGRAMS_BUFFER = 1 << 19;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private final GeneveEndpoint endpoint;
+    private final Counters counters;
+    private final byte[] geneve;
+    private final MemorySegment buffer;
+    private final long frameOffset;
+    private final long headerOffset;
+    private final FrameOffload offload = new FrameOffload();
+    private final TcpSegmenter segmenter;
+    private final MemorySegment datagrams;
+    private final int outerHeaders;
+
+    Sender(GeneveEndpoint endpoint) {
+        this.endpoint = endpoint;
+        this.counters = endpoint.counters;
+        this.geneve = endpoint.geneve;
+        int room = Math.max(geneve.length, endpoint.device.headroom());
+        this.frameOffset = (room + 7) & ~7;
+        this.headerOffset = frameOffset - geneve.length;
+        Arena arena = Arena.ofAuto();
+        this.buffer = arena.allocate(frameOffset + GeneveEndpoint.MAX_GSO_FRAME + 64, 64);
+        if (endpoint.offload) {
+            GeneveHeader header = GeneveHeader.decode(ByteBuffer.wrap(geneve), 0);
+            // only its Geneve header leaves: the socket adds UDP and IP
+            GeneveTunnel tunnel = GeneveTunnel.builder()
+                    .addresses(endpoint.localAddress().getAddress(), endpoint.peers[0].getAddress())
+                    .header(header).udpChecksum(false).build();
+            this.segmenter = new TcpSegmenter(tunnel, 1448, endpoint.mtu);
+            this.datagrams = arena.allocate(DATAGRAMS_BUFFER, 64);
+            // the segmenter writes outer Ethernet, IP and UDP headers in front of each Geneve header: not sent
+            this.outerHeaders = tunnel.overhead() - geneve.length;
+        } else {
+            this.segmenter = null;
+            this.datagrams = null;
+            this.outerHeaders = 0;
+        }
+    }
+
+    void run() throws Exception {
+        int errorsInARow = 0;
+        long capacity = buffer.byteSize() - frameOffset;
+        while (!endpoint.closing()) {
+            int n;
+            try {
+                n = endpoint.device.read(buffer, frameOffset, capacity, offload);
+            } catch (ClosedChannelException stopped) {
+                if (endpoint.closing()) {
+                    return;
+                }
+                throw stopped;
+            } catch (IOException e) {
+                if (endpoint.closing()) {
+                    return;
+                }
+                counters.drop(DropReason.DEVICE_READ_ERROR);
+                endpoint.warnOnce(DropReason.DEVICE_READ_ERROR, e);
+                errorsInARow = Math.min(errorsInARow + 1, 10);
+                Thread.sleep(1L << (errorsInARow - 1));
+                continue;
+            }
+            errorsInARow = 0;
+            if (n < GeneveEndpoint.ETHERNET_HEADER) {
+                counters.drop(DropReason.SHORT_FRAME);
+                continue;
+            }
+            FrameOffload.Gso gso = offload.gso();
+            if (gso != FrameOffload.Gso.NONE) {
+                if (segmenter == null) {
+                    counters.drop(DropReason.GSO_WITHOUT_OFFLOAD);
+                } else if (gso == FrameOffload.Gso.OTHER) {
+                    counters.drop(DropReason.UNSUPPORTED_GSO);
+                } else {
+                    sendSegments(n, offload.gsoSize());
+                }
+                continue;
+            }
+            if (offload.needsChecksum() && !completeChecksum(buffer, frameOffset, n, offload)) {
+                counters.drop(DropReason.BAD_CHECKSUM_OFFSETS);
+                continue;
+            }
+            // the Geneve header goes in place in front of the frame, over the device's metadata
+            MemorySegment.copy(geneve, 0, buffer, ValueLayout.JAVA_BYTE, headerOffset, geneve.length);
+            InetSocketAddress[] peers = endpoint.peers;
+            for (int p = 0; p < peers.length; p++) {
+                endpoint.sendDatagram(buffer, headerOffset, n + geneve.length, peers[p], p, n);
+            }
+        }
+    }
+
+    /**
+     * Completes a partial checksum (virtio-net NEEDS_CSUM, Linux CHECKSUM_PARTIAL): the field at
+     * start + offset holds the pseudo-header sum; the checksum covers start to the end.
+     *
+     * @return false if the offsets point outside the frame
+     */
+    static boolean completeChecksum(MemorySegment buffer, long frame, int frameLength, FrameOffload offload) {
+        int start = offload.checksumStart();
+        int field = start + offload.checksumOffset();
+        if (field + 2 > frameLength) {
+            return false;
+        }
+        int checksum = InternetChecksum.checksum(buffer, frame + start, frameLength - start);
+        // a computed 0 goes out as 0xFFFF, as the kernel's skb_checksum_help does: for UDP, 0 would
+        // mean "no checksum" (RFC 768); for TCP the two are the same number in one's complement
+        buffer.set(U16, frame + field, (short) (checksum == 0 ? 0xFFFF : checksum));
+        return true;
+    }
+
+    /**
+     * Cuts one super-frame with the segmenter and sends its segments' Geneve datagrams, all but the
+     * last of one size, in as few segmented sends as the transport allows, to every peer.
+     */
+    private void sendSegments(int frameLength, int gsoSize) throws IOException {
+        SegmentCursor segment;
+        try {
+            segment = segmenter.gather(buffer, frameOffset, frameLength, Math.max(1, gsoSize));
+        } catch (GeneveFormatException e) {
+            counters.drop(DropReason.BAD_SUPER_FRAME);
+            return;
+        }
+        // gather mode: the payload is summed in place and copied once, straight into its datagram
+        long to = 0;
+        int size = 0;
+        while (segment.next()) {
+            int headers = segment.headerLength() - outerHeaders;
+            int datagram = headers + segment.payloadLength();
+            if (to + datagram > datagrams.byteSize()) {
+                counters.drop(DropReason.TOO_MANY_SEGMENTS);
+                return;
+            }
+            MemorySegment.copy(segment.headers(), outerHeaders, datagrams, to, headers);
+            MemorySegment.copy(segment.frame(), segment.payloadOffset(), datagrams, to + headers, segment.payloadLength());
+            size = segment.index() == 0 ? datagram : size;
+            to += datagram;
+        }
+        int count = segment.count();
+        counters.superFrames.increment();
+        counters.segments.add(count);
+        InetSocketAddress[] peers = endpoint.peers;
+        for (int p = 0; p < peers.length; p++) {
+            if (endpoint.observer != null) {
+                for (long d = 0; d < to; d += size) {
+                    endpoint.observer.sent(datagrams, d, Math.min(size, to - d), peers[p]);
+                }
+            }
+            boolean segmenting = endpoint.transport.segmentation();
+            try {
+                counters.sends.add(endpoint.transport.sendSegments(datagrams, 0, to, size, peers[p]));
+            } catch (ClosedChannelException stopped) {
+                return;
+            } catch (IOException e) {
+                counters.drop(DropReason.SEND_ERROR, count);
+                endpoint.warnOnce(DropReason.SEND_ERROR, e);
+                continue;
+            }
+            if (segmenting && !endpoint.transport.segmentation()) {
+                endpoint.warn("the kernel refused UDP segmentation (UDP_SEGMENT) towards " + peers[p]
+                        + "; sending one datagram per call");
+            }
+            counters.sent(p, count, to - (long) count * geneve.length);
+        }
+    }
+}
