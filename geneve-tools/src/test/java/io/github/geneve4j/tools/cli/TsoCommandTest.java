@@ -3,12 +3,12 @@ package io.github.geneve4j.tools.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.geneve4j.pcap.CaptureReader;
+import io.github.geneve4j.pcap.CapturedPacket;
+import io.github.geneve4j.pcap.LinkType;
+import io.github.geneve4j.pcap.PcapWriter;
+import io.github.geneve4j.pcap.testing.CaptureBuilder;
 import io.github.geneve4j.testing.Tshark;
-import io.github.geneve4j.tools.pcap.CaptureBuilder;
-import io.github.geneve4j.tools.pcap.CaptureReader;
-import io.github.geneve4j.tools.pcap.CapturedPacket;
-import io.github.geneve4j.tools.pcap.LinkType;
-import io.github.geneve4j.tools.pcap.PcapWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,8 +1,9 @@
-package io.github.geneve4j.tools.pcap;
+package io.github.geneve4j.pcap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.geneve4j.pcap.testing.CaptureBuilder;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

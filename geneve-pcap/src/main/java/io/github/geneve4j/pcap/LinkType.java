@@ -1,4 +1,4 @@
-package io.github.geneve4j.tools.pcap;
+package io.github.geneve4j.pcap;
 
 /** The pcap/pcapng link types the tools understand (tcpdump.org LINKTYPE_ values). */
 public final class LinkType {

@@ -1,4 +1,4 @@
-package io.github.geneve4j.tools.pcap;
+package io.github.geneve4j.pcap;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
