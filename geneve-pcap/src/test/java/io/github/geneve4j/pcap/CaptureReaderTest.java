@@ -227,6 +227,7 @@ class CaptureReaderTest {
     void packetsValidateTheirFields() {
         MemorySegment data = MemorySegment.ofArray(A);
         assertThat(new CapturedPacket(1, 0xFFFF, -1, 0xFFFF_FFFFL, data).linkType()).isEqualTo(0xFFFF);
+        assertThat(new CapturedPacket(1, 0, 0, 0, data).originalLength()).isZero();
         assertThatThrownBy(() -> new CapturedPacket(0, 1, 0, 5, data)).hasMessage("frame 0 (expected: 1 or more)");
         assertThatThrownBy(() -> new CapturedPacket(1, -1, 0, 5, data))
                 .hasMessage("link type -1 (expected: 0..65535)");

@@ -226,4 +226,31 @@ class PcapWriterTest {
                 .hasMessage("link type 65536 (expected: 0..65535)");
         assertThat(PcapWriter.to(OutputStream.nullOutputStream(), 0xFFFF)).isNotNull();
     }
+
+    @Test
+    void flushFlushesTheStream() throws IOException {
+        int[] flushes = {0};
+        OutputStream counting = new OutputStream() {
+            @Override
+            public void write(int b) {
+            }
+
+            @Override
+            public void flush() {
+                flushes[0]++;
+            }
+        };
+        PcapWriter pcap = PcapWriter.to(counting, 0);
+        pcap.flush();
+        assertThat(flushes[0]).isEqualTo(1);
+    }
+
+    @Test
+    void mistakesStillThrowAfterAnIoError() {
+        FailingStream stream = new FailingStream(1);
+        PcapWriter pcap = PcapWriter.to(stream, LinkType.ETHERNET);
+        assertThatThrownBy(pcap::flush).isSameAs(stream.error);
+        MemorySegment four = MemorySegment.ofArray(new byte[4]);
+        assertThatThrownBy(() -> pcap.tryWrite(0, four, 2, 3)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
 }
