@@ -19,6 +19,7 @@ public final class CaptureFormatException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Where reading failed, see {@link #fileOffset()}. */
     private final long fileOffset;
 
     CaptureFormatException(long fileOffset, String message) {
