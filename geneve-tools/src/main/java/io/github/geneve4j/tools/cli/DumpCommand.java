@@ -4,12 +4,13 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.github.geneve4j.codec.GeneveOptionCursor;
 import io.github.geneve4j.codec.GeneveView;
-import io.github.geneve4j.tools.pcap.CaptureFormatException;
-import io.github.geneve4j.tools.pcap.CaptureReader;
-import io.github.geneve4j.tools.pcap.CapturedPacket;
+import io.github.geneve4j.pcap.CaptureFormatException;
+import io.github.geneve4j.pcap.CaptureReader;
+import io.github.geneve4j.pcap.CapturedPacket;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -82,7 +83,7 @@ final class DumpCommand implements Callable<Integer> {
         OuterUdp udp = new OuterUdp();
         GeneveView view = new GeneveView();
         try (CaptureReader reader = CaptureReader.open(file)) {
-            for (CapturedPacket packet; (packet = reader.next()) != null; ) {
+            for (CapturedPacket packet : reader) {
                 if (!udp.locate(packet.linkType(), packet.data()) || udp.destinationPort != port) {
                     continue;
                 }
@@ -91,6 +92,9 @@ final class DumpCommand implements Callable<Integer> {
                         ? json(packet.frame(), udp, view)
                         : error(packet.frame(), view));
             }
+        } catch (UncheckedIOException e) {
+            // the packets before the damage are printed; call() reports the CaptureFormatException
+            throw e.getCause();
         }
     }
 

@@ -1,6 +1,6 @@
 package io.github.geneve4j.tools.cli;
 
-import io.github.geneve4j.tools.pcap.LinkType;
+import io.github.geneve4j.pcap.LinkType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;

@@ -7,11 +7,10 @@ import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.codec.ProtocolType;
 import io.github.geneve4j.codec.tso.TcpSegmenter;
 import io.github.geneve4j.codec.tunnel.GeneveTunnel;
-import io.github.geneve4j.tools.pcap.CaptureFormatException;
-import io.github.geneve4j.tools.pcap.CaptureReader;
-import io.github.geneve4j.tools.pcap.CapturedPacket;
-import io.github.geneve4j.tools.pcap.LinkType;
-import io.github.geneve4j.tools.pcap.PcapWriter;
+import io.github.geneve4j.pcap.CaptureReader;
+import io.github.geneve4j.pcap.CapturedPacket;
+import io.github.geneve4j.pcap.LinkType;
+import io.github.geneve4j.pcap.PcapWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -98,37 +97,39 @@ final class TsoCommand implements Callable<Integer> {
         }
         long inputs = 0;
         long frames = 0;
-        try (CaptureReader reader = CaptureReader.open(in);
-                PcapWriter writer = PcapWriter.create(out, LinkType.ETHERNET)) {
-            for (CapturedPacket packet; (packet = reader.next()) != null; ) {
-                if (packet.linkType() != LinkType.ETHERNET) {
-                    err.println("geneve tso: " + in + ": frame " + packet.frame() + " is not Ethernet (link type "
-                            + packet.linkType() + ")");
-                    return 2;
+        try (CaptureReader reader = CaptureReader.open(in)) {
+            try (PcapWriter writer = PcapWriter.create(out, LinkType.ETHERNET)) {
+                for (CapturedPacket packet : reader) {
+                    if (packet.linkType() != LinkType.ETHERNET) {
+                        err.println("geneve tso: " + in + ": frame " + packet.frame() + " is not Ethernet (link type "
+                                + packet.linkType() + ")");
+                        return 2;
+                    }
+                    long timestamp = packet.timestampNanos();
+                    try {
+                        // an I/O error is kept by the writer and thrown by its close()
+                        frames += segmenter.segment(packet.data(), 0, packet.data().byteSize(),
+                                (buffer, offset, length) -> writer.tryWrite(timestamp, buffer, offset, length));
+                    } catch (GeneveFormatException e) {
+                        err.println("geneve tso: " + in + ": frame " + packet.frame() + ": " + e.getMessage());
+                        return 2;
+                    }
+                    inputs++;
                 }
-                long timestamp = packet.timestampNanos();
-                try {
-                    frames += segmenter.segment(packet.data(), 0, packet.data().byteSize(), (buffer, offset, length) -> {
-                        try {
-                            writer.write(timestamp, buffer.asSlice(offset, length));
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    });
-                } catch (GeneveFormatException e) {
-                    err.println("geneve tso: " + in + ": frame " + packet.frame() + ": " + e.getMessage());
-                    return 2;
-                }
-                inputs++;
+            } catch (UncheckedIOException e) {
+                throw e.getCause(); // a CaptureFormatException: the input is damaged, reported below
+            } catch (NoSuchFileException e) {
+                err.println("geneve tso: " + out + ": no such directory");
+                return 2;
+            } catch (IOException e) {
+                err.println("geneve tso: " + out + ": " + e.getMessage());
+                return 2;
             }
         } catch (NoSuchFileException e) {
             err.println("geneve tso: " + in + ": no such file");
             return 2;
-        } catch (CaptureFormatException e) {
+        } catch (IOException e) {
             err.println("geneve tso: " + in + ": " + e.getMessage());
-            return 2;
-        } catch (UncheckedIOException e) {
-            err.println("geneve tso: " + out + ": " + e.getCause().getMessage());
             return 2;
         }
         stdout.printf(Locale.ROOT, "%d input frame(s) -> %d Geneve frame(s), MTU %d, VNI %d -> %s%n",

@@ -2,7 +2,7 @@ package io.github.geneve4j.tools.demo;
 
 import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveView;
-import io.github.geneve4j.tools.pcap.PcapWriter;
+import io.github.geneve4j.pcap.PcapWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.Inet4Address;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.geneve4j.pcap.LinkType;
+import io.github.geneve4j.pcap.testing.CaptureBuilder;
 import io.github.geneve4j.testing.Hex;
 import io.github.geneve4j.testing.Tshark;
 import io.github.geneve4j.testing.UdpFrames;
-import io.github.geneve4j.tools.pcap.CaptureBuilder;
-import io.github.geneve4j.tools.pcap.LinkType;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

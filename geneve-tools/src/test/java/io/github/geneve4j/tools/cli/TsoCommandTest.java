@@ -3,21 +3,24 @@ package io.github.geneve4j.tools.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.geneve4j.pcap.CaptureReader;
+import io.github.geneve4j.pcap.CapturedPacket;
+import io.github.geneve4j.pcap.LinkType;
+import io.github.geneve4j.pcap.PcapWriter;
+import io.github.geneve4j.pcap.testing.CaptureBuilder;
 import io.github.geneve4j.testing.Tshark;
-import io.github.geneve4j.tools.pcap.CaptureBuilder;
-import io.github.geneve4j.tools.pcap.CaptureReader;
-import io.github.geneve4j.tools.pcap.CapturedPacket;
-import io.github.geneve4j.tools.pcap.LinkType;
-import io.github.geneve4j.tools.pcap.PcapWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -70,5 +73,44 @@ class TsoCommandTest {
             }
         }
         assertThat(reassembled.toByteArray()).isEqualTo(payload);
+    }
+
+    @Test
+    void aDamagedInputIsOneLineAndExitTwo(@TempDir Path dir) throws Exception {
+        byte[] frame = CaptureBuilder.tcpFrame(true, new byte[3000], 40000);
+        byte[] whole = CaptureBuilder.pcap(ByteOrder.LITTLE_ENDIAN, false, LinkType.ETHERNET, frame, frame);
+        Path in = dir.resolve("cut.pcap");
+        Files.write(in, Arrays.copyOf(whole, whole.length - 1));
+        Path out = dir.resolve("out.pcap");
+        StringWriter stdout = new StringWriter();
+        StringWriter stderr = new StringWriter();
+        int code = GeneveCommand.execute(new PrintWriter(stdout), new PrintWriter(stderr),
+                "tso", "--in", in.toString(), "--out", out.toString(), "--vni", "5000");
+        assertThat(code).isEqualTo(2);
+        assertThat(stderr.toString()).isEqualTo("geneve tso: " + in + ": capture cut short: frame 2 ("
+                + frame.length + " captured bytes) needs " + frame.length + " bytes, " + (frame.length - 1)
+                + " left (at byte " + (24 + 2 * 16 + frame.length) + " of the file)" + System.lineSeparator());
+        try (CaptureReader reader = CaptureReader.open(out)) {
+            long written = 0;
+            for (CapturedPacket p : reader) {
+                written = p.frame();
+            }
+            assertThat(written).as("the first frame's segments were written").isEqualTo(3);
+        }
+    }
+
+    @Test
+    void anUnwritableOutputIsOneLineAndExitTwo(@TempDir Path dir) throws Exception {
+        Path in = dir.resolve("in.pcap");
+        Files.write(in, CaptureBuilder.pcap(ByteOrder.LITTLE_ENDIAN, false, LinkType.ETHERNET,
+                CaptureBuilder.tcpFrame(true, new byte[100], 40000)));
+        Path out = dir.resolve("no-such-directory").resolve("out.pcap");
+        StringWriter stdout = new StringWriter();
+        StringWriter stderr = new StringWriter();
+        int code = GeneveCommand.execute(new PrintWriter(stdout), new PrintWriter(stderr),
+                "tso", "--in", in.toString(), "--out", out.toString(), "--vni", "5000");
+        assertThat(code).isEqualTo(2);
+        assertThat(stderr.toString()).isEqualTo("geneve tso: " + out + ": no such directory" + System.lineSeparator());
+        assertThat(stdout.toString()).isEmpty();
     }
 }

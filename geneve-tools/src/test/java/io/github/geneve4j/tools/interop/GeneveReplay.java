@@ -1,8 +1,8 @@
 package io.github.geneve4j.tools.interop;
 
 import io.github.geneve4j.codec.tunnel.GeneveFrameView;
-import io.github.geneve4j.tools.pcap.CaptureReader;
-import io.github.geneve4j.tools.pcap.CapturedPacket;
+import io.github.geneve4j.pcap.CaptureReader;
+import io.github.geneve4j.pcap.CapturedPacket;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;

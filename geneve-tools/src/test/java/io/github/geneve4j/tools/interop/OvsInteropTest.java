@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.geneve4j.pcap.LinkType;
+import io.github.geneve4j.pcap.PcapWriter;
+import io.github.geneve4j.pcap.testing.CaptureBuilder;
 import io.github.geneve4j.testing.Tshark;
-import io.github.geneve4j.tools.pcap.CaptureBuilder;
-import io.github.geneve4j.tools.pcap.LinkType;
-import io.github.geneve4j.tools.pcap.PcapWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

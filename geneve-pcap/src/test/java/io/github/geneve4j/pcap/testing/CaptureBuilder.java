@@ -1,4 +1,4 @@
-package io.github.geneve4j.tools.pcap;
+package io.github.geneve4j.pcap.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

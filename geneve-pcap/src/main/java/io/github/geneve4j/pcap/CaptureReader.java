@@ -1,6 +1,7 @@
-package io.github.geneve4j.tools.pcap;
+package io.github.geneve4j.pcap;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -9,7 +10,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 
 /**
  * Reads pcap and pcapng captures, one packet record at a time, straight from the mapped file.
@@ -21,27 +24,53 @@ import java.util.List;
  *       and Simple Packet blocks, both byte orders, several sections; other blocks are skipped.
  * </ul>
  *
+ * <pre>{@code
+ * try (CaptureReader reader = CaptureReader.open(Path.of("trace.pcapng"))) {
+ *     for (CapturedPacket p : reader) {
+ *         System.out.println(p.frame() + ": " + p.data().byteSize() + " bytes");
+ *     }
+ * }
+ * }</pre>
+ *
  * <p>Bounds: every length field is checked against the bytes left in the file before it is used,
  * and a record's captured length may not exceed {@link #MAX_RECORD_LENGTH} (64 MiB, far above any
  * link's frames and TSO super-frames) — so a damaged length can neither read outside the file nor
  * make the reader allocate. A file cut short mid-record ends with a {@link CaptureFormatException}
  * after the records before it were returned.
  *
+ * <p>Two ways to read, over the same position in the file: {@link #next()}, which returns
+ * {@code null} at the end and throws the checked {@link CaptureFormatException}; and the reader as
+ * an {@link Iterable}, for a for-each loop. An iterator cannot throw a checked exception, so the
+ * iterator throws an {@link UncheckedIOException} whose {@linkplain UncheckedIOException#getCause()
+ * cause} is the {@code CaptureFormatException}, as {@link java.nio.file.Files#lines(Path)} does for
+ * its {@code IOException}. The packets before the damage have been returned by then; to turn the
+ * failure back into the checked exception:
+ *
  * <pre>{@code
- * try (CaptureReader reader = CaptureReader.open(Path.of("trace.pcapng"))) {
- *     for (CapturedPacket p; (p = reader.next()) != null; ) {
- *         System.out.println(p.frame() + ": " + p.data().byteSize() + " bytes");
+ * try {
+ *     for (CapturedPacket p : reader) {
+ *         print(p);
  *     }
+ * } catch (UncheckedIOException e) {
+ *     throw e.getCause();          // the CaptureFormatException, with its fileOffset()
  * }
  * }</pre>
+ *
+ * <p>A packet's {@link CapturedPacket#data() data} is a read-only slice of the mapped file, valid
+ * until the reader is closed; copy what must outlive it. Not thread-safe.
  */
-public final class CaptureReader implements AutoCloseable {
+public final class CaptureReader implements Iterable<CapturedPacket>, AutoCloseable {
 
     /** The largest captured length of one record that the reader accepts. */
     public static final long MAX_RECORD_LENGTH = 64L << 20;
 
     /** Which kind of file this is. */
-    public enum Format { PCAP, PCAPNG }
+    public enum Format {
+        /** Classic libpcap: one file header, one link type, then records. */
+        PCAP,
+        /** pcapng: sections of blocks, each section with its own interfaces and byte order. */
+        PCAPNG
+    }
 
     private static final int PCAP_MICROS = 0xa1b2c3d4;
     private static final int PCAP_NANOS = 0xa1b23c4d;
@@ -73,6 +102,8 @@ public final class CaptureReader implements AutoCloseable {
 
     private final List<Interface> interfaces = new ArrayList<>();
 
+    private boolean iterated;
+
     private CaptureReader(Arena arena, MemorySegment file) throws CaptureFormatException {
         this.arena = arena;
         this.file = file.asReadOnly();
@@ -102,7 +133,16 @@ public final class CaptureReader implements AutoCloseable {
         }
     }
 
-    /** Maps {@code file} and reads its header. */
+    /**
+     * Maps the file at {@code path} and reads its header.
+     *
+     * @param path a pcap or pcapng file
+     * @return a reader positioned before the first packet; close it to unmap the file
+     * @throws CaptureFormatException if the file is not a pcap or pcapng capture, or its header is
+     *     cut short
+     * @throws IOException if the file cannot be opened or mapped
+     *     ({@link java.nio.file.NoSuchFileException} if it does not exist)
+     */
     public static CaptureReader open(Path path) throws IOException {
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -116,16 +156,35 @@ public final class CaptureReader implements AutoCloseable {
         }
     }
 
-    /** A reader over capture bytes already in memory. */
+    /**
+     * A reader over capture bytes already in memory. The bytes are not copied; packets are slices
+     * of {@code bytes}, read-only.
+     *
+     * @param bytes a whole pcap or pcapng file
+     * @return a reader positioned before the first packet
+     * @throws CaptureFormatException if the bytes are not a pcap or pcapng capture, or its header
+     *     is cut short
+     */
     public static CaptureReader of(MemorySegment bytes) throws CaptureFormatException {
         return new CaptureReader(null, bytes);
     }
 
+    /**
+     * Whether this is a pcap or a pcapng file, as its first four bytes say.
+     *
+     * @return the file's format
+     */
     public Format format() {
         return format;
     }
 
-    /** The next packet record, or {@code null} at the end of the file. */
+    /**
+     * Reads the next packet record, skipping pcapng blocks that hold no packet.
+     *
+     * @return the next packet, or {@code null} at the end of the file
+     * @throws CaptureFormatException if the next record is damaged or cut short; the packets
+     *     before it were returned
+     */
     public CapturedPacket next() throws CaptureFormatException {
         return format == Format.PCAP ? nextPcap() : nextPcapng();
     }
@@ -321,6 +380,54 @@ public final class CaptureReader implements AutoCloseable {
         return file.get(littleEndian ? SHORT_LE : SHORT_BE, at) & 0xFFFF;
     }
 
+    /**
+     * The packets from the reader's current position to the end of the file, read as the iterator
+     * advances (with {@link #next()}). There is one iterator per reader: a second call throws.
+     * {@link Iterator#hasNext() hasNext()} reads ahead one record, so it is the call that throws
+     * when a record is damaged: an {@link UncheckedIOException} whose cause is the
+     * {@link CaptureFormatException}. That ends the iteration; {@code hasNext()} then returns
+     * {@code false}.
+     *
+     * @return an iterator over the remaining packets
+     * @throws IllegalStateException if this reader already gave out its iterator
+     */
+    @Override
+    public Iterator<CapturedPacket> iterator() {
+        if (iterated) {
+            throw new IllegalStateException("a CaptureReader can be iterated once (like DirectoryStream)");
+        }
+        iterated = true;
+        return new Iterator<>() {
+            private CapturedPacket ahead;
+            private boolean done;
+
+            @Override
+            public boolean hasNext() {
+                if (ahead == null && !done) {
+                    try {
+                        ahead = CaptureReader.this.next();
+                    } catch (CaptureFormatException e) {
+                        done = true;
+                        throw new UncheckedIOException(e);
+                    }
+                    done = ahead == null;
+                }
+                return ahead != null;
+            }
+
+            @Override
+            public CapturedPacket next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException("no packet after frame " + frame);
+                }
+                CapturedPacket packet = ahead;
+                ahead = null;
+                return packet;
+            }
+        };
+    }
+
+    /** Unmaps the file opened by {@link #open(Path)}; packets read from it are then inaccessible. */
     @Override
     public void close() {
         if (arena != null) {

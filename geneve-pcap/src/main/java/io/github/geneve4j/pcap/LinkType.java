@@ -1,6 +1,13 @@
-package io.github.geneve4j.tools.pcap;
+package io.github.geneve4j.pcap;
 
-/** The pcap/pcapng link types the tools understand (tcpdump.org LINKTYPE_ values). */
+/**
+ * Link types of the frames geneve4j reads and writes, as the tcpdump.org {@code LINKTYPE_} registry
+ * numbers them. A capture may hold any other; {@link CapturedPacket#linkType()} keeps its number.
+ *
+ * <pre>{@code
+ * PcapWriter.create(Path.of("out.pcap"), LinkType.ETHERNET)
+ * }</pre>
+ */
 public final class LinkType {
 
     /** Ethernet II (and 802.3) frames. */

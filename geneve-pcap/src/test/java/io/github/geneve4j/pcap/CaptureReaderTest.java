@@ -1,9 +1,11 @@
-package io.github.geneve4j.tools.pcap;
+package io.github.geneve4j.pcap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.geneve4j.pcap.testing.CaptureBuilder;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -11,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -151,5 +155,88 @@ class CaptureReaderTest {
         Path empty = dir.resolve("empty");
         Files.write(empty, new byte[0]);
         assertThatThrownBy(() -> CaptureReader.open(empty)).isInstanceOf(CaptureFormatException.class);
+    }
+
+    @Test
+    void iteratesTheSamePacketsAsNext() throws IOException {
+        byte[] file = CaptureBuilder.concat(CaptureBuilder.pcapng(ByteOrder.LITTLE_ENDIAN, LinkType.RAW, 9, A, B),
+                CaptureBuilder.pcapng(ByteOrder.BIG_ENDIAN, LinkType.ETHERNET, 6, B));
+        List<CapturedPacket> iterated = new ArrayList<>();
+        try (CaptureReader reader = CaptureReader.of(MemorySegment.ofArray(file))) {
+            for (CapturedPacket p : reader) {
+                iterated.add(p);
+            }
+        }
+        List<CapturedPacket> read = readAll(file);
+        assertThat(iterated).hasSize(3);
+        assertThat(iterated).extracting(CapturedPacket::frame, CapturedPacket::linkType, CapturedPacket::timestampNanos)
+                .isEqualTo(read.stream().map(p -> org.assertj.core.groups.Tuple.tuple(p.frame(), p.linkType(),
+                        p.timestampNanos())).toList());
+        assertThat(iterated).extracting(CaptureReaderTest::bytes).containsExactly(A, B, B);
+    }
+
+    @Test
+    void iterationContinuesFromNextAndEndsWithNoSuchElement() throws IOException {
+        byte[] file = CaptureBuilder.pcap(ByteOrder.BIG_ENDIAN, true, LinkType.ETHERNET, A, B);
+        try (CaptureReader reader = CaptureReader.of(MemorySegment.ofArray(file))) {
+            assertThat(bytes(reader.next())).isEqualTo(A);
+            Iterator<CapturedPacket> it = reader.iterator();
+            assertThat(it.hasNext()).isTrue();
+            assertThat(it.hasNext()).as("hasNext twice reads one record").isTrue();
+            CapturedPacket second = it.next();
+            assertThat(second.frame()).isEqualTo(2);
+            assertThat(bytes(second)).isEqualTo(B);
+            assertThat(it.hasNext()).isFalse();
+            assertThatThrownBy(it::next).isInstanceOf(NoSuchElementException.class)
+                    .hasMessage("no packet after frame 2");
+            assertThatThrownBy(reader::iterator).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("iterated once");
+        }
+    }
+
+    @Test
+    void iteratorReturnsThePacketsBeforeACutThenThrowsTheFormatErrorUnchecked() throws IOException {
+        byte[] whole = CaptureBuilder.pcap(ByteOrder.LITTLE_ENDIAN, false, 1, A, B);
+        byte[] file = Arrays.copyOf(whole, whole.length - 1);
+        List<byte[]> seen = new ArrayList<>();
+        try (CaptureReader reader = CaptureReader.of(MemorySegment.ofArray(file))) {
+            Iterator<CapturedPacket> it = reader.iterator();
+            assertThatThrownBy(() -> it.forEachRemaining(p -> seen.add(bytes(p))))
+                    .isInstanceOf(UncheckedIOException.class)
+                    .cause().isInstanceOf(CaptureFormatException.class)
+                    .hasMessage("capture cut short: frame 2 (3 captured bytes) needs 3 bytes, 2 left (at byte "
+                            + (24 + 16 + A.length + 16) + " of the file)");
+            assertThat(seen).containsExactly(A);
+            assertThat(it.hasNext()).as("the error ends the iteration").isFalse();
+        }
+    }
+
+    @Test
+    void theFormatErrorCarriesItsOffset() {
+        byte[] file = CaptureBuilder.pcapng(ByteOrder.LITTLE_ENDIAN, 1, 6, A);
+        int epbLength = 28 + 20 + 4; // after the section header (28 bytes) and the interface block (20)
+        file[epbLength] = 13; // little-endian: 13, not a multiple of 4
+        assertThatThrownBy(() -> readAll(file)).isInstanceOfSatisfying(CaptureFormatException.class, e -> {
+            assertThat(e.fileOffset()).isEqualTo(epbLength);
+            assertThat(e).hasMessage("pcapng block length 13 (expected: a multiple of 4, at least 12) (at byte 52 of"
+                    + " the file)");
+        });
+    }
+
+    @Test
+    void packetsValidateTheirFields() {
+        MemorySegment data = MemorySegment.ofArray(A);
+        assertThat(new CapturedPacket(1, 0xFFFF, -1, 0xFFFF_FFFFL, data).linkType()).isEqualTo(0xFFFF);
+        assertThat(new CapturedPacket(1, 0, 0, 0, data).originalLength()).isZero();
+        assertThatThrownBy(() -> new CapturedPacket(0, 1, 0, 5, data)).hasMessage("frame 0 (expected: 1 or more)");
+        assertThatThrownBy(() -> new CapturedPacket(1, -1, 0, 5, data))
+                .hasMessage("link type -1 (expected: 0..65535)");
+        assertThatThrownBy(() -> new CapturedPacket(1, 0x10000, 0, 5, data))
+                .hasMessage("link type 65536 (expected: 0..65535)");
+        assertThatThrownBy(() -> new CapturedPacket(1, 1, 0, -1, data))
+                .hasMessage("original length -1 (expected: 0..4294967295)");
+        assertThatThrownBy(() -> new CapturedPacket(1, 1, 0, 1L << 32, data))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CapturedPacket(1, 1, 0, 5, null)).isInstanceOf(NullPointerException.class);
     }
 }
