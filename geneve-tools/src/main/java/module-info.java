@@ -5,6 +5,7 @@ module io.github.geneve4j.tools {
     requires io.github.geneve4j.codec;
     requires io.github.geneve4j.options;
     requires io.github.geneve4j.pcap;
+    requires io.github.geneve4j.endpoint;
     requires info.picocli;
     requires com.fasterxml.jackson.core;
 

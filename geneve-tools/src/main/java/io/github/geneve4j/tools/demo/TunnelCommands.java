@@ -4,12 +4,17 @@ import io.github.geneve4j.codec.Geneve;
 import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.codec.ProtocolType;
+import io.github.geneve4j.endpoint.EndpointStats;
+import io.github.geneve4j.endpoint.FrameHandler;
+import io.github.geneve4j.endpoint.GeneveEndpoint;
+import io.github.geneve4j.endpoint.ReceivedFrame;
+import io.github.geneve4j.endpoint.spi.ChannelTransport;
 import io.github.geneve4j.pcap.LinkType;
 import io.github.geneve4j.pcap.PcapWriter;
 import io.github.geneve4j.tools.cli.Converters;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -28,8 +33,8 @@ public final class TunnelCommands {
     private TunnelCommands() {
     }
 
-    static final int HOST_A = Frames.parseIp("10.0.0.1");
-    static final int HOST_B = Frames.parseIp("10.0.0.2");
+    static final int HOST_A = VirtualHost.parseIp("10.0.0.1");
+    static final int HOST_B = VirtualHost.parseIp("10.0.0.2");
 
     /** How to ping: shared by {@code demo} and {@code ping}. */
     static class PingOptions {
@@ -63,6 +68,44 @@ public final class TunnelCommands {
             }
             return GeneveHeader.of(ProtocolType.ETHERNET, vni, options);
         }
+
+        /** An endpoint described by these options, with a virtual host's frames as its inner side. */
+        GeneveEndpoint.Builder endpoint(FrameHandler handler) {
+            header(); // checks the VNI with the command's message
+            return GeneveEndpoint.builder().vni(vni).options(options).handler(handler);
+        }
+    }
+
+    /** The virtual host behind an endpoint: frames for it come from the endpoint, answers go back through it. */
+    static final class HostSide implements FrameHandler {
+        private volatile VirtualHost host;
+        private volatile GeneveEndpoint endpoint;
+
+        void attach(VirtualHost host, GeneveEndpoint endpoint) {
+            this.host = host;
+            this.endpoint = endpoint;
+        }
+
+        @Override
+        public void onFrame(ReceivedFrame frame) {
+            VirtualHost h = host;
+            GeneveEndpoint e = endpoint;
+            if (h != null && e != null) {
+                h.receive(frame, (buffer, offset, length) -> e.reply(frame, buffer, offset, length));
+            }
+        }
+    }
+
+    /** Prints the drops an endpoint counted, one line on {@code err}, if there were any. */
+    static void reportDrops(String command, GeneveEndpoint endpoint, PrintWriter err) {
+        EndpointStats stats = endpoint.stats();
+        if (stats.totalDrops() > 0) {
+            StringBuilder line = new StringBuilder("geneve " + command + ": dropped " + stats.totalDrops() + " datagram(s):");
+            stats.drops().forEach((reason, count) -> line.append(' ').append(EndpointStats.key(reason)).append('=')
+                    .append(count));
+            err.println(line);
+            err.flush();
+        }
     }
 
     static int[] hostAndPrefix(String text) {
@@ -71,7 +114,7 @@ public final class TunnelCommands {
         if (parts.length > 2 || prefix < 0 || prefix > 32) {
             throw new IllegalArgumentException("'" + text + "' is not ADDR/PREFIX");
         }
-        return new int[] {Frames.parseIp(parts[0]), prefix};
+        return new int[] {VirtualHost.parseIp(parts[0]), prefix};
     }
 
     static long nanos(double seconds) {
@@ -104,34 +147,46 @@ public final class TunnelCommands {
                 err.println("geneve demo: --count must be at least 1");
                 return 2;
             }
-            InetSocketAddress a = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), Geneve.UDP_PORT);
-            InetSocketAddress b = new InetSocketAddress(InetAddress.getByName("127.0.0.2"), Geneve.UDP_PORT);
+            InetAddress ipA = InetAddress.getByName("127.0.0.1");
+            InetAddress ipB = InetAddress.getByName("127.0.0.2");
+            ChannelTransport udpA;
+            ChannelTransport udpB;
+            try {
+                udpA = ChannelTransport.open(new InetSocketAddress(ipA, Geneve.UDP_PORT));
+                udpB = ChannelTransport.open(new InetSocketAddress(ipB, Geneve.UDP_PORT));
+            } catch (BindException taken) {
+                // port 6081 is in use (a real tunnel on this host?): take free ports instead
+                udpA = ChannelTransport.open(new InetSocketAddress(ipA, 0));
+                udpB = ChannelTransport.open(new InetSocketAddress(ipB, 0));
+            }
+            InetSocketAddress a = udpA.localAddress();
+            InetSocketAddress b = udpB.localAddress();
             try (PcapWriter pcap = pcapFile == null ? null : PcapWriter.create(pcapFile, LinkType.ETHERNET)) {
-                TunnelEndpoint endA;
-                TunnelEndpoint endB;
-                try {
-                    endA = new TunnelEndpoint(a, null, Geneve.UDP_PORT, header, pcap, err);
-                    endB = new TunnelEndpoint(b, null, Geneve.UDP_PORT, header, pcap, err);
-                } catch (IOException taken) {
-                    // port 6081 is in use (a real tunnel on this host?): take free ports instead
-                    endA = new TunnelEndpoint(new InetSocketAddress(a.getAddress(), 0), null, 0, header, pcap, err);
-                    endB = new TunnelEndpoint(new InetSocketAddress(b.getAddress(), 0), null, 0, header, pcap, err);
-                }
-                try (TunnelEndpoint tunnelA = endA; TunnelEndpoint tunnelB = endB) {
-                    tunnelA.peer(tunnelB.localAddress());
-                    tunnelB.peer(tunnelA.localAddress());
+                Capture capture = pcap == null ? null : new Capture(pcap);
+                HostSide sideA = new HostSide();
+                HostSide sideB = new HostSide();
+                try (GeneveEndpoint tunnelA = endpoint(sideA).transport(udpA).peer(b)
+                             .sendObserver(capture == null ? null : capture.observer(a, b, header)).start();
+                     GeneveEndpoint tunnelB = endpoint(sideB).transport(udpB).peer(a)
+                             .sendObserver(capture == null ? null : capture.observer(b, a, header)).start()) {
                     out.printf("Geneve tunnel %s <-> %s, VNI %d; hosts 10.0.0.1 and 10.0.0.2%n",
-                            TunnelEndpoint.format(tunnelA.localAddress()), TunnelEndpoint.format(tunnelB.localAddress()),
-                            header.vni());
+                            format(a), format(b), header.vni());
                     VirtualHost hostA = new VirtualHost(VirtualHost.macFor(HOST_A), HOST_A, tunnelA::send);
                     VirtualHost hostB = new VirtualHost(VirtualHost.macFor(HOST_B), HOST_B, tunnelB::send);
-                    tunnelA.start("geneve-endpoint-a", hostA::receive);
-                    tunnelB.start("geneve-endpoint-b", hostB::receive);
+                    sideA.attach(hostA, tunnelA);
+                    sideB.attach(hostB, tunnelB);
                     VirtualHost.PingResult result = ping.run(hostA, HOST_B, out);
+                    reportDrops("demo", tunnelA, err);
+                    reportDrops("demo", tunnelB, err);
                     return result.received() == result.transmitted() ? 0 : 1;
                 }
             }
         }
+    }
+
+    static String format(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (address.getAddress() instanceof Inet4Address ? host : "[" + host + "]") + ":" + address.getPort();
     }
 
     @Command(name = "ping", mixinStandardHelpOptions = true,
@@ -165,31 +220,48 @@ public final class TunnelCommands {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             int[] me = hostAndPrefix(host);
-            int targetIp = Frames.parseIp(target);
-            try (TunnelEndpoint tunnel = new TunnelEndpoint(local, remote, remote.getPort(), header(), null, err)) {
+            int targetIp = VirtualHost.parseIp(target);
+            HostSide side = new HostSide();
+            GeneveEndpoint tunnel;
+            try {
+                tunnel = endpoint(side).local(local).peer(remote).start();
+            } catch (BindException | IllegalStateException e) {
+                err.println("geneve ping: " + e.getMessage());
+                return 2;
+            }
+            try (tunnel) {
                 VirtualHost virtualHost = new VirtualHost(VirtualHost.macFor(me[0]), me[0], tunnel::send);
-                tunnel.start("geneve-endpoint", virtualHost::receive);
+                side.attach(virtualHost, tunnel);
                 VirtualHost.PingResult result = ping.run(virtualHost, targetIp, out);
+                reportDrops("ping", tunnel, err);
                 return result.received() == result.transmitted() ? 0 : 1;
             }
         }
     }
 
-    private static boolean awaitForever(CountDownLatch answered) throws InterruptedException {
-        answered.await(); // with --count 0 the latch never opens: until the process is stopped
+    private static boolean awaitForever(CountDownLatch answered, GeneveEndpoint tunnel) throws InterruptedException {
+        // with --count 0 the latch never opens: until the process is stopped, or the endpoint fails
+        while (!answered.await(200, TimeUnit.MILLISECONDS)) {
+            if (!tunnel.isRunning()) {
+                return false;
+            }
+        }
         return true;
     }
 
     @Command(name = "responder", mixinStandardHelpOptions = true,
             description = {"One tunnel endpoint with a virtual host that answers ARP and ICMP echo for its",
-                "address until stopped, printing one line per request."})
+                "address until stopped, printing one line per request."},
+            exitCodeListHeading = "Exit codes:%n",
+            exitCodeList = {"0:stopped after --count or --duration", "2:bad usage, setup failure, or the endpoint failed"})
     public static final class Responder extends TunnelOptions implements Callable<Integer> {
         @Option(names = "--local", required = true, paramLabel = "ADDR[:PORT]", converter = Converters.SocketConverter.class,
                 description = "Local UDP address to bind (port 6081 unless given).")
         InetSocketAddress local;
 
         @Option(names = "--remote", paramLabel = "ADDR[:PORT]", converter = Converters.SocketConverter.class,
-                description = "The peer's Geneve address; without it, replies go to the sender's address at port 6081.")
+                description = {"The peer's Geneve address: only it is answered. Without it, a test tool that answers",
+                    "whoever asks, each at its own address, port 6081."})
         InetSocketAddress remote;
 
         @Option(names = "--host", defaultValue = "10.0.0.2/24", description = "This virtual host's address (default: ${DEFAULT-VALUE}).")
@@ -211,13 +283,26 @@ public final class TunnelCommands {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             int[] me = hostAndPrefix(host);
-            int peerPort = remote != null ? remote.getPort() : Geneve.UDP_PORT;
             CountDownLatch answered = new CountDownLatch(count > 0 ? count : 1);
             if (count < 0 || duration < 0) {
                 err.println("geneve responder: --count and --duration must not be negative");
                 return 2;
             }
-            try (TunnelEndpoint tunnel = new TunnelEndpoint(local, remote, peerPort, header(), null, err)) {
+            HostSide side = new HostSide();
+            GeneveEndpoint.Builder builder = endpoint(side).local(local);
+            if (remote != null) {
+                builder.peer(remote);
+            } else {
+                builder.acceptAnySource(true).replyPort(Geneve.UDP_PORT);
+            }
+            GeneveEndpoint tunnel;
+            try {
+                tunnel = builder.start();
+            } catch (BindException | IllegalStateException e) {
+                err.println("geneve responder: " + e.getMessage());
+                return 2;
+            }
+            try (tunnel) {
                 VirtualHost virtualHost = new VirtualHost(VirtualHost.macFor(me[0]), me[0], tunnel::send);
                 virtualHost.onRequest(line -> {
                     out.println(line);
@@ -226,20 +311,21 @@ public final class TunnelCommands {
                         answered.countDown();
                     }
                 });
-                out.printf("responder %s on %s, VNI %d%n", Frames.ip(me[0]),
-                        TunnelEndpoint.format(tunnel.localAddress()), header().vni());
+                out.printf("responder %s on %s, VNI %d%n", VirtualHost.ip(me[0]), format(tunnel.localAddress()),
+                        header().vni());
                 out.flush();
-                tunnel.start("geneve-endpoint", virtualHost::receive);
+                side.attach(virtualHost, tunnel);
                 boolean done = duration > 0
                         ? answered.await(nanos(duration), TimeUnit.NANOSECONDS)
-                        : awaitForever(answered);
+                        : awaitForever(answered, tunnel);
                 if (done) {
                     TimeUnit.MILLISECONDS.sleep(50); // let the last reply leave
                 }
+                reportDrops("responder", tunnel, err);
+                if (!tunnel.isRunning()) {
+                    tunnel.close(); // throws the failure: picocli prints it, exit code 2 (see GeneveCommand)
+                }
                 return 0;
-            } catch (BindException e) {
-                err.println("geneve responder: " + e.getMessage());
-                return 2;
             }
         }
     }
