@@ -1,0 +1,566 @@
+package io.github.geneve4j.linux;
+
+import io.github.geneve4j.endpoint.spi.DatagramSource;
+import io.github.geneve4j.endpoint.spi.DatagramTransport;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.BindException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+
+/**
+ * A UDP socket as a {@link DatagramTransport}, opened through {@code java.lang.foreign}
+ * ({@code socket}, {@code setsockopt}, {@code bind}, {@code sendmsg}, {@code recvmsg}), for what
+ * {@code DatagramChannel} cannot do: UDP segmentation offload on send ({@code UDP_SEGMENT}: one
+ * {@code sendmsg} carries up to 64 datagrams of one size, which the kernel, or the NIC, cuts apart)
+ * and UDP GRO on receive ({@code UDP_GRO}: one {@code recvmsg} may return several datagrams of one
+ * size back to back, their size in a control message, reported as
+ * {@link DatagramSource#segmentSize()}).
+ *
+ * <pre>{@code
+ * try (UdpSocket udp = UdpSocket.open(new InetSocketAddress("192.0.2.1", 6081), 4 << 20)) { ... }
+ * }</pre>
+ *
+ * <p>Linux facts from {@code linux/udp.h}: {@code SOL_UDP 17}, {@code UDP_SEGMENT 103},
+ * {@code UDP_GRO 104}. Where the kernel refuses {@code UDP_SEGMENT} ({@code EINVAL} on a socket
+ * without UDP checksums, {@code EIO} on routes it cannot offload on some kernels,
+ * {@code ENOPROTOOPT} before Linux 4.18), this socket sends one datagram per call from there on and
+ * {@link #segmentation()} turns false.
+ *
+ * <p>Every received datagram's source address and port are read from {@code msg_name} and reported
+ * through {@link DatagramSource} (an IPv4-mapped IPv6 source as IPv4, as the JDK does); nothing is
+ * allocated per datagram either way, and the encoded destination of a send is kept for the next one
+ * to the same {@link InetSocketAddress} object. Sends never block: a full send buffer
+ * ({@code EAGAIN}, {@code ENOBUFS}) makes {@link #send} return false.
+ *
+ * <p>Threads: one receives and one sends at a time (as {@link DatagramTransport} says); each
+ * direction has its own native structures. A waiting receive gives up after half a second
+ * ({@code SO_RCVTIMEO}); {@link #close()} shuts the socket down first, which wakes it at once with
+ * {@link ClosedChannelException}, and releases the descriptor only once no call is inside.
+ *
+ * <p>Needs native access for this module: {@code --enable-native-access=io.github.geneve4j.linux}
+ * on the module path, {@code --enable-native-access=ALL-UNNAMED} on the class path (or
+ * {@code Enable-Native-Access: ALL-UNNAMED} in an executable jar's manifest). No privileges.
+ */
+public final class UdpSocket implements DatagramTransport {
+
+    static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOL_SOCKET = 1;
+    static final int SO_SNDBUF = 7;
+    static final int SO_RCVBUF = 8;
+    static final int SO_NO_CHECK = 11;
+    static final int SO_RCVTIMEO = 20;
+    static final int SOL_UDP = 17;
+    static final int UDP_SEGMENT = 103;
+    static final int UDP_GRO = 104;
+    static final int MSG_CTRUNC = 0x08;
+    static final int MSG_TRUNC = 0x20;
+    static final int MSG_DONTWAIT = 0x40;
+    static final int SHUT_RDWR = 2;
+    /** The kernel's limit on datagrams per UDP_SEGMENT send ({@code UDP_MAX_SEGMENTS}, 64 before Linux 6.x raised it). */
+    static final int MAX_SEGMENTS = 64;
+    /** Bytes of datagrams per UDP_SEGMENT send: one IP packet's worth, less its headers. */
+    static final int MAX_GSO_BYTES = 65_000;
+
+    // struct msghdr (x86-64 and aarch64): name, namelen, iov, iovlen, control, controllen, flags
+    private static final long MSG_NAME = 0;
+    private static final long MSG_NAMELEN = 8;
+    private static final long MSG_IOV = 16;
+    private static final long MSG_IOVLEN = 24;
+    private static final long MSG_CONTROL = 32;
+    private static final long MSG_CONTROLLEN = 40;
+    private static final long MSG_FLAGS = 48;
+    private static final long MSGHDR_SIZE = 56;
+    // struct iovec: base, length
+    private static final long IOV_BASE = 0;
+    private static final long IOV_LEN = 8;
+    private static final long IOVEC_SIZE = 16;
+    // struct cmsghdr: len (size_t), level, type (int), data aligned to 8
+    private static final long CMSG_LEVEL = 8;
+    private static final long CMSG_TYPE = 12;
+    private static final long CMSG_DATA = 16;
+    private static final long CMSG_SPACE_U16 = 24; // CMSG_SPACE(sizeof(uint16_t))
+    private static final long CMSG_LEN_U16 = 18;   // CMSG_LEN(sizeof(uint16_t))
+    /**
+     * Room for the control messages a receive may carry: UDP_GRO's int takes CMSG_SPACE(4) = 24
+     * bytes; four times that leaves room should another option ever be turned on. A control part cut
+     * short (MSG_CTRUNC) would lose the GRO size, so it is an error, not ignored.
+     */
+    private static final long RECEIVE_CONTROL = 96;
+    // struct sockaddr_in: family (native u16), port (BE u16), address (4 bytes); sockaddr_in6: family,
+    // port, flowinfo (4), address (16 bytes at 8), scope id (native u32 at 24)
+    private static final long SA_FAMILY = 0;
+    private static final long SA_PORT = 2;
+    private static final long SIN_ADDR = 4;
+    private static final long SIN6_ADDR = 8;
+    private static final long SIN6_SCOPE_ID = 24;
+    private static final int SOCKADDR_IN_SIZE = 16;
+    private static final int SOCKADDR_IN6_SIZE = 28;
+    private static final long SOCKADDR_ROOM = 32;
+    private static final ValueLayout.OfShort U16_BE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt U32_BE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong U64_BE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    /** Outcomes of one sendmsg besides the bytes sent. */
+    private static final long FULL = -1;
+    private static final long REFUSED = -2;
+
+    private final int family;
+    private final boolean gro;
+    private final InetSocketAddress local;
+    private final Descriptor descriptor;
+    // the sending side's structures (one sender at a time)
+    private final MemorySegment sendState;
+    private final MemorySegment sendMessage;
+    private final MemorySegment sendIov;
+    private final MemorySegment sendControl;
+    private final MemorySegment sendAddress;
+    private InetSocketAddress lastTo;
+    private int sendAddressLength;
+    private volatile boolean segmentation = true;
+    // the receiving side's structures (one receiver at a time)
+    private final MemorySegment receiveState;
+    private final MemorySegment receiveMessage;
+    private final MemorySegment receiveIov;
+    private final MemorySegment receiveControl;
+    private final MemorySegment receiveAddress;
+
+    private UdpSocket(int fd, int family, boolean gro, InetSocketAddress local) {
+        this.family = family;
+        this.gro = gro;
+        this.local = local;
+        this.descriptor = new Descriptor(fd, () -> shutdown(fd), () -> Libc.closeQuietly(fd));
+        Arena arena = Arena.ofAuto();
+        sendState = Libc.callState(arena);
+        sendMessage = arena.allocate(MSGHDR_SIZE, 8);
+        sendIov = arena.allocate(IOVEC_SIZE, 8);
+        sendControl = arena.allocate(CMSG_SPACE_U16, 8);
+        sendAddress = arena.allocate(SOCKADDR_ROOM, 8);
+        sendControl.set(ValueLayout.JAVA_LONG, 0, CMSG_LEN_U16);
+        sendControl.set(ValueLayout.JAVA_INT, CMSG_LEVEL, SOL_UDP);
+        sendControl.set(ValueLayout.JAVA_INT, CMSG_TYPE, UDP_SEGMENT);
+        sendMessage.set(ValueLayout.ADDRESS, MSG_NAME, sendAddress);
+        sendMessage.set(ValueLayout.ADDRESS, MSG_IOV, sendIov);
+        sendMessage.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
+        receiveState = Libc.callState(arena);
+        receiveMessage = arena.allocate(MSGHDR_SIZE, 8);
+        receiveIov = arena.allocate(IOVEC_SIZE, 8);
+        receiveControl = arena.allocate(RECEIVE_CONTROL, 8);
+        receiveAddress = arena.allocate(SOCKADDR_ROOM, 8);
+        receiveMessage.set(ValueLayout.ADDRESS, MSG_NAME, receiveAddress);
+        receiveMessage.set(ValueLayout.ADDRESS, MSG_IOV, receiveIov);
+        receiveMessage.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
+        receiveMessage.set(ValueLayout.ADDRESS, MSG_CONTROL, receiveControl);
+    }
+
+    /**
+     * Opens a UDP socket bound to {@code local} (port 0 for any), asking for {@code bufferBytes} of send
+     * and receive buffer each (0 for the system's default; the kernel caps them at
+     * {@code net.core.wmem_max}/{@code rmem_max}), with UDP GRO on where the kernel has it.
+     *
+     * @throws IllegalArgumentException for an unresolved address
+     * @throws IOException with one line naming the call that failed ({@link BindException} for bind)
+     */
+    public static UdpSocket open(InetSocketAddress local, int bufferBytes) throws IOException {
+        if (local == null || local.isUnresolved()) {
+            throw new IllegalArgumentException("found local address " + local + " (expected: a resolved IP address and port)");
+        }
+        int family = local.getAddress() instanceof Inet6Address ? AF_INET6 : AF_INET;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.callState(arena);
+            int fd = (int) Libc.SOCKET.invokeExact(state, family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new IOException("socket failed: " + Libc.describe(Libc.errno(state)));
+            }
+            try {
+                if (bufferBytes > 0) {
+                    setInt(arena, state, fd, SOL_SOCKET, SO_SNDBUF, bufferBytes, "SO_SNDBUF");
+                    setInt(arena, state, fd, SOL_SOCKET, SO_RCVBUF, bufferBytes, "SO_RCVBUF");
+                }
+                MemorySegment timeout = arena.allocate(16, 8); // struct timeval: 0 s, 500000 µs
+                timeout.set(ValueLayout.JAVA_LONG, 8, 500_000L);
+                check((int) Libc.SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_RCVTIMEO, timeout, 16), state,
+                        "SO_RCVTIMEO");
+                MemorySegment one = arena.allocateFrom(ValueLayout.JAVA_INT, 1);
+                // GRO is optional: a kernel before 5.0 refuses it, and receives are one datagram each there
+                boolean gro = (int) Libc.SETSOCKOPT.invokeExact(state, fd, SOL_UDP, UDP_GRO, one, 4) == 0;
+                MemorySegment address = arena.allocate(SOCKADDR_ROOM, 8);
+                int length = sockaddr(address, local, family);
+                if ((int) Libc.BIND.invokeExact(state, fd, address, length) < 0) {
+                    throw new BindException("cannot bind UDP " + format(local) + ": " + Libc.describe(Libc.errno(state)));
+                }
+                MemorySegment lengthField = arena.allocateFrom(ValueLayout.JAVA_INT, (int) SOCKADDR_ROOM);
+                check((int) Libc.GETSOCKNAME.invokeExact(state, fd, address, lengthField), state, "getsockname");
+                InetSocketAddress bound = new InetSocketAddress(local.getAddress(), address.get(U16_BE, SA_PORT) & 0xFFFF);
+                return new UdpSocket(fd, family, gro, bound);
+            } catch (Throwable t) {
+                Libc.closeQuietly(fd);
+                throw t;
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("native call failed: " + t, t);
+        }
+    }
+
+    /** Opens a UDP socket bound to {@code local} with the system's default buffers. */
+    public static UdpSocket open(InetSocketAddress local) throws IOException {
+        return open(local, 0);
+    }
+
+    private static void setInt(Arena arena, MemorySegment state, int fd, int level, int option, int value, String name)
+            throws Throwable {
+        MemorySegment v = arena.allocateFrom(ValueLayout.JAVA_INT, value);
+        check((int) Libc.SETSOCKOPT.invokeExact(state, fd, level, option, v, 4), state, name);
+    }
+
+    private static void check(int result, MemorySegment state, String what) throws IOException {
+        if (result < 0) {
+            throw new IOException(what + " failed: " + Libc.describe(Libc.errno(state)));
+        }
+    }
+
+    private static void shutdown(int fd) {
+        try {
+            // on an unbound-to-a-peer UDP socket shutdown "fails" with ENOTCONN yet marks the socket shut and
+            // wakes a waiting recvmsg, which then returns 0 at once (Linux inet_shutdown)
+            int ignored = (int) Libc.SHUTDOWN.invokeExact(fd, SHUT_RDWR);
+        } catch (Throwable ignored) {
+            // best effort: SO_RCVTIMEO bounds the wait anyway
+        }
+    }
+
+    /**
+     * Writes {@code struct sockaddr_in} or {@code sockaddr_in6} for {@code address} on a socket of
+     * {@code family} (an IPv4 address on an IPv6 socket as IPv4-mapped); returns its length.
+     */
+    static int sockaddr(MemorySegment at, InetSocketAddress address, int family) {
+        at.fill((byte) 0);
+        InetAddress ip = address.getAddress();
+        at.set(U16_BE, SA_PORT, (short) address.getPort());
+        if (family == AF_INET) {
+            if (!(ip instanceof Inet4Address)) {
+                throw new IllegalArgumentException("found " + format(address) + " (expected: an IPv4 address on an IPv4 socket)");
+            }
+            at.set(ValueLayout.JAVA_SHORT, SA_FAMILY, (short) AF_INET);
+            MemorySegment.copy(ip.getAddress(), 0, at, ValueLayout.JAVA_BYTE, SIN_ADDR, 4);
+            return SOCKADDR_IN_SIZE;
+        }
+        at.set(ValueLayout.JAVA_SHORT, SA_FAMILY, (short) AF_INET6);
+        if (ip instanceof Inet4Address) {
+            at.set(ValueLayout.JAVA_SHORT, SIN6_ADDR + 10, (short) 0xFFFF);
+            MemorySegment.copy(ip.getAddress(), 0, at, ValueLayout.JAVA_BYTE, SIN6_ADDR + 12, 4);
+        } else {
+            MemorySegment.copy(ip.getAddress(), 0, at, ValueLayout.JAVA_BYTE, SIN6_ADDR, 16);
+            at.set(ValueLayout.JAVA_INT, SIN6_SCOPE_ID, ((Inet6Address) ip).getScopeId());
+        }
+        return SOCKADDR_IN6_SIZE;
+    }
+
+    /** Sends UDP without checksums ({@code SO_NO_CHECK}, IPv4): the kernel then refuses UDP_SEGMENT. For tests. */
+    void disableChecksums() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.callState(arena);
+            setInt(arena, state, descriptor.enter(), SOL_SOCKET, SO_NO_CHECK, 1, "SO_NO_CHECK");
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("native call failed: " + t, t);
+        } finally {
+            descriptor.exit();
+        }
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return local;
+    }
+
+    /** The local port the socket is bound to (as the kernel chose it for port 0). */
+    public int localPort() {
+        return local.getPort();
+    }
+
+    /** Whether the kernel took UDP_GRO: a receive may then return several datagrams of one size. */
+    public boolean gro() {
+        return gro;
+    }
+
+    /** Whether {@link #sendSegments} still uses UDP_SEGMENT; false once the kernel refused it. */
+    @Override
+    public boolean segmentation() {
+        return segmentation;
+    }
+
+    /**
+     * Sends one datagram of {@code length} bytes at {@code offset} of native {@code buffer} to
+     * {@code to}, without waiting.
+     *
+     * @return false if the socket's send buffer is full ({@code EAGAIN}) or the device queue is
+     *     ({@code ENOBUFS}): the datagram was dropped
+     * @throws IllegalArgumentException for heap memory, bounds outside {@code buffer}, or an IPv6
+     *     {@code to} on an IPv4 socket
+     * @throws ClosedChannelException once the socket is closed
+     * @throws IOException if the kernel refuses the datagram (too long: {@code EMSGSIZE}; no route, ...)
+     */
+    @Override
+    public boolean send(MemorySegment buffer, long offset, long length, InetSocketAddress to) throws IOException {
+        Libc.checkNative(buffer, offset, length, 0);
+        int fd = descriptor.enter();
+        try {
+            destination(to);
+            return sendmsg(fd, buffer.address() + offset, length, 0) != FULL;
+        } finally {
+            descriptor.exit();
+        }
+    }
+
+    /**
+     * Sends the datagrams of {@code size} bytes each (the last may be shorter) that lie back to back
+     * in {@code length} bytes at {@code offset}, to {@code to}: one {@code sendmsg} per
+     * {@link #MAX_SEGMENTS} datagrams or 65,000 bytes with UDP segmentation, else one per datagram.
+     * A full send buffer ends the run: the datagrams not yet sent are dropped.
+     *
+     * @return the number of {@code sendmsg} calls that sent
+     */
+    @Override
+    public int sendSegments(MemorySegment buffer, long offset, long length, int size, InetSocketAddress to)
+            throws IOException {
+        if (size <= 0 || size > 0xFFFF) {
+            throw new IllegalArgumentException("found segment size " + size + " (expected: 1..65535)");
+        }
+        Libc.checkNative(buffer, offset, length, 0);
+        int fd = descriptor.enter();
+        try {
+            destination(to);
+            long base = buffer.address();
+            int calls = 0;
+            long end = offset + length;
+            int perCall = Math.max(1, Math.min(MAX_SEGMENTS, MAX_GSO_BYTES / size));
+            for (long at = offset; at < end; ) {
+                long chunk = Math.min((long) perCall * size, end - at);
+                if (segmentation && chunk > size) {
+                    long sent = sendmsg(fd, base + at, chunk, size);
+                    if (sent == FULL) {
+                        return calls;
+                    }
+                    if (sent != REFUSED) {
+                        calls++;
+                        at += chunk;
+                        continue;
+                    }
+                    segmentation = false; // and send this chunk one datagram at a time below, and all from now on
+                }
+                for (long d = at; d < at + chunk; d += size) {
+                    if (sendmsg(fd, base + d, Math.min(size, at + chunk - d), 0) == FULL) {
+                        return calls;
+                    }
+                    calls++;
+                }
+                at += chunk;
+            }
+            return calls;
+        } finally {
+            descriptor.exit();
+        }
+    }
+
+    /** Encodes {@code to} into the send structures unless it is the same object as last time. */
+    private void destination(InetSocketAddress to) {
+        if (to != lastTo) {
+            if (to == null || to.isUnresolved()) {
+                throw new IllegalArgumentException("found destination " + to + " (expected: a resolved IP address and port)");
+            }
+            sendAddressLength = sockaddr(sendAddress, to, family);
+            lastTo = to;
+        }
+    }
+
+    /** One sendmsg; returns the bytes sent, {@link #FULL} or, with a segment size, {@link #REFUSED}. */
+    private long sendmsg(int fd, long address, long length, int segmentSize) throws IOException {
+        MemorySegment message = sendMessage;
+        sendIov.set(ValueLayout.JAVA_LONG, IOV_BASE, address);
+        sendIov.set(ValueLayout.JAVA_LONG, IOV_LEN, length);
+        message.set(ValueLayout.JAVA_INT, MSG_NAMELEN, sendAddressLength);
+        if (segmentSize > 0) {
+            sendControl.set(ValueLayout.JAVA_SHORT, CMSG_DATA, (short) segmentSize);
+            message.set(ValueLayout.ADDRESS, MSG_CONTROL, sendControl);
+            message.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, CMSG_SPACE_U16);
+        } else {
+            message.set(ValueLayout.JAVA_LONG, MSG_CONTROL, 0L);
+            message.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, 0L);
+        }
+        message.set(ValueLayout.JAVA_INT, MSG_FLAGS, 0);
+        while (true) {
+            long n;
+            try {
+                n = (long) Libc.SENDMSG.invokeExact(fd, message, MSG_DONTWAIT);
+                if (n < 0) { // again, to learn why (see Libc); a failed send sent nothing
+                    n = (long) Libc.SENDMSG_ERRNO.invokeExact(sendState, fd, message, MSG_DONTWAIT);
+                }
+            } catch (Throwable t) {
+                throw new IOException("sendmsg failed: " + t, t);
+            }
+            if (n >= 0) {
+                return n;
+            }
+            int errno = Libc.errno(sendState);
+            if (errno == Libc.EINTR) {
+                continue;
+            }
+            if (errno == Libc.EAGAIN || errno == Libc.ENOBUFS) {
+                return FULL;
+            }
+            if (segmentSize > 0 && (errno == Libc.EIO || errno == Libc.EINVAL || errno == Libc.ENOPROTOOPT)) {
+                return REFUSED;
+            }
+            throw new IOException("sendmsg of " + length + " bytes to " + format(lastTo) + " failed: "
+                    + Libc.describe(errno));
+        }
+    }
+
+    /**
+     * Receives into {@code capacity} bytes at {@code offset} of native {@code buffer}: one datagram,
+     * or with GRO several of {@code source.segmentSize()} bytes each (the last may be shorter). Give
+     * 65,535 bytes of capacity where GRO is on: a coalesced batch longer than the capacity is cut.
+     *
+     * @param wait whether to wait (up to half a second) when nothing is queued
+     * @param source set to the sender's address and port and to the datagrams' size
+     * @return the bytes received, or -1 when nothing came
+     * @throws IllegalArgumentException for heap memory or bounds outside {@code buffer}
+     * @throws ClosedChannelException once the socket is closed, also when closed during the wait
+     * @throws IOException if the call fails, a datagram did not fit in {@code capacity}
+     *     ({@code MSG_TRUNC}), or its control data was cut ({@code MSG_CTRUNC}: the GRO size is lost);
+     *     such a datagram is consumed
+     */
+    @Override
+    public int receive(MemorySegment buffer, long offset, long capacity, boolean wait, DatagramSource source)
+            throws IOException {
+        Libc.checkNative(buffer, offset, capacity, 0);
+        MemorySegment message = receiveMessage;
+        receiveIov.set(ValueLayout.JAVA_LONG, IOV_BASE, buffer.address() + offset);
+        receiveIov.set(ValueLayout.JAVA_LONG, IOV_LEN, capacity);
+        int fd = descriptor.enter();
+        long n;
+        try {
+            while (true) {
+                // the kernel writes the lengths back: set them again for every call
+                message.set(ValueLayout.JAVA_INT, MSG_NAMELEN, (int) SOCKADDR_ROOM);
+                message.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, RECEIVE_CONTROL);
+                message.set(ValueLayout.JAVA_INT, MSG_FLAGS, 0);
+                try {
+                    n = (long) Libc.RECVMSG.invokeExact(fd, message, wait ? 0 : MSG_DONTWAIT);
+                    if (n < 0 && !descriptor.isClosing()) {
+                        // again, to learn why (see Libc), without a second wait: a timed-out wait is EAGAIN
+                        message.set(ValueLayout.JAVA_INT, MSG_NAMELEN, (int) SOCKADDR_ROOM);
+                        message.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, RECEIVE_CONTROL);
+                        n = (long) Libc.RECVMSG_ERRNO.invokeExact(receiveState, fd, message, MSG_DONTWAIT);
+                    }
+                } catch (Throwable t) {
+                    throw new IOException("recvmsg failed: " + t, t);
+                }
+                if (descriptor.isClosing()) {
+                    throw new ClosedChannelException(); // also what a shut-down socket's "0 bytes" means
+                }
+                if (n >= 0) {
+                    break;
+                }
+                int errno = Libc.errno(receiveState);
+                if (errno == Libc.EAGAIN) {
+                    return -1;
+                }
+                if (errno != Libc.EINTR) {
+                    throw new IOException("recvmsg failed: " + Libc.describe(errno));
+                }
+            }
+        } finally {
+            descriptor.exit();
+        }
+        int flags = message.get(ValueLayout.JAVA_INT, MSG_FLAGS);
+        if ((flags & MSG_TRUNC) != 0) {
+            throw new IOException("a datagram longer than " + capacity + " bytes was cut short");
+        }
+        if ((flags & MSG_CTRUNC) != 0) {
+            throw new IOException("the control data of a datagram was cut short (its GRO segment size is lost)");
+        }
+        source(source);
+        source.segmentSize(groSize((int) n));
+        return (int) n;
+    }
+
+    /** Sets {@code source} from the receive's {@code msg_name}. */
+    private void source(DatagramSource source) {
+        MemorySegment a = receiveAddress;
+        int port = a.get(U16_BE, SA_PORT) & 0xFFFF;
+        if (a.get(ValueLayout.JAVA_SHORT, SA_FAMILY) == AF_INET6) {
+            long high = a.get(U64_BE, SIN6_ADDR);
+            long low = a.get(U64_BE, SIN6_ADDR + 8);
+            if (high == 0 && (low >>> 32) == 0xFFFF) {
+                source.ipv4((int) low, port); // ::ffff:a.b.c.d, a dual-stack socket's IPv4 sender
+            } else {
+                source.ipv6(high, low, port);
+            }
+        } else {
+            source.ipv4(a.get(U32_BE, SIN_ADDR), port);
+        }
+    }
+
+    /** The UDP_GRO control message's segment size, or {@code n} when the kernel did not coalesce. */
+    private int groSize(int n) {
+        long controlLength = receiveMessage.get(ValueLayout.JAVA_LONG, MSG_CONTROLLEN);
+        MemorySegment control = receiveControl;
+        for (long c = 0; c + CMSG_DATA <= controlLength; ) {
+            long length = control.get(ValueLayout.JAVA_LONG, c);
+            if (length < CMSG_DATA) {
+                break;
+            }
+            if (control.get(ValueLayout.JAVA_INT, c + CMSG_LEVEL) == SOL_UDP
+                    && control.get(ValueLayout.JAVA_INT, c + CMSG_TYPE) == UDP_GRO && c + CMSG_DATA + 4 <= controlLength) {
+                int size = control.get(ValueLayout.JAVA_INT, c + CMSG_DATA);
+                if (size > 0) {
+                    return size;
+                }
+            }
+            c += (length + 7) & ~7L;
+        }
+        return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !descriptor.isClosing();
+    }
+
+    /**
+     * Closes the socket: a receive waiting in another thread ends with {@link ClosedChannelException}
+     * at once, and the descriptor is released when the last call inside has left, which this method
+     * waits for (up to two seconds). Idempotent.
+     */
+    @Override
+    public void close() {
+        descriptor.close();
+    }
+
+    private static String format(InetSocketAddress address) {
+        if (address == null) {
+            return "null";
+        }
+        InetAddress ip = address.getAddress();
+        String host = ip == null ? address.getHostString() : ip.getHostAddress();
+        return (ip instanceof Inet6Address ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    @Override
+    public String toString() {
+        return "UdpSocket[" + format(local) + (gro ? ", GRO" : "") + (segmentation ? ", UDP_SEGMENT" : "") + "]";
+    }
+}
