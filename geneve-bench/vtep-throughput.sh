@@ -26,7 +26,7 @@ fi
 A=g4j-ta
 B=g4j-tb
 WORK=$(mktemp -d /tmp/g4j-throughput.XXXXXX)
-JAR=geneve-tools/target/geneve.jar
+JAR=${GENEVE_JAR:-geneve-tools/target/geneve.jar}  # GENEVE_JAR: another build, to compare
 pick_java() {
   for home in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
     [ -n "$home" ] && [ -x "$home/bin/java" ] || continue

@@ -32,6 +32,8 @@ public enum DropReason {
     DEVICE_READ_ERROR(false),
     /** A frame too short to be Ethernet. */
     SHORT_FRAME(false),
+    /** A frame the device could not hand over whole (longer than the endpoint's buffer, its metadata cut short). */
+    BAD_DEVICE_FRAME(false),
     /** A super-frame from a device while the endpoint's offload is off. */
     GSO_WITHOUT_OFFLOAD(false),
     /** A super-frame of a kind other than TCP over IPv4 or IPv6 (UDP fragmentation offload, ...). */

@@ -177,7 +177,10 @@ public final class GeneveEndpoint implements AutoCloseable {
         void run() throws Exception;
     }
 
-    /** Records the first failure and stops the endpoint; the others end as the transport and device close. */
+    /**
+     * Records the first failure and stops the endpoint (the other workers end as the transport and
+     * device close); the listener hears it before {@link #awaitStop} returns.
+     */
     void fail(Throwable t) {
         if (failure.compareAndSet(null, t)) {
             shutdown();
@@ -189,6 +192,7 @@ public final class GeneveEndpoint implements AutoCloseable {
                 }
             }
         }
+        stopped.countDown();
     }
 
     /** Says a problem once per kind (the count goes on in the stats). */
@@ -409,6 +413,9 @@ public final class GeneveEndpoint implements AutoCloseable {
     @Override
     public void close() throws EndpointFailedException {
         shutdown();
+        if (failure.get() == null) {
+            stopped.countDown();
+        }
         for (Thread worker : workers) {
             if (worker != Thread.currentThread()) {
                 try {
@@ -453,7 +460,6 @@ public final class GeneveEndpoint implements AutoCloseable {
                 // as above
             }
         }
-        stopped.countDown();
     }
 
     @Override

@@ -88,6 +88,10 @@ final class Sender {
                 continue;
             }
             errorsInARow = 0;
+            if (n < 0) {
+                counters.drop(DropReason.BAD_DEVICE_FRAME);
+                continue;
+            }
             if (n < GeneveEndpoint.ETHERNET_HEADER) {
                 counters.drop(DropReason.SHORT_FRAME);
                 continue;
@@ -173,8 +177,9 @@ final class Sender {
                 }
             }
             boolean segmenting = endpoint.transport.segmentation();
+            int sent;
             try {
-                counters.sends.add(endpoint.transport.sendSegments(datagrams, 0, to, size, peers[p]));
+                sent = endpoint.transport.sendSegments(datagrams, 0, to, size, peers[p]);
             } catch (ClosedChannelException stopped) {
                 return;
             } catch (IOException e) {
@@ -182,11 +187,19 @@ final class Sender {
                 endpoint.warnOnce(DropReason.SEND_ERROR, e);
                 continue;
             }
+            int calls = endpoint.transport.lastSendCalls();
+            counters.sends.add(calls >= 0 ? calls : sent + (sent < count ? 1 : 0));
             if (segmenting && !endpoint.transport.segmentation()) {
                 endpoint.warn("the kernel refused UDP segmentation (UDP_SEGMENT) towards " + peers[p]
                         + "; sending one datagram per call");
             }
-            counters.sent(p, count, to - (long) count * geneve.length);
+            if (sent < count) {
+                counters.drop(DropReason.SEND_BUFFER_FULL, count - sent);
+            }
+            // every datagram but perhaps the last is `size` bytes: the payload bytes of those sent
+            long bytes = sent == count ? to - (long) count * geneve.length
+                    : (long) sent * (size - geneve.length);
+            counters.sent(p, sent, bytes);
         }
     }
 }

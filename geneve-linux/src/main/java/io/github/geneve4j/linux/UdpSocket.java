@@ -126,6 +126,7 @@ public final class UdpSocket implements DatagramTransport {
     private InetSocketAddress lastTo;
     private int sendAddressLength;
     private volatile boolean segmentation = true;
+    private int lastCalls; // written and read by the sending thread
     // the receiving side's structures (one receiver at a time)
     private final MemorySegment receiveState;
     private final MemorySegment receiveMessage;
@@ -328,9 +329,10 @@ public final class UdpSocket implements DatagramTransport {
      * Sends the datagrams of {@code size} bytes each (the last may be shorter) that lie back to back
      * in {@code length} bytes at {@code offset}, to {@code to}: one {@code sendmsg} per
      * {@link #MAX_SEGMENTS} datagrams or 65,000 bytes with UDP segmentation, else one per datagram.
-     * A full send buffer ends the run: the datagrams not yet sent are dropped.
+     * A full send buffer ends the run: the datagrams not yet sent are dropped ({@link #lastSendCalls()}
+     * says how many calls were made).
      *
-     * @return the number of {@code sendmsg} calls that sent
+     * @return the number of datagrams sent
      */
     @Override
     public int sendSegments(MemorySegment buffer, long offset, long length, int size, InetSocketAddress to)
@@ -340,38 +342,49 @@ public final class UdpSocket implements DatagramTransport {
         }
         Libc.checkNative(buffer, offset, length, 0);
         int fd = descriptor.enter();
+        int calls = 0;
+        int sent = 0;
         try {
             destination(to);
             long base = buffer.address();
-            int calls = 0;
             long end = offset + length;
             int perCall = Math.max(1, Math.min(MAX_SEGMENTS, MAX_GSO_BYTES / size));
             for (long at = offset; at < end; ) {
                 long chunk = Math.min((long) perCall * size, end - at);
+                int datagrams = (int) ((chunk + size - 1) / size);
                 if (segmentation && chunk > size) {
-                    long sent = sendmsg(fd, base + at, chunk, size);
-                    if (sent == FULL) {
-                        return calls;
+                    long result = sendmsg(fd, base + at, chunk, size);
+                    calls++;
+                    if (result == FULL) {
+                        return sent;
                     }
-                    if (sent != REFUSED) {
-                        calls++;
+                    if (result != REFUSED) {
+                        sent += datagrams;
                         at += chunk;
                         continue;
                     }
                     segmentation = false; // and send this chunk one datagram at a time below, and all from now on
                 }
                 for (long d = at; d < at + chunk; d += size) {
-                    if (sendmsg(fd, base + d, Math.min(size, at + chunk - d), 0) == FULL) {
-                        return calls;
-                    }
                     calls++;
+                    if (sendmsg(fd, base + d, Math.min(size, at + chunk - d), 0) == FULL) {
+                        return sent;
+                    }
+                    sent++;
                 }
                 at += chunk;
             }
-            return calls;
+            return sent;
         } finally {
+            lastCalls = calls;
             descriptor.exit();
         }
+    }
+
+    /** The system calls the last {@link #sendSegments} made (one per batch with UDP_SEGMENT). */
+    @Override
+    public int lastSendCalls() {
+        return lastCalls;
     }
 
     /** Encodes {@code to} into the send structures unless it is the same object as last time. */

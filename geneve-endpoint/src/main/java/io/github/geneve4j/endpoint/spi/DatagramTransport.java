@@ -40,18 +40,32 @@ public interface DatagramTransport extends AutoCloseable {
     /**
      * Sends the datagrams of {@code size} bytes each (the last may be shorter) that lie back to back
      * in {@code length} bytes at {@code offset}, to {@code to}: in as few system calls as the
-     * transport can. This default sends them one by one.
+     * transport can ({@link #lastSendCalls()} says how many). This default sends them one by one.
      *
-     * @return the number of system calls made
+     * @return the number of datagrams sent: fewer than there are when the socket's buffer filled
+     *     (the engine counts the rest as dropped)
+     * @throws java.nio.channels.ClosedChannelException once the transport is closed
+     * @throws IOException if a send fails
      */
     default int sendSegments(MemorySegment buffer, long offset, long length, int size, InetSocketAddress to)
             throws IOException {
-        int calls = 0;
+        int sent = 0;
         for (long at = offset, end = offset + length; at < end; at += size) {
-            send(buffer, at, Math.min(size, end - at), to);
-            calls++;
+            if (!send(buffer, at, Math.min(size, end - at), to)) {
+                break;
+            }
+            sent++;
         }
-        return calls;
+        return sent;
+    }
+
+    /**
+     * The system calls the last {@link #sendSegments} on this thread's transport made, for
+     * statistics; -1 (this default) when the transport does not count them, and the engine counts one
+     * per datagram sent.
+     */
+    default int lastSendCalls() {
+        return -1;
     }
 
     /**

@@ -14,6 +14,9 @@ import java.lang.foreign.MemorySegment;
  * virtio-net header), and the engine writes the Geneve header over that room after a read.
  * Neither call may allocate per frame.
  *
+ * <p>The buffers the engine passes stay alive during each call (a device may hand their raw
+ * addresses to the kernel) but not after it.
+ *
  * <p>A device that is {@linkplain #close() closed} must make a waiting {@link #read} return
  * promptly (within about half a second) by throwing {@link java.nio.channels.ClosedChannelException},
  * and must not release its resources while a call is still inside it.
@@ -31,7 +34,8 @@ public interface FrameDevice extends AutoCloseable {
 
     /**
      * Whether this device hands over super-frames and partial checksums on {@link #read} and takes
-     * coalesced frames on {@link #write} (see {@link FrameOffload}).
+     * coalesced frames on {@link #write} (see {@link FrameOffload}). An endpoint built with
+     * {@code offload(true)} needs it; without offloads the engine writes plain frames only.
      */
     boolean offloads();
 
@@ -41,7 +45,9 @@ public interface FrameDevice extends AutoCloseable {
      * @param buffer native memory; the device may use {@link #headroom()} bytes before {@code offset}
      * @param capacity the most bytes the frame may have
      * @param offload set to the frame's metadata ({@link FrameOffload#clear() cleared} for a plain frame)
-     * @return the frame's length (without any of the device's metadata)
+     * @return the frame's length (without any of the device's metadata), or -1 for a frame the device
+     *     could not hand over whole (longer than {@code capacity}, or its metadata cut short): the
+     *     engine counts it as {@code BAD_DEVICE_FRAME}, which costs no exception
      * @throws java.nio.channels.ClosedChannelException once the device is closed
      * @throws IOException if the read fails; the engine counts it and goes on
      */
