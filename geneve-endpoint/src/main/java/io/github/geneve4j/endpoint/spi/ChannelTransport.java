@@ -32,11 +32,15 @@ public final class ChannelTransport implements DatagramTransport {
     private final DatagramChannel channel;
     private final Selector selector;
     private final InetSocketAddress local;
-    // views over the engine's buffers, made once per buffer (the engine keeps its buffers)
-    private MemorySegment sendSegment;
-    private ByteBuffer sendView;
-    private MemorySegment receiveSegment;
-    private ByteBuffer receiveView;
+    // ByteBuffer views over the caller's buffers, made once per buffer: the engine keeps its buffers,
+    // and its sender alternates between two (one for plain frames, one for a super-frame's segments)
+    private final MemorySegment[] sendSegments = new MemorySegment[VIEWS];
+    private final ByteBuffer[] sendViews = new ByteBuffer[VIEWS];
+    private int sendNext;
+    private final MemorySegment[] receiveSegments = new MemorySegment[VIEWS];
+    private final ByteBuffer[] receiveViews = new ByteBuffer[VIEWS];
+    private int receiveNext;
+    private static final int VIEWS = 4;
     private SocketAddress lastSender;
     private DatagramSource lastSource;
 
@@ -94,11 +98,7 @@ public final class ChannelTransport implements DatagramTransport {
 
     @Override
     public boolean send(MemorySegment buffer, long offset, long length, InetSocketAddress to) throws IOException {
-        if (buffer != sendSegment) {
-            sendView = buffer.asByteBuffer();
-            sendSegment = buffer;
-        }
-        ByteBuffer view = sendView;
+        ByteBuffer view = view(buffer, sendSegments, sendViews, true);
         view.limit(Math.toIntExact(offset + length)).position((int) offset);
         return channel.send(view, to) > 0;
     }
@@ -106,11 +106,7 @@ public final class ChannelTransport implements DatagramTransport {
     @Override
     public int receive(MemorySegment buffer, long offset, long capacity, boolean wait, DatagramSource source)
             throws IOException {
-        if (buffer != receiveSegment) {
-            receiveView = buffer.asByteBuffer();
-            receiveSegment = buffer;
-        }
-        ByteBuffer view = receiveView;
+        ByteBuffer view = view(buffer, receiveSegments, receiveViews, false);
         // one byte more than asked: a datagram that fills it was longer than the caller can take
         long room = Math.min(capacity + 1, view.capacity() - offset);
         view.limit(Math.toIntExact(offset + room)).position((int) offset);
@@ -140,6 +136,19 @@ public final class ChannelTransport implements DatagramTransport {
         }
         source.segmentSize(n);
         return n;
+    }
+
+    /** The cached view over {@code buffer}, or a new one in the next slot (round robin). */
+    private ByteBuffer view(MemorySegment buffer, MemorySegment[] segments, ByteBuffer[] views, boolean send) {
+        for (int i = 0; i < VIEWS; i++) {
+            if (segments[i] == buffer) {
+                return views[i];
+            }
+        }
+        int slot = send ? sendNext++ & (VIEWS - 1) : receiveNext++ & (VIEWS - 1);
+        segments[slot] = buffer;
+        views[slot] = buffer.asByteBuffer();
+        return views[slot];
     }
 
     private static void ignore(SelectionKey key) {
