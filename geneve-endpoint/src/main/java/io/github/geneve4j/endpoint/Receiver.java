@@ -1,9 +1,7 @@
 package io.github.geneve4j.endpoint;
 
-import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveView;
 import io.github.geneve4j.codec.ProtocolType;
-import io.github.geneve4j.codec.net.EtherType;
 import io.github.geneve4j.codec.tso.TcpCoalescer;
 import io.github.geneve4j.endpoint.spi.DatagramSource;
 import io.github.geneve4j.endpoint.spi.FrameOffload;
@@ -15,7 +13,6 @@ import java.lang.foreign.ValueLayout;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 
 /**
@@ -30,6 +27,8 @@ final class Receiver {
     static final int RECEIVE_OFFSET = 64;
     /** A receive takes up to a UDP GRO batch: one IP packet's worth. */
     static final int CAPACITY = 65_536;
+    /** The longest a merged frame waits for more segments: 1 ms (a NIC's GRO flushes at the end of a NAPI poll). */
+    static final long MAX_HOLD_NANOS = 1_000_000;
 
     private final GeneveEndpoint endpoint;
     private final Counters counters;
@@ -43,6 +42,7 @@ final class Receiver {
     private final TcpCoalescer coalescer;
     private final MemorySegment merged;
     private int heldPeer = -1;
+    private long heldSince;
     // the peers' addresses as the source halves, to match without allocating
     private final boolean[] peerV6;
     private final long[] peerHigh;
@@ -57,7 +57,7 @@ final class Receiver {
         this.datagram = buffer.asByteBuffer();
         this.source = frame.mutableSource();
         boolean coalesce = endpoint.offload && endpoint.device != null;
-        this.coalescer = coalesce ? new TcpCoalescer(GeneveEndpoint.MAX_GSO_FRAME) : null;
+        this.coalescer = coalesce ? new TcpCoalescer(GeneveEndpoint.MAX_GSO_FRAME, false) : null;
         this.merged = coalesce ? arena.allocate(RECEIVE_OFFSET + GeneveEndpoint.MAX_GSO_FRAME, 64) : null;
         int n = endpoint.peers.length;
         peerV6 = new boolean[n];
@@ -104,6 +104,7 @@ final class Receiver {
             if (peer < 0 && !endpoint.acceptAnySource) {
                 // who sent it is checked before anything else: a stranger's bytes are not even parsed
                 counters.drop(DropReason.NOT_A_PEER, size == 0 ? 1 : (n + size - 1) / size);
+                flushIfOld();
                 continue;
             }
             // with UDP GRO one receive may hold several datagrams of one size back to back
@@ -114,6 +115,7 @@ final class Receiver {
                 datagram(at, length, peer);
                 at += Math.max(size, 1);
             } while (at < end);
+            flushIfOld();
         }
     }
 
@@ -178,7 +180,7 @@ final class Receiver {
             endpoint.handler.onFrame(frame);
             return;
         }
-        if (coalescer != null && coalesce(at, length, payload, peer)) {
+        if (coalescer != null && coalesce(at, length, peer)) {
             return;
         }
         write(buffer, payload, payloadLength, offload.clear(), peer, 1);
@@ -191,46 +193,36 @@ final class Receiver {
      * @return false if the datagram is not TCP the coalescer can take (anything held is written
      *     first, so the device sees the peer's order): write it as it is
      */
-    private boolean coalesce(int at, int length, long payload, int peer) {
-        if (!tcp(payload)) {
-            flush();
-            return false;
-        }
+    private boolean coalesce(int at, int length, int peer) {
         if (peer != heldPeer) {
             flush();
         }
-        try {
-            if (coalescer.addDatagram(buffer, at, length)) {
-                heldPeer = peer;
-                return true;
-            }
+        TcpCoalescer.Offer offer = coalescer.offerDatagram(buffer, at, length);
+        if (offer == TcpCoalescer.Offer.NOT_NEXT) {
             flush();
-            if (coalescer.addDatagram(buffer, at, length)) {
-                heldPeer = peer;
-                return true;
-            }
-            return false;
-        } catch (GeneveFormatException refused) {
-            // a fragment, a bad inner checksum, ...: the kernel decides about those
-            flush();
-            return false;
+            offer = coalescer.offerDatagram(buffer, at, length);
         }
+        if (offer == TcpCoalescer.Offer.MERGED) {
+            if (coalescer.frameCount() == 1) {
+                heldSince = System.nanoTime();
+            }
+            heldPeer = peer;
+            return true;
+        }
+        // ARP, ICMP, UDP, a fragment, a bad inner checksum: the device's kernel decides about those
+        flush();
+        return false;
     }
 
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-
-    /** Whether the inner frame at {@code payload} is IPv4 or IPv6 carrying TCP (else the coalescer need not look). */
-    private boolean tcp(long payload) {
-        int etherType = buffer.get(U16, payload + 12) & 0xFFFF;
-        long ip = payload + GeneveEndpoint.ETHERNET_HEADER;
-        if (etherType == EtherType.VLAN) {
-            etherType = buffer.get(U16, payload + 16) & 0xFFFF;
-            ip += 4;
+    /**
+     * Writes out what the coalescer holds once it has waited {@link #MAX_HOLD_NANOS}, whatever keeps
+     * arriving: a stream of datagrams that are dropped (a flood from a stranger) or that merge
+     * (up to the coalescer's capacity) must not hold a peer's segment back.
+     */
+    private void flushIfOld() {
+        if (coalescer != null && coalescer.frameCount() > 0 && System.nanoTime() - heldSince > MAX_HOLD_NANOS) {
+            flush();
         }
-        if (etherType == EtherType.IPV4) {
-            return buffer.get(ValueLayout.JAVA_BYTE, ip + 9) == EtherType.PROTOCOL_TCP;
-        }
-        return etherType == EtherType.IPV6 && buffer.get(ValueLayout.JAVA_BYTE, ip + 6) == EtherType.PROTOCOL_TCP;
     }
 
     /** Writes the coalescer's frame to the device: one GSO write for two or more datagrams. */

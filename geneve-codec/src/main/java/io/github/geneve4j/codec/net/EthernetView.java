@@ -3,6 +3,7 @@ package io.github.geneve4j.codec.net;
 import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveFormatException.Reason;
 import io.github.geneve4j.codec.internal.Wire;
+import io.github.geneve4j.codec.internal.WrapError;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -24,6 +25,7 @@ public final class EthernetView {
     public static final int TAGGED_HEADER_LENGTH = 18;
 
     private MemorySegment segment;
+    private final WrapError error = new WrapError();
     private long offset;
     private long end;
     private boolean tagged;
@@ -40,21 +42,48 @@ public final class EthernetView {
      * @throws IllegalArgumentException if the region lies outside the segment
      */
     public EthernetView wrap(MemorySegment segment, long offset, long length) {
+        if (!tryWrap(segment, offset, length)) {
+            throw error.exception();
+        }
+        return this;
+    }
+
+    /**
+     * Like {@link #wrap(MemorySegment, long, long)}, but returns false on bad input (see
+     * {@link #errorReason()}) instead of throwing; allocates nothing either way.
+     *
+     * @throws IllegalArgumentException if the region lies outside the segment (the caller's mistake)
+     */
+    public boolean tryWrap(MemorySegment segment, long offset, long length) {
         Wire.checkTarget(segment.byteSize(), offset, length, "frame");
         if (length < HEADER_LENGTH) {
-            throw new GeneveFormatException(Reason.TRUNCATED, 0,
-                    "Ethernet frame of " + length + " bytes (expected: 14+ bytes)");
+            return error.fail(Reason.TRUNCATED, 0, "Ethernet frame of %d bytes (expected: 14+ bytes)", length, 0);
         }
         boolean tag = Wire.u16(segment, offset + 12) == EtherType.VLAN;
         if (tag && length < TAGGED_HEADER_LENGTH) {
-            throw new GeneveFormatException(Reason.TRUNCATED, 12,
-                    "802.1Q-tagged Ethernet frame of " + length + " bytes (expected: 18+ bytes)");
+            return error.fail(Reason.TRUNCATED, 12, "802.1Q-tagged Ethernet frame of %d bytes (expected: 18+ bytes)",
+                    length, 0);
         }
         this.segment = segment;
         this.offset = offset;
         this.end = offset + length;
         this.tagged = tag;
-        return this;
+        return true;
+    }
+
+    /** Why the last {@code tryWrap} returned false (null before any failure). */
+    public Reason errorReason() {
+        return error.reason();
+    }
+
+    /** Where the last {@code tryWrap} failure was found, from the first byte given to it. */
+    public long errorOffset() {
+        return error.offset();
+    }
+
+    /** The last {@code tryWrap} failure's message, made when asked for. */
+    public String errorMessage() {
+        return error.message();
     }
 
     /** Offset of the header in the segment. */

@@ -3,6 +3,7 @@ package io.github.geneve4j.codec.net;
 import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveFormatException.Reason;
 import io.github.geneve4j.codec.internal.Wire;
+import io.github.geneve4j.codec.internal.WrapError;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -25,6 +26,7 @@ public final class Ipv4View {
     public static final int MIN_HEADER_LENGTH = 20;
 
     private MemorySegment segment;
+    private final WrapError error = new WrapError();
     private long offset;
     private long available;
 
@@ -42,34 +44,59 @@ public final class Ipv4View {
      * @throws IllegalArgumentException if the region lies outside the segment
      */
     public Ipv4View wrap(MemorySegment segment, long offset, long length) {
+        if (!tryWrap(segment, offset, length)) {
+            throw error.exception();
+        }
+        return this;
+    }
+
+    /**
+     * Like {@link #wrap(MemorySegment, long, long)}, but returns false on bad input (see
+     * {@link #errorReason()}) instead of throwing; allocates nothing either way.
+     *
+     * @throws IllegalArgumentException if the region lies outside the segment (the caller's mistake)
+     */
+    public boolean tryWrap(MemorySegment segment, long offset, long length) {
         Wire.checkTarget(segment.byteSize(), offset, length, "packet");
         if (length < MIN_HEADER_LENGTH) {
-            throw new GeneveFormatException(Reason.TRUNCATED, 0,
-                    "IPv4 packet of " + length + " bytes (expected: 20+ bytes)");
+            return error.fail(Reason.TRUNCATED, 0, "IPv4 packet of %d bytes (expected: 20+ bytes)", length, 0);
         }
         int b0 = Wire.u8(segment, offset);
         if (b0 >>> 4 != 4) {
-            throw new GeneveFormatException(Reason.BAD_VALUE, 0, "IP version " + (b0 >>> 4) + " (expected: 4)");
+            return error.fail(Reason.BAD_VALUE, 0, "IP version %d (expected: 4)", b0 >>> 4, 0);
         }
         int headerLength = (b0 & 0xF) * 4;
         if (headerLength < MIN_HEADER_LENGTH) {
-            throw new GeneveFormatException(Reason.BAD_LENGTH, 0,
-                    "IPv4 IHL " + (b0 & 0xF) + " (expected: 5..15)");
+            return error.fail(Reason.BAD_LENGTH, 0, "IPv4 IHL %d (expected: 5..15)", b0 & 0xF, 0);
         }
         if (headerLength > length) {
-            throw new GeneveFormatException(Reason.TRUNCATED, 0,
-                    "IPv4 header of " + headerLength + " bytes in " + length + " bytes");
+            return error.fail(Reason.TRUNCATED, 0, "IPv4 header of %d bytes in %d bytes", headerLength, length);
         }
         int total = Wire.u16(segment, offset + 2);
         boolean bigTcp = total == 0 && length > 0xFFFF;
         if (!bigTcp && (total < headerLength || total > length)) {
-            throw new GeneveFormatException(Reason.BAD_LENGTH, 2, "IPv4 total length " + total
-                    + " (expected: " + headerLength + ".." + Math.min(length, 0xFFFF) + ")");
+            return error.fail(Reason.BAD_LENGTH, 2, "IPv4 total length %d (expected: %d..%d)",
+                    total, headerLength, Math.min(length, 0xFFFF));
         }
         this.segment = segment;
         this.offset = offset;
         this.available = length;
-        return this;
+        return true;
+    }
+
+    /** Why the last {@code tryWrap} returned false (null before any failure). */
+    public Reason errorReason() {
+        return error.reason();
+    }
+
+    /** Where the last {@code tryWrap} failure was found, from the first byte given to it. */
+    public long errorOffset() {
+        return error.offset();
+    }
+
+    /** The last {@code tryWrap} failure's message, made when asked for. */
+    public String errorMessage() {
+        return error.message();
     }
 
     public long offset() {

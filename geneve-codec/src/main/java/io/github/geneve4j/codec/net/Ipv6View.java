@@ -3,6 +3,7 @@ package io.github.geneve4j.codec.net;
 import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveFormatException.Reason;
 import io.github.geneve4j.codec.internal.Wire;
+import io.github.geneve4j.codec.internal.WrapError;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -25,9 +26,11 @@ public final class Ipv6View {
     public static final int HEADER_LENGTH = 40;
 
     private MemorySegment segment;
+    private final WrapError error = new WrapError();
     private long offset;
     private long available;
     private long upperOffset;
+    private boolean fragment;
     private int upperProtocol;
 
     /** Wraps the packet at {@code offset}, running to the end of the segment. */
@@ -44,31 +47,44 @@ public final class Ipv6View {
      * @throws IllegalArgumentException if the region lies outside the segment
      */
     public Ipv6View wrap(MemorySegment segment, long offset, long length) {
+        if (!tryWrap(segment, offset, length)) {
+            throw error.exception();
+        }
+        return this;
+    }
+
+    /**
+     * Like {@link #wrap(MemorySegment, long, long)}, but returns false on bad input (see
+     * {@link #errorReason()}) instead of throwing; allocates nothing either way.
+     *
+     * @throws IllegalArgumentException if the region lies outside the segment (the caller's mistake)
+     */
+    public boolean tryWrap(MemorySegment segment, long offset, long length) {
         Wire.checkTarget(segment.byteSize(), offset, length, "packet");
         if (length < HEADER_LENGTH) {
-            throw new GeneveFormatException(Reason.TRUNCATED, 0,
-                    "IPv6 packet of " + length + " bytes (expected: 40+ bytes)");
+            return error.fail(Reason.TRUNCATED, 0, "IPv6 packet of %d bytes (expected: 40+ bytes)", length, 0);
         }
         int version = Wire.u8(segment, offset) >>> 4;
         if (version != 6) {
-            throw new GeneveFormatException(Reason.BAD_VALUE, 0, "IP version " + version + " (expected: 6)");
+            return error.fail(Reason.BAD_VALUE, 0, "IP version %d (expected: 6)", version, 0);
         }
         int payload = Wire.u16(segment, offset + 4);
         long packetLength;
         if (payload == 0 && length - HEADER_LENGTH > 0xFFFF) {
             packetLength = length;
         } else if (HEADER_LENGTH + payload > length) {
-            throw new GeneveFormatException(Reason.BAD_LENGTH, 4, "IPv6 payload length " + payload
-                    + " (expected: at most " + (length - HEADER_LENGTH) + ")");
+            return error.fail(Reason.BAD_LENGTH, 4, "IPv6 payload length %d (expected: at most %d)", payload,
+                    length - HEADER_LENGTH);
         } else {
             packetLength = HEADER_LENGTH + payload;
         }
         int next = Wire.u8(segment, offset + 6);
         long at = HEADER_LENGTH;
+        boolean fragment = false;
         while (next == 0 || next == 43 || next == 60 || next == 44 || next == 51) {
             if (at + 2 > packetLength) {
-                throw new GeneveFormatException(Reason.TRUNCATED, at, "IPv6 extension header " + next
-                        + " at " + at + " truncated by the packet end at " + packetLength);
+                return error.fail(Reason.TRUNCATED, at, "IPv6 extension header %d at %d truncated by the packet end at %d",
+                        next, at, packetLength);
             }
             int lengthField = Wire.u8(segment, offset + at + 1);
             long extLength = switch (next) {
@@ -77,9 +93,10 @@ public final class Ipv6View {
                 default -> (lengthField + 1) * 8L;      // 8-byte units, not counting the first 8
             };
             if (at + extLength > packetLength) {
-                throw new GeneveFormatException(Reason.BAD_LENGTH, at, "IPv6 extension header " + next
-                        + " of " + extLength + " bytes runs past the packet end at " + packetLength);
+                return error.fail(Reason.BAD_LENGTH, at, "IPv6 extension header %d of %d bytes runs past the packet end at %d",
+                        next, extLength, packetLength);
             }
+            fragment |= next == 44;
             next = Wire.u8(segment, offset + at);
             at += extLength;
         }
@@ -88,7 +105,31 @@ public final class Ipv6View {
         this.available = packetLength;
         this.upperOffset = offset + at;
         this.upperProtocol = next;
-        return this;
+        this.fragment = fragment;
+        return true;
+    }
+
+    /**
+     * Whether the packet has a Fragment header (RFC 8200 §4.5): then the upper-layer header and its
+     * length are those of one fragment, not of a whole packet.
+     */
+    public boolean fragmented() {
+        return fragment;
+    }
+
+    /** Why the last {@code tryWrap} returned false (null before any failure). */
+    public Reason errorReason() {
+        return error.reason();
+    }
+
+    /** Where the last {@code tryWrap} failure was found, from the first byte given to it. */
+    public long errorOffset() {
+        return error.offset();
+    }
+
+    /** The last {@code tryWrap} failure's message, made when asked for. */
+    public String errorMessage() {
+        return error.message();
     }
 
     public long offset() {

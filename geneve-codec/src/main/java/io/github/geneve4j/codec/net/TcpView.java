@@ -3,6 +3,7 @@ package io.github.geneve4j.codec.net;
 import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveFormatException.Reason;
 import io.github.geneve4j.codec.internal.Wire;
+import io.github.geneve4j.codec.internal.WrapError;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -38,6 +39,7 @@ public final class TcpView {
     public static final int CWR = 0x80;
 
     private MemorySegment segment;
+    private final WrapError error = new WrapError();
     private long offset;
     private long length;
 
@@ -49,20 +51,47 @@ public final class TcpView {
      * @throws IllegalArgumentException if the region lies outside the memory segment
      */
     public TcpView wrap(MemorySegment segment, long offset, long length) {
+        if (!tryWrap(segment, offset, length)) {
+            throw error.exception();
+        }
+        return this;
+    }
+
+    /**
+     * Like {@link #wrap(MemorySegment, long, long)}, but returns false on bad input (see
+     * {@link #errorReason()}) instead of throwing; allocates nothing either way.
+     *
+     * @throws IllegalArgumentException if the region lies outside the segment (the caller's mistake)
+     */
+    public boolean tryWrap(MemorySegment segment, long offset, long length) {
         Wire.checkTarget(segment.byteSize(), offset, length, "segment");
         if (length < MIN_HEADER_LENGTH) {
-            throw new GeneveFormatException(Reason.TRUNCATED, 0,
-                    "TCP segment of " + length + " bytes (expected: 20+ bytes)");
+            return error.fail(Reason.TRUNCATED, 0, "TCP segment of %d bytes (expected: 20+ bytes)", length, 0);
         }
         int headerLength = (Wire.u8(segment, offset + 12) >>> 4) * 4;
         if (headerLength < MIN_HEADER_LENGTH || headerLength > length) {
-            throw new GeneveFormatException(Reason.BAD_LENGTH, 12, "TCP data offset " + headerLength / 4
-                    + " (expected: 5.." + Math.min(15, length / 4) + ")");
+            return error.fail(Reason.BAD_LENGTH, 12, "TCP data offset %d (expected: 5..%d)", headerLength / 4,
+                    Math.min(15, length / 4));
         }
         this.segment = segment;
         this.offset = offset;
         this.length = length;
-        return this;
+        return true;
+    }
+
+    /** Why the last {@code tryWrap} returned false (null before any failure). */
+    public Reason errorReason() {
+        return error.reason();
+    }
+
+    /** Where the last {@code tryWrap} failure was found, from the first byte given to it. */
+    public long errorOffset() {
+        return error.offset();
+    }
+
+    /** The last {@code tryWrap} failure's message, made when asked for. */
+    public String errorMessage() {
+        return error.message();
     }
 
     public long offset() {

@@ -4,6 +4,7 @@ import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveFormatException.Reason;
 import io.github.geneve4j.codec.GeneveView;
 import io.github.geneve4j.codec.internal.Wire;
+import io.github.geneve4j.codec.internal.WrapError;
 import io.github.geneve4j.codec.net.EtherType;
 import io.github.geneve4j.codec.net.EthernetView;
 import io.github.geneve4j.codec.net.InternetChecksum;
@@ -30,17 +31,27 @@ import java.lang.foreign.MemorySegment;
  * segment without payload (a pure ACK) is never merged with another, as in Linux's
  * {@code tcp_gro_receive}. The merged frame keeps the first segment's headers (IPv4 ID included) with
  * FIN/PSH of the last, lengths and checksums recomputed; above 65535 bytes the IP length field is
- * 0 (Linux BIG TCP). Inner frames must be Ethernet (protocol type 0x6558). Not thread-safe.
+ * 0 (Linux BIG TCP), unless the coalescer is made without BIG TCP: then a merge stops where the
+ * length field can still state the length. IP fragments (IPv4 MF or a fragment offset, an IPv6 Fragment header) are never
+ * merged. Inner frames must be Ethernet (protocol type 0x6558).
+ *
+ * <p>{@link #offerDatagram} is the receive path's form: what it refuses (not mergeable TCP, a
+ * fragment, a checksum that does not verify) comes back as {@link Offer#REFUSED} with a reason, at
+ * no cost (no exception, no string, no allocation); {@link #add} and {@link #addDatagram} throw it.
+ * Not thread-safe.
  */
 public final class TcpCoalescer {
 
     private final MemorySegment buffer;
+    private final boolean bigTcp;
     // made once: copying into a fresh MemorySegment.ofArray per frame allocated on every add
     private final MemorySegment geneveHeader = MemorySegment.ofArray(new byte[260]);
     private final MemorySegment outerAddresses = MemorySegment.ofArray(new byte[32]);
     private int outerAddressesLength;
     private final GeneveFrameView view = new GeneveFrameView();
     private final GeneveView datagramView = new GeneveView();
+    private final WrapError own = new WrapError();
+    private int refusedBy;
     private final EthernetView ethernet = new EthernetView();
     private final Ipv4View ipv4 = new Ipv4View();
     private final Ipv6View ipv6 = new Ipv6View();
@@ -58,9 +69,25 @@ public final class TcpCoalescer {
     private boolean closed;
     private int lastFlags;
 
-    /** @param capacity the largest merged inner frame, in bytes */
+    /**
+     * A coalescer whose merged frames may grow past an IP length field's reach (Linux BIG TCP: the
+     * field is then 0 and the frame's length governs).
+     *
+     * @param capacity the largest merged inner frame, in bytes
+     */
     public TcpCoalescer(int capacity) {
+        this(capacity, true);
+    }
+
+    /**
+     * @param capacity the largest merged inner frame, in bytes
+     * @param bigTcp whether a merged IP packet may exceed what its length field can state (65535
+     *     bytes of IPv4 packet, 65535 bytes of IPv6 payload); false for a receiver that cannot take
+     *     BIG TCP, such as a TAP device's GSO write
+     */
+    public TcpCoalescer(int capacity, boolean bigTcp) {
         this.buffer = MemorySegment.ofArray(new byte[capacity]);
+        this.bigTcp = bigTcp;
     }
 
     /** Number of frames merged so far. */
@@ -110,7 +137,12 @@ public final class TcpCoalescer {
         int udpPorts = (view.udp().sourcePort() << 16) | view.udp().destinationPort();
         boolean outerV4 = view.ipVersion() == IpVersion.IPV4;
         long addresses = outerV4 ? view.ipv4().offset() + 12 : view.ipv6().offset() + 8;
-        return merge(frame, view.geneve(), udpPorts, addresses, outerV4 ? 8 : 32, view.innerOffset(), view.innerLength());
+        return switch (merge(frame, view.geneve(), udpPorts, addresses, outerV4 ? 8 : 32, view.innerOffset(),
+                view.innerLength())) {
+            case MERGED -> true;
+            case NOT_NEXT -> false;
+            case REFUSED -> throw refusal();
+        };
     }
 
     /**
@@ -126,59 +158,161 @@ public final class TcpCoalescer {
      * @throws IllegalArgumentException if {@code offset} and {@code length} are outside the segment
      */
     public boolean addDatagram(MemorySegment datagram, long offset, long length) {
+        return switch (offerDatagram(datagram, offset, length)) {
+            case MERGED -> true;
+            case NOT_NEXT -> false;
+            case REFUSED -> throw refusal();
+        };
+    }
+
+    /** What {@link #offerDatagram} did with a datagram. */
+    public enum Offer {
+        /** Merged into the frame being built (or started it). */
+        MERGED,
+        /** It does not follow on from what is held: {@link #finish} and offer it again. Nothing changed. */
+        NOT_NEXT,
+        /**
+         * Not TCP the coalescer may merge: not Ethernet/IPv4 or IPv6/TCP, an IP fragment, a checksum
+         * that does not verify, a malformed header ({@link #refusalReason()} says which). Nothing
+         * changed: deliver it as it is, after what is held.
+         */
+        REFUSED
+    }
+
+    /**
+     * Offers one Geneve datagram, as {@link #addDatagram}, without throwing for what it refuses:
+     * the receive path's form, where a datagram that is not mergeable TCP (ARP, ICMP, a fragment, a
+     * bad checksum) is ordinary and must cost no exception, string or allocation.
+     *
+     * @throws IllegalArgumentException if {@code offset} and {@code length} are outside the segment
+     */
+    public Offer offerDatagram(MemorySegment datagram, long offset, long length) {
         Wire.checkTarget(datagram.byteSize(), offset, length, "datagram");
-        datagramView.wrap(datagram, offset);
+        if (!datagramView.tryWrap(datagram, offset)) {
+            return refuse(GENEVE);
+        }
         if (datagramView.headerLength() > length) {
-            throw new GeneveFormatException(Reason.TRUNCATED, 0, "Geneve header of " + datagramView.headerLength()
-                    + " bytes in a datagram of " + length + " bytes");
+            return refuse(Reason.TRUNCATED, 0, "Geneve header of %d bytes in a datagram of %d bytes",
+                    datagramView.headerLength(), length);
         }
         long inner = datagramView.payloadOffset();
         return merge(datagram, datagramView, 0, 0, 0, inner, offset + length - inner);
     }
 
-    private boolean merge(MemorySegment frame, GeneveView geneve, int udpPorts, long addresses, int addressesLength,
+    /** Why the last offer was {@link Offer#REFUSED} (null before any). */
+    public Reason refusalReason() {
+        return switch (refusedBy) {
+            case GENEVE -> datagramView.errorReason();
+            case ETHERNET -> ethernet.errorReason();
+            case IPV4 -> ipv4.errorReason();
+            case IPV6 -> ipv6.errorReason();
+            case TCP -> tcp.errorReason();
+            default -> own.reason();
+        };
+    }
+
+    /** The last refusal as the exception {@link #add} and {@link #addDatagram} throw (made only for them). */
+    private GeneveFormatException refusal() {
+        return switch (refusedBy) {
+            case GENEVE -> new GeneveFormatException(datagramView.errorReason(), datagramView.errorOffset(),
+                    datagramView.errorMessage());
+            case ETHERNET -> new GeneveFormatException(ethernet.errorReason(), ethernet.errorOffset(), ethernet.errorMessage());
+            case IPV4 -> new GeneveFormatException(ipv4.errorReason(), ipv4.errorOffset(), ipv4.errorMessage());
+            case IPV6 -> new GeneveFormatException(ipv6.errorReason(), ipv6.errorOffset(), ipv6.errorMessage());
+            case TCP -> new GeneveFormatException(tcp.errorReason(), tcp.errorOffset(), tcp.errorMessage());
+            default -> own.exception();
+        };
+    }
+
+    // who refused: the coalescer itself, or one of its views (whose reason, offset and message stand)
+    private static final int OWN = 0;
+    private static final int GENEVE = 1;
+    private static final int ETHERNET = 2;
+    private static final int IPV4 = 3;
+    private static final int IPV6 = 4;
+    private static final int TCP = 5;
+
+    private static final String NOT_ETHERNET = "Geneve protocol type 0x%04x (expected: 0x6558)";
+    private static final String NOT_IP = "inner EtherType 0x%04x";
+    private static final String NOT_TCP = "inner IP protocol %d (expected: 6)";
+    private static final String FRAGMENT = "inner IP fragment (offset %d, more fragments %d): only whole packets are merged";
+    private static final String BAD_TCP_CHECKSUM = "inner TCP checksum 0x%04x does not verify";
+    private static final String BAD_IPV4_CHECKSUM = "inner IPv4 header checksum 0x%04x does not verify";
+
+    private Offer refuse(Reason reason, long at, String template, long value, long other) {
+        own.fail(reason, at, template, value, other);
+        refusedBy = OWN;
+        return Offer.REFUSED;
+    }
+
+    private Offer refuse(Reason reason, long at, String template, long value) {
+        return refuse(reason, at, template, value, 0);
+    }
+
+    private Offer refuse(int view) {
+        refusedBy = view;
+        return Offer.REFUSED;
+    }
+
+    private Offer merge(MemorySegment frame, GeneveView geneve, int udpPorts, long addresses, int addressesLength,
             long inner, long innerLength) {
         int gl = geneve.headerLength();
         long g = geneve.offset();
         if (geneve.protocolType() != EtherType.TRANSPARENT_ETHERNET) {
-            throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, 2, "Geneve protocol type 0x%04x (expected: 0x6558)"
-                    .formatted(geneve.protocolType()));
+            return refuse(Reason.UNSUPPORTED_PROTOCOL, 2, NOT_ETHERNET, geneve.protocolType());
         }
-        ethernet.wrap(frame, inner, innerLength);
+        if (!ethernet.tryWrap(frame, inner, innerLength)) {
+            return refuse(ETHERNET);
+        }
         long tcpOffset;
         long tcpLength;
         long pseudo;
         boolean isV4 = ethernet.etherType() == EtherType.IPV4;
         if (isV4) {
-            ipv4.wrap(frame, ethernet.payloadOffset(), ethernet.payloadLength());
-            check(ipv4.protocol());
+            if (!ipv4.tryWrap(frame, ethernet.payloadOffset(), ethernet.payloadLength())) {
+                return refuse(IPV4);
+            }
+            if (ipv4.protocol() != EtherType.PROTOCOL_TCP) {
+                return refuse(Reason.UNSUPPORTED_PROTOCOL, 0, NOT_TCP, ipv4.protocol());
+            }
+            // a fragment's TCP header and checksum are not a whole segment's: never merged (RFC 791)
+            if (ipv4.moreFragments() || ipv4.fragmentOffset() != 0) {
+                return refuse(Reason.UNSUPPORTED_PROTOCOL, 6, FRAGMENT, ipv4.fragmentOffset(), ipv4.moreFragments() ? 1 : 0);
+            }
             tcpOffset = ipv4.payloadOffset();
             tcpLength = ipv4.payloadLength();
             pseudo = ipv4.pseudoHeaderSum(EtherType.PROTOCOL_TCP, tcpLength);
         } else if (ethernet.etherType() == EtherType.IPV6) {
-            ipv6.wrap(frame, ethernet.payloadOffset(), ethernet.payloadLength());
-            check(ipv6.upperLayerProtocol());
+            if (!ipv6.tryWrap(frame, ethernet.payloadOffset(), ethernet.payloadLength())) {
+                return refuse(IPV6);
+            }
+            if (ipv6.upperLayerProtocol() != EtherType.PROTOCOL_TCP) {
+                return refuse(Reason.UNSUPPORTED_PROTOCOL, 0, NOT_TCP, ipv6.upperLayerProtocol());
+            }
+            if (ipv6.fragmented()) {
+                return refuse(Reason.UNSUPPORTED_PROTOCOL, 6, FRAGMENT, 0, 1);
+            }
             tcpOffset = ipv6.upperLayerOffset();
             tcpLength = ipv6.upperLayerLength();
             pseudo = ipv6.pseudoHeaderSum(EtherType.PROTOCOL_TCP, tcpLength);
         } else {
-            throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, 12, "inner EtherType 0x%04x".formatted(ethernet.etherType()));
+            return refuse(Reason.UNSUPPORTED_PROTOCOL, 12, NOT_IP, ethernet.etherType());
         }
-        tcp.wrap(frame, tcpOffset, tcpLength);
+        if (!tcp.tryWrap(frame, tcpOffset, tcpLength)) {
+            return refuse(TCP);
+        }
         if (!tcp.checksumValid(pseudo)) {
-            throw new GeneveFormatException(Reason.BAD_CHECKSUM, 16, "inner TCP checksum 0x%04x does not verify"
-                    .formatted(tcp.checksum()));
+            return refuse(Reason.BAD_CHECKSUM, 16, BAD_TCP_CHECKSUM, tcp.checksum());
         }
         // finish() writes a fresh IPv4 header checksum: a header damaged on the way must not get one
         if (isV4 && !ipv4.checksumValid()) {
-            throw new GeneveFormatException(Reason.BAD_CHECKSUM, 10, "inner IPv4 header checksum 0x%04x does not verify"
-                    .formatted(Wire.u16(frame, ipv4.offset() + 10)));
+            return refuse(Reason.BAD_CHECKSUM, 10, BAD_IPV4_CHECKSUM, Wire.u16(frame, ipv4.offset() + 10));
         }
         int h = (int) (tcp.payloadOffset() - inner);
         long payload = tcp.payloadLength();
         if (count == 0) {
             if (h + payload > buffer.byteSize()) {
-                return false;
+                return Offer.NOT_NEXT;
             }
             geneveLength = gl;
             MemorySegment.copy(frame, g, geneveHeader, 0, gl);
@@ -199,21 +333,24 @@ public final class TcpCoalescer {
             closed = payload == 0
                     || (lastFlags & (TcpView.FIN | TcpView.PSH | TcpView.SYN | TcpView.RST | TcpView.URG)) != 0;
             count = 1;
-            return true;
+            return Offer.MERGED;
         }
         if (closed || payload == 0 || payload > firstPayload || gl != geneveLength || udpPorts != ports || isV4 != v4
                 || h != headers
                 || tcp.sequence() != nextSeq || (tcp.flags() & TcpView.CWR) != 0
                 || ((tcp.flags() ^ lastFlags) & ~(TcpView.FIN | TcpView.PSH | TcpView.CWR)) != 0
                 || length + payload > buffer.byteSize()
+                // without BIG TCP a merge stops where the IP length field can still state the length
+                // (an untagged IPv4 frame of 65,553 bytes would be 65,539 bytes of IP)
+                || (!bigTcp && length + payload - l3 - (isV4 ? 0 : Ipv6View.HEADER_LENGTH) > 0xFFFF)
                 || (isV4 && ipv4.identification() != ((Wire.u16(buffer, l3 + 4) + count) & 0xFFFF))) {
-            return false;
+            return Offer.NOT_NEXT;
         }
         if (addressesLength != outerAddressesLength
                 || MemorySegment.mismatch(frame, addresses, addresses + addressesLength, outerAddresses, 0, addressesLength) != -1
                 || MemorySegment.mismatch(frame, g, g + gl, geneveHeader, 0, gl) != -1
                 || !sameHeaders(frame, inner, h)) {
-            return false;
+            return Offer.NOT_NEXT;
         }
         MemorySegment.copy(frame, tcp.payloadOffset(), buffer, length, payload);
         length += payload;
@@ -221,7 +358,7 @@ public final class TcpCoalescer {
         lastFlags = tcp.flags();
         closed = (lastFlags & (TcpView.FIN | TcpView.PSH)) != 0 || payload < firstPayload;
         count++;
-        return true;
+        return Offer.MERGED;
     }
 
     /**
