@@ -11,7 +11,9 @@ import java.util.SplittableRandom;
 
 /**
  * A tiny TCP sender and receiver for the namespace tests (run with {@code ip netns exec}):
- * {@code send HOST PORT BYTES SEED} sends pseudo-random bytes and prints their count and SHA-256;
+ * {@code send HOST PORT BYTES SEED [BYTES_PER_SECOND]} sends pseudo-random bytes (at most at that
+ * rate, when given: a transfer that lasts long enough for a fault to hit it) and prints their count
+ * and SHA-256;
  * {@code receive HOST PORT} accepts one connection and prints the same for what arrived.
  */
 public final class TcpProbe {
@@ -29,7 +31,15 @@ public final class TcpProbe {
                 socket.connect(new InetSocketAddress(args[1], Integer.parseInt(args[2])), 10_000);
                 OutputStream out = socket.getOutputStream();
                 byte[] chunk = new byte[64 * 1024];
+                long rate = args.length > 5 ? Long.parseLong(args[5]) : 0;
+                long start = System.nanoTime();
                 while (total < bytes) {
+                    if (rate > 0) {
+                        long ahead = total * 1_000_000_000L / rate - (System.nanoTime() - start);
+                        if (ahead > 0) {
+                            Thread.sleep(ahead / 1_000_000, (int) (ahead % 1_000_000));
+                        }
+                    }
                     int n = (int) Math.min(chunk.length, bytes - total);
                     random.nextBytes(chunk);
                     out.write(chunk, 0, n);
