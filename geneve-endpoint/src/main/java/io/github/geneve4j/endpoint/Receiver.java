@@ -98,25 +98,46 @@ final class Receiver {
                 flush(); // nothing more waiting: what was merged goes to the device now
                 continue;
             }
-            counters.receives.increment();
-            int size = source.segmentSize() > 0 ? Math.min(source.segmentSize(), n) : n;
-            int peer = peerOf(source);
-            if (peer < 0 && !endpoint.acceptAnySource) {
-                // who sent it is checked before anything else: a stranger's bytes are not even parsed
-                counters.drop(DropReason.NOT_A_PEER, size == 0 ? 1 : (n + size - 1) / size);
-                flushIfOld();
-                continue;
-            }
-            // with UDP GRO one receive may hold several datagrams of one size back to back
-            int end = RECEIVE_OFFSET + n;
-            int at = RECEIVE_OFFSET;
-            do {
-                int length = Math.min(size, end - at);
-                datagram(at, length, peer);
-                at += Math.max(size, 1);
-            } while (at < end);
-            flushIfOld();
+            received(n);
         }
+    }
+
+    /** What one receive brought: {@code n} bytes at {@link #RECEIVE_OFFSET}, from {@link #source}. */
+    private void received(int n) throws Exception {
+        counters.receives.increment();
+        int size = source.segmentSize() > 0 ? Math.min(source.segmentSize(), n) : n;
+        int peer = peerOf(source);
+        if (peer < 0 && !endpoint.acceptAnySource) {
+            // who sent it is checked before anything else: a stranger's bytes are not even parsed
+            counters.drop(DropReason.NOT_A_PEER, size == 0 ? 1 : (n + size - 1) / size);
+            flushIfOld();
+            return;
+        }
+        // with UDP GRO one receive may hold several datagrams of one size back to back
+        int end = RECEIVE_OFFSET + n;
+        int at = RECEIVE_OFFSET;
+        do {
+            int length = Math.min(size, end - at);
+            datagram(at, length, peer);
+            at += Math.max(size, 1);
+        } while (at < end);
+        flushIfOld();
+    }
+
+    /**
+     * For the fuzz tests: handles {@code bytes} as if one receive had brought them from
+     * {@code from}, on the caller's thread (the endpoint's own receive thread must be idle).
+     */
+    void inject(byte[] bytes, DatagramSource from) throws Exception {
+        int n = Math.min(bytes.length, CAPACITY);
+        MemorySegment.copy(bytes, 0, buffer, ValueLayout.JAVA_BYTE, RECEIVE_OFFSET, n);
+        if (from.isIpv6()) {
+            source.ipv6(from.high(), from.low(), from.port());
+        } else {
+            source.ipv4((int) from.low(), from.port());
+        }
+        source.segmentSize(from.segmentSize());
+        received(n);
     }
 
     /** After a failed receive: wait a little longer each time in a row, so an error that repeats does not spin. */
