@@ -96,6 +96,11 @@ public record BfdEncapsulation(long destinationMac, long sourceMac, long sourceA
         return new BfdEncapsulation(destinationMac, sourceMac, source, destination, sourcePort, udpChecksum, oam);
     }
 
+    /** This encapsulation with another inner UDP source port (49152..65535). */
+    public BfdEncapsulation withSourcePort(int port) {
+        return new BfdEncapsulation(destinationMac, sourceMac, sourceAddress, destinationAddress, port, udpChecksum, oam);
+    }
+
     /** This encapsulation with the UDP checksum computed or left 0. */
     public BfdEncapsulation withUdpChecksum(boolean compute) {
         return new BfdEncapsulation(destinationMac, sourceMac, sourceAddress, destinationAddress, sourcePort, compute,
