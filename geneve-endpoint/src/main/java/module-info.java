@@ -14,4 +14,5 @@ module io.github.geneve4j.endpoint {
 
     exports io.github.geneve4j.endpoint;
     exports io.github.geneve4j.endpoint.spi;
+    exports io.github.geneve4j.endpoint.bfd;
 }
