@@ -13,7 +13,8 @@
 #   g4j-fc 172.31.11.3 (the stranger) -+
 #
 # Usage: geneve-bench/vtep-flood.sh [SECONDS] [RATE...]   (default 10 s; rates 50000 150000 0, 0 = the
-#        flooder's maximum). GENEVE_JAR=... measures another build of the geneve jar.
+#        flooder's maximum). GENEVE_JAR=... measures another build of the geneve jar; VTEP_FLAGS=...
+#        adds flags to both vteps (e.g. VTEP_FLAGS="--kernel-filter on").
 # Needs: mvn -B -pl geneve-tools -am package -DskipTests (the jar and the test classes, whose Flooder
 # sends the datagrams), iperf3, iproute2.
 set -euo pipefail
@@ -63,7 +64,8 @@ setup() {
   done
   for pair in "$A 172.31.11.1 172.31.11.2 10.0.0.1" "$B 172.31.11.2 172.31.11.1 10.0.0.2"; do
     set -- $pair
-    ip netns exec "$1" "$JAVA" -jar "$JAR" vtep --tap g4jtap --local "$2" --remote "$3" --offload on --stats 2 \
+    # shellcheck disable=SC2086
+    ip netns exec "$1" "$JAVA" -jar "$JAR" vtep --tap g4jtap --local "$2" --remote "$3" --offload on --stats 2 ${VTEP_FLAGS:-} \
       >"$WORK/vtep-$1.log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 200); do grep -q "set the TAP's MTU" "$WORK/vtep-$1.log" 2>/dev/null && break; sleep 0.1; done

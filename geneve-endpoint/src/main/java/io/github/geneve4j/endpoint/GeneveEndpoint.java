@@ -493,6 +493,7 @@ public final class GeneveEndpoint implements AutoCloseable {
         private FrameDevice device;
         private FrameHandler handler;
         private boolean acceptAnySource;
+        private boolean kernelFilter;
         private int replyPort = Geneve.UDP_PORT;
         private int socketBuffer = 4 << 20;
         private SendObserver observer;
@@ -619,6 +620,18 @@ public final class GeneveEndpoint implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether to ask the transport to drop non-peers' datagrams in the kernel, before they wake
+         * the endpoint (default off; {@code geneve-linux}'s socket does it with a BPF socket filter).
+         * The endpoint still checks every source. The datagrams the kernel drops are counted by the
+         * kernel ({@code UdpInErrors}), not under {@link DropReason#NOT_A_PEER}. Ignored for an
+         * endpoint that accepts any source; where the transport cannot, a warning says so.
+         */
+        public Builder kernelFilter(boolean filter) {
+            this.kernelFilter = filter;
+            return this;
+        }
+
         /** Called once, on a worker thread, when the endpoint stops because of a failure. */
         public Builder onFailure(Consumer<Throwable> listener) {
             this.onFailure = listener;
@@ -677,6 +690,12 @@ public final class GeneveEndpoint implements AutoCloseable {
                     t.close();
                 }
                 throw e;
+            }
+            if (kernelFilter && !acceptAnySource) {
+                List<java.net.InetAddress> sources = peers.stream().map(InetSocketAddress::getAddress).distinct().toList();
+                if (!t.restrictSources(sources)) {
+                    endpoint.warn("the transport cannot drop non-peers in the kernel; the endpoint drops them");
+                }
             }
             endpoint.startWorkers();
             return endpoint;

@@ -203,6 +203,63 @@ class GeneveEndpointTest {
     }
 
     @Test
+    void aKernelFilterIsAskedForThePeersAddressesAndItsAbsenceIsSaid() throws Exception {
+        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+        // the JDK's channel cannot filter in the kernel: said once, and the endpoint still drops strangers
+        try (GeneveEndpoint endpoint = GeneveEndpoint.builder().local(address("127.0.0.1", 0))
+                .peer(address("127.0.0.2", 6081)).peer(address("127.0.0.2", 6082)).kernelFilter(true)
+                .onWarning(warnings::add).handler(f -> { }).start()) {
+            assertThat(warnings).containsExactly("the transport cannot drop non-peers in the kernel; the endpoint drops them");
+        }
+        List<List<java.net.InetAddress>> asked = new ArrayList<>();
+        ChannelTransport channel = ChannelTransport.open(address("127.0.0.1", 0));
+        // a transport that can: it is asked once, with each peer's address once
+        io.github.geneve4j.endpoint.spi.DatagramTransport filtering = new io.github.geneve4j.endpoint.spi.DatagramTransport() {
+            @Override
+            public InetSocketAddress localAddress() {
+                return channel.localAddress();
+            }
+
+            @Override
+            public boolean send(java.lang.foreign.MemorySegment b, long o, long l, InetSocketAddress to)
+                    throws java.io.IOException {
+                return channel.send(b, o, l, to);
+            }
+
+            @Override
+            public int receive(java.lang.foreign.MemorySegment b, long o, long c, boolean wait,
+                    io.github.geneve4j.endpoint.spi.DatagramSource source) throws java.io.IOException {
+                return channel.receive(b, o, c, wait, source);
+            }
+
+            @Override
+            public boolean restrictSources(java.util.Collection<? extends java.net.InetAddress> sources) {
+                asked.add(List.<java.net.InetAddress>copyOf(sources));
+                return true;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return channel.isOpen();
+            }
+
+            @Override
+            public void close() throws java.io.IOException {
+                channel.close();
+            }
+        };
+        warnings.clear();
+        try (GeneveEndpoint endpoint = GeneveEndpoint.builder().transport(filtering).peer(address("127.0.0.2", 6081))
+                .peer(address("127.0.0.3", 6081)).peer(address("127.0.0.2", 7000)).kernelFilter(true)
+                .onWarning(warnings::add).handler(f -> { }).start()) {
+            assertThat(asked).hasSize(1);
+            assertThat(asked.get(0)).containsExactly(java.net.InetAddress.getByName("127.0.0.2"),
+                    java.net.InetAddress.getByName("127.0.0.3"));
+            assertThat(warnings).isEmpty();
+        }
+    }
+
+    @Test
     void refusesAnIncompleteOrInconsistentDescription() throws Exception {
         InetSocketAddress local = address("127.0.0.1", 0);
         InetSocketAddress peer = address("127.0.0.2", 6081);

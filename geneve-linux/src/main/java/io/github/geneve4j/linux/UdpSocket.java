@@ -267,6 +267,97 @@ public final class UdpSocket implements DatagramTransport {
         return SOCKADDR_IN6_SIZE;
     }
 
+    static final int SO_ATTACH_FILTER = 26;
+    // classic BPF (linux/filter.h): ld word absolute, jeq constant, ret constant
+    private static final short BPF_LD_W_ABS = 0x20;
+    private static final short BPF_JEQ_K = 0x15;
+    private static final short BPF_RET_K = 0x06;
+    /** SKF_NET_OFF: negative offsets reach the network header from a socket filter, which starts at UDP. */
+    private static final int SKF_NET_OFF = -0x100000;
+    /**
+     * The most sources a filter compares: a jump's offset is 8 bits, so an IPv4 filter (one compare per
+     * source) reaches past 255 and an IPv6 one (four per source, in blocks of eight) past 32.
+     */
+    static final int MAX_FILTERED_IPV4 = 255;
+    static final int MAX_FILTERED_IPV6 = 32;
+
+    /**
+     * Lets the kernel drop, before they wake a receiver, the datagrams whose source address is none
+     * of {@code sources}: a classic BPF socket filter ({@code SO_ATTACH_FILTER}, replacing any before)
+     * that compares the IP header's source address. Those datagrams are then counted by the kernel
+     * (the socket's drops; {@code UdpInErrors} in {@code nstat}), not by the endpoint.
+     *
+     * @return false, with no filter installed, when this socket cannot filter by source: an IPv6
+     *     socket bound to the wildcard address (it also receives IPv4, whose header differs), or more
+     *     sources than {@link #MAX_FILTERED_IPV4} / {@link #MAX_FILTERED_IPV6}
+     * @throws IllegalArgumentException for an address of the other IP version than the socket's
+     */
+    @Override
+    public boolean restrictSources(java.util.Collection<? extends java.net.InetAddress> sources) throws IOException {
+        boolean v6 = family == AF_INET6;
+        int n = sources.size();
+        if ((v6 && local.getAddress().isAnyLocalAddress()) || n > (v6 ? MAX_FILTERED_IPV6 : MAX_FILTERED_IPV4)) {
+            return false;
+        }
+        // IPv4: [0] load the source address; [1..n] equal to source i? to ACCEPT; [n+1] drop; [n+2] ACCEPT.
+        // IPv6: per source i a block at 8i of four (load word w, equal? next : next block); [8n] drop;
+        //       [8n+1] ACCEPT. The last word equal jumps to ACCEPT; a mismatch in the last block reaches the drop.
+        int accept = v6 ? 8 * n + 1 : n + 2;
+        java.util.List<int[]> program = new java.util.ArrayList<>();
+        if (!v6) {
+            program.add(new int[] {BPF_LD_W_ABS, 0, 0, SKF_NET_OFF + 12});
+        }
+        int i = 0;
+        for (java.net.InetAddress source : sources) {
+            byte[] b = source.getAddress();
+            if (b.length != (v6 ? 16 : 4)) {
+                throw new IllegalArgumentException("found source " + source.getHostAddress() + " (expected: an IPv"
+                        + (v6 ? 6 : 4) + " address, as the socket's)");
+            }
+            if (v6) {
+                for (int w = 0; w < 4; w++) {
+                    int self = 8 * i + 2 * w + 1; // this compare's index
+                    program.add(new int[] {BPF_LD_W_ABS, 0, 0, SKF_NET_OFF + 8 + 4 * w});
+                    program.add(new int[] {BPF_JEQ_K, w == 3 ? accept - (self + 1) : 0, 8 * (i + 1) - (self + 1),
+                        word(b, 4 * w)});
+                }
+            } else {
+                program.add(new int[] {BPF_JEQ_K, accept - (i + 2), 0, word(b, 0)});
+            }
+            i++;
+        }
+        program.add(new int[] {BPF_RET_K, 0, 0, 0});           // none matched: drop
+        program.add(new int[] {BPF_RET_K, 0, 0, 0xFFFF_FFFF});  // ACCEPT: the whole datagram
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment filter = arena.allocate(8L * program.size(), 8); // struct sock_filter: code, jt, jf, k
+            for (int k = 0; k < program.size(); k++) {
+                int[] insn = program.get(k);
+                filter.set(ValueLayout.JAVA_SHORT, 8L * k, (short) insn[0]);
+                filter.set(ValueLayout.JAVA_BYTE, 8L * k + 2, (byte) insn[1]);
+                filter.set(ValueLayout.JAVA_BYTE, 8L * k + 3, (byte) insn[2]);
+                filter.set(ValueLayout.JAVA_INT, 8L * k + 4, insn[3]);
+            }
+            MemorySegment fprog = arena.allocate(16, 8); // struct sock_fprog: len (u16), then the pointer
+            fprog.set(ValueLayout.JAVA_SHORT, 0, (short) program.size());
+            fprog.set(ValueLayout.ADDRESS, 8, filter);
+            MemorySegment state = Libc.callState(arena);
+            check((int) Libc.SETSOCKOPT.invokeExact(state, descriptor.enter(), SOL_SOCKET, SO_ATTACH_FILTER, fprog, 16),
+                    state, "SO_ATTACH_FILTER");
+            return true;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("native call failed: " + t, t);
+        } finally {
+            descriptor.exit();
+        }
+    }
+
+    /** The big-endian 32-bit word at {@code at} of an address, as the filter loads it. */
+    private static int word(byte[] b, int at) {
+        return ((b[at] & 0xFF) << 24) | ((b[at + 1] & 0xFF) << 16) | ((b[at + 2] & 0xFF) << 8) | (b[at + 3] & 0xFF);
+    }
+
     /** Sends UDP without checksums ({@code SO_NO_CHECK}, IPv4): the kernel then refuses UDP_SEGMENT. For tests. */
     void disableChecksums() throws IOException {
         try (Arena arena = Arena.ofConfined()) {

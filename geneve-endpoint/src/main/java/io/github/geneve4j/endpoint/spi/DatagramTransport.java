@@ -69,6 +69,17 @@ public interface DatagramTransport extends AutoCloseable {
     }
 
     /**
+     * Asks the transport to drop, before they reach {@link #receive}, the datagrams whose source
+     * address is none of {@code sources} (a kernel socket filter, where there is one). The engine
+     * checks every datagram's source either way; this only spares it the work. This default cannot.
+     *
+     * @return whether the transport filters from now on
+     */
+    default boolean restrictSources(java.util.Collection<? extends java.net.InetAddress> sources) throws IOException {
+        return false;
+    }
+
+    /**
      * Receives into {@code capacity} bytes at {@code offset} of {@code buffer}.
      *
      * @param wait whether to wait (up to about half a second) when nothing is queued

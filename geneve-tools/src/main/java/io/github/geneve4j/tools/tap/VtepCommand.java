@@ -58,6 +58,11 @@ public final class VtepCommand implements Callable<Integer> {
             description = "Checksum and TSO offload from the kernel (default: ${DEFAULT-VALUE}).")
     String offload;
 
+    @Option(names = "--kernel-filter", defaultValue = "off", paramLabel = "on|off",
+            description = "Drop datagrams from non-peers in the kernel (a BPF socket filter), before they wake"
+                + " the vtep; they are then counted by the kernel (nstat UdpInErrors) (default: ${DEFAULT-VALUE}).")
+    String kernelFilter;
+
     @Option(names = "--stats", defaultValue = "0", paramLabel = "SECONDS",
             description = "Print statistics every SECONDS (default: 0, never).")
     double statsSeconds;
@@ -84,6 +89,10 @@ public final class VtepCommand implements Callable<Integer> {
             return 2;
         }
         boolean offloads = offload.equals("on");
+        if (!kernelFilter.equals("off") && !kernelFilter.equals("on")) {
+            err.println("geneve vtep: --kernel-filter " + kernelFilter + " (expected: on or off)");
+            return 2;
+        }
         GeneveHeader header = GeneveHeader.of(ProtocolType.ETHERNET, vni, options);
         boolean v4 = local.getAddress() instanceof Inet4Address;
         if (v4 != remote.getAddress() instanceof Inet4Address) {
@@ -115,7 +124,7 @@ public final class VtepCommand implements Callable<Integer> {
         GeneveEndpoint endpoint;
         try {
             endpoint = GeneveEndpoint.builder().transport(socket).device(tap).peer(remote).vni(vni).options(options)
-                    .mtu(Math.max(576, mtu)).offload(offloads)
+                    .mtu(Math.max(576, mtu)).offload(offloads).kernelFilter(kernelFilter.equals("on"))
                     .onWarning(message -> {
                         err.println("geneve vtep: " + message);
                         err.flush();

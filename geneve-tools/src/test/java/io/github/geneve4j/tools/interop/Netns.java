@@ -74,10 +74,16 @@ final class Netns {
 
     /** A Java class of the test class path, run in namespace {@code ns}. */
     static List<String> java(String ns, String mainClass, String... args) {
+        return java(ns, List.of(), mainClass, args);
+    }
+
+    /** As {@link #java(String, String, String...)}, with JVM flags. */
+    static List<String> java(String ns, List<String> jvmFlags, String mainClass, String... args) {
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", ns,
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), mainClass));
+                "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(jvmFlags);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         return command;
     }

@@ -2,6 +2,8 @@ package io.github.geneve4j.tools.interop;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Three hosts on one underlay, for the hostile-traffic and fault suites: namespaces A and B run our
@@ -20,6 +22,8 @@ final class Underlay implements AutoCloseable {
     static final String IP_C = "172.31.3.3";
 
     final Path dir;
+    /** JVM flags for the vteps (none by default). */
+    List<String> vtepJvmFlags = List.of();
     Process vtepA;
     Process vtepB;
 
@@ -48,11 +52,14 @@ final class Underlay implements AutoCloseable {
     }
 
     /** Starts the vtep of {@code ns} towards the other one (offload on or off) on TAP g4jtap; waits for it. */
-    Process vtep(String ns, String offload, String log) throws Exception {
+    Process vtep(String ns, String offload, String log, String... more) throws Exception {
         String local = ns.equals(A) ? IP_A : IP_B;
         String remote = ns.equals(A) ? IP_B : IP_A;
-        Process p = Netns.start(Netns.geneve(ns, "vtep", "--tap", "g4jtap", "--local", local, "--remote", remote,
-                "--offload", offload, "--stats", "1"), dir.resolve(log));
+        List<String> args = new ArrayList<>(List.of("vtep", "--tap", "g4jtap", "--local", local, "--remote", remote,
+                "--offload", offload, "--stats", "1"));
+        args.addAll(List.of(more));
+        Process p = Netns.start(Netns.java(ns, vtepJvmFlags, "io.github.geneve4j.tools.cli.GeneveCommand",
+                args.toArray(String[]::new)), dir.resolve(log));
         Netns.waitForLine(dir.resolve(log), "set the TAP's MTU to 1450", 30);
         return p;
     }
@@ -67,9 +74,14 @@ final class Underlay implements AutoCloseable {
     void start(String offload) throws Exception {
         vtepA = vtep(A, offload, "vtep-a.log");
         vtepB = vtep(B, offload, "vtep-b.log");
+        addresses();
+        ping(A, "10.0.0.2", 3);
+    }
+
+    /** The kernels' addresses on the vteps' TAPs, and the TAPs up. */
+    void addresses() throws Exception {
         Netns.sh("ip -n " + A + " addr add 10.0.0.1/24 dev g4jtap && ip -n " + A + " link set g4jtap mtu 1450 up"
                 + " && ip -n " + B + " addr add 10.0.0.2/24 dev g4jtap && ip -n " + B + " link set g4jtap mtu 1450 up");
-        ping(A, "10.0.0.2", 3);
     }
 
     /** Pings from {@code ns}; fails the test unless every echo is answered. */
