@@ -78,7 +78,7 @@ public final class GeneveSegmentationEncoder extends MessageToMessageEncoder<Gen
         ByteBuf frame = envelope.content();
         InetSocketAddress recipient = envelope.recipient();
         boolean v4 = recipient.getAddress() instanceof Inet4Address;
-        int overhead = TunnelOverhead.ipOverhead(v4 ? IpVersion.V4 : IpVersion.V6, header.optionsLength());
+        int overhead = TunnelOverhead.ipOverhead(v4 ? IpVersion.IPV4 : IpVersion.IPV6, header.optionsLength());
         if (frame.readableBytes() + overhead <= mtu) {
             out.add(GeneveEncoder.datagram(ctx.alloc(), header, frame, recipient, envelope.sender()));
             return;
