@@ -5,8 +5,10 @@ import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.codec.ProtocolType;
 import io.github.geneve4j.endpoint.GeneveEndpoint;
+import io.github.geneve4j.endpoint.spi.DatagramTransport;
 import io.github.geneve4j.linux.Tap;
 import io.github.geneve4j.linux.UdpSocket;
+import io.github.geneve4j.netty.NettyTransport;
 import io.github.geneve4j.tools.cli.Converters;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -58,6 +60,11 @@ public final class VtepCommand implements Callable<Integer> {
             description = "Checksum and TSO offload from the kernel (default: ${DEFAULT-VALUE}).")
     String offload;
 
+    @Option(names = "--transport", defaultValue = "native", paramLabel = "native|netty",
+            description = "UDP side: our FFM socket (native) or Netty's epoll channel (netty); both with UDP_SEGMENT"
+                    + " and UDP_GRO (default: ${DEFAULT-VALUE}).")
+    String transport;
+
     @Option(names = "--stats", defaultValue = "0", paramLabel = "SECONDS",
             description = "Print statistics every SECONDS (default: 0, never).")
     double statsSeconds;
@@ -83,6 +90,10 @@ public final class VtepCommand implements Callable<Integer> {
             err.println("geneve vtep: --offload " + offload + " (expected: on or off)");
             return 2;
         }
+        if (!transport.equals("native") && !transport.equals("netty")) {
+            err.println("geneve vtep: --transport " + transport + " (expected: native or netty)");
+            return 2;
+        }
         boolean offloads = offload.equals("on");
         GeneveHeader header = GeneveHeader.of(ProtocolType.ETHERNET, vni, options);
         boolean v4 = local.getAddress() instanceof Inet4Address;
@@ -102,11 +113,12 @@ public final class VtepCommand implements Callable<Integer> {
             err.println("geneve vtep: " + e.getMessage());
             return 2;
         }
-        UdpSocket socket;
+        DatagramTransport socket;
         try {
             // a burst of segments from one super-frame must not overflow the peer's socket: ask for
             // large buffers (the kernel caps them at net.core.rmem_max / wmem_max)
-            socket = UdpSocket.open(local, SOCKET_BUFFER);
+            socket = transport.equals("netty") ? NettyTransport.open(local, SOCKET_BUFFER)
+                    : UdpSocket.open(local, SOCKET_BUFFER);
         } catch (IOException e) {
             tap.close();
             err.println("geneve vtep: cannot bind UDP " + local + ": " + e.getMessage());
