@@ -20,8 +20,8 @@ module io.github.geneve4j.netty {
     requires transitive io.netty.common;
     requires transitive io.netty.transport;
     requires transitive io.netty.codec;
-    requires io.netty.transport.classes.epoll;
-    requires io.netty.transport.unix.common;
+    requires transitive io.netty.transport.classes.epoll;
+    requires transitive io.netty.transport.unix.common;
 
     exports io.github.geneve4j.netty;
 }
