@@ -5,6 +5,7 @@ import io.github.geneve4j.codec.GeneveView;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.AddressedEnvelope;
+import io.netty.util.AbstractReferenceCounted;
 import io.netty.util.Recycler;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -23,15 +24,18 @@ import java.nio.ByteBuffer;
  * }</pre>
  *
  * <p>{@link #view()} is a {@link GeneveView} over the datagram's memory (direct or heap: the
- * decoder has made sure it is one NIO buffer). Reference counted as its {@link #content()}: the last
- * {@link #release()} frees the buffer and returns this object to Netty's {@link Recycler}, so a packet
- * must not be used after it. Not thread-safe; hand it to another thread with its reference.
+ * decoder has made sure it is one NIO buffer). Reference counted on its own: a packet holds one
+ * reference to its {@link #content()}, and its last {@link #release()} gives that back and returns
+ * this object to Netty's {@link Recycler}, so a packet must not be used after it (keep
+ * {@code content().retain()} or {@code frame().retain()} to hold the bytes longer). Not
+ * thread-safe; hand it to another thread with its reference.
  *
  * <p>Allocation: none per packet to decode it (the object is recycled; the header's fields are
  * plain ints). {@link #view()} makes one {@link ByteBuffer} over the datagram the first time it is
  * called for a packet, {@link #frame()} one slice, {@link #header()} a record.
  */
-public final class GenevePacket implements AddressedEnvelope<ByteBuf, InetSocketAddress>, ByteBufHolder {
+public final class GenevePacket extends AbstractReferenceCounted
+        implements AddressedEnvelope<ByteBuf, InetSocketAddress>, ByteBufHolder {
 
     private static final Recycler<GenevePacket> RECYCLER = new Recycler<>() {
         @Override
@@ -61,6 +65,7 @@ public final class GenevePacket implements AddressedEnvelope<ByteBuf, InetSocket
     /** A packet over {@code content} (whose reference it takes) whose header {@code checked} has validated. */
     static GenevePacket of(ByteBuf content, GeneveView checked, InetSocketAddress sender, InetSocketAddress recipient) {
         GenevePacket p = RECYCLER.get();
+        p.setRefCnt(1);
         p.content = content;
         p.sender = sender;
         p.recipient = recipient;
@@ -77,6 +82,7 @@ public final class GenevePacket implements AddressedEnvelope<ByteBuf, InetSocket
 
     private GenevePacket with(ByteBuf other) {
         GenevePacket p = RECYCLER.get();
+        p.setRefCnt(1);
         p.content = other;
         p.sender = sender;
         p.recipient = recipient;
@@ -198,25 +204,20 @@ public final class GenevePacket implements AddressedEnvelope<ByteBuf, InetSocket
     }
 
     @Override
-    public int refCnt() {
-        return content.refCnt();
-    }
-
-    @Override
     public GenevePacket retain() {
-        content.retain();
+        super.retain();
         return this;
     }
 
     @Override
     public GenevePacket retain(int increment) {
-        content.retain(increment);
+        super.retain(increment);
         return this;
     }
 
     @Override
     public GenevePacket touch() {
-        content.touch();
+        super.touch();
         return this;
     }
 
@@ -226,26 +227,17 @@ public final class GenevePacket implements AddressedEnvelope<ByteBuf, InetSocket
         return this;
     }
 
+    /** The last release: the content's reference given back, this object recycled. */
     @Override
-    public boolean release() {
-        return recycleIf(content.release());
-    }
-
-    @Override
-    public boolean release(int decrement) {
-        return recycleIf(content.release(decrement));
-    }
-
-    private boolean recycleIf(boolean freed) {
-        if (freed) {
-            content = null;
-            frame = null;
-            sender = null;
-            recipient = null;
-            viewed = false;
-            handle.recycle(this);
-        }
-        return freed;
+    protected void deallocate() {
+        ByteBuf c = content;
+        content = null;
+        frame = null;
+        sender = null;
+        recipient = null;
+        viewed = false;
+        handle.recycle(this);
+        c.release();
     }
 
     @Override

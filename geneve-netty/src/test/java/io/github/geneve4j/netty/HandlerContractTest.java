@@ -79,7 +79,12 @@ class HandlerContractTest {
         assertThat(p.view().optionCount()).isEqualTo(1);
         assertThat(p.frame().readableBytes()).isEqualTo(60);
         assertThat(p.frame().getByte(0)).isEqualTo(content.getByte(HEADER.encodedLength()));
+        ByteBuf kept = p.content().retain();                // keep the bytes beyond the packet
+        assertThat(p.retain().refCnt()).as("the packet counts its own references").isEqualTo(2);
+        assertThat(p.release()).isFalse();
         assertThat(p.release()).isTrue();
+        assertThat(kept.refCnt()).as("the packet's reference given back; ours stays").isEqualTo(1);
+        assertThat(kept.release()).isTrue();
         assertThat(content.refCnt()).isZero();
         assertThat(b.writeInbound(new DatagramPacket(direct(packet(HEADER, 0)), LOCAL, PEER))).isTrue();
         GenevePacket q = b.readInbound();
