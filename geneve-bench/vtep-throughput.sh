@@ -3,7 +3,8 @@
 #   veth        a plain veth pair, no tunnel: the ceiling
 #   ovs-ovs     Open vSwitch (userspace datapath) on both ends; ovs-ovs:on with OVS's userspace TSO
 #   vtep-ovs    our `geneve vtep` on one end (offload on and off), OVS on the other
-#   vtep-vtep   our vtep on both ends (offload on and off)
+#   vtep-vtep   our vtep on both ends (offload on and off); vtep-vtep:on:netty runs both on the Netty
+#               epoll transport (--transport netty), vtep-vtep:on:native (= vtep-vtep:on) on our FFM socket
 # each with iperf3, one stream and four, and prints the ratios to ovs-ovs. Not a unit test: it takes
 # about (configurations x streams x SECONDS) seconds and needs root. Every address is inside the two
 # namespaces it creates (g4j-ta, g4j-tb) and deletes.
@@ -81,10 +82,10 @@ underlay() { # the two namespaces and the veth between them
   ip -n $B link set g4jtb up
 }
 
-vtep() { # ns local remote address offload
-  local ns=$1 local=$2 remote=$3 address=$4 offload=$5
+vtep() { # ns local remote address offload [transport]
+  local ns=$1 local=$2 remote=$3 address=$4 offload=$5 transport=${6:-native}
   ip netns exec "$ns" "$JAVA" -jar "$JAR" vtep --tap g4jtap --local "$local" --remote "$remote" \
-    --offload "$offload" --stats 2 >"$WORK/vtep-$ns.log" 2>&1 &
+    --offload "$offload" --transport "$transport" --stats 2 >"$WORK/vtep-$ns.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 200); do grep -q "set the TAP's MTU" "$WORK/vtep-$ns.log" 2>/dev/null && break; sleep 0.1; done
   grep -q "set the TAP's MTU" "$WORK/vtep-$ns.log" || { cat "$WORK/vtep-$ns.log" >&2; return 1; }
@@ -142,8 +143,11 @@ setup() { # config
     vtep-vtep:*)
       ip -n $A addr add 172.31.9.1/24 dev g4jta
       ip -n $B addr add 172.31.9.2/24 dev g4jtb
-      vtep $A 172.31.9.1 172.31.9.2 10.0.0.1 "${1#*:}"
-      vtep $B 172.31.9.2 172.31.9.1 10.0.0.2 "${1#*:}" ;;
+      local mode=${1#*:}   # offload[:transport]
+      local transport=native
+      [ "${mode#*:}" != "$mode" ] && transport=${mode#*:}
+      vtep $A 172.31.9.1 172.31.9.2 10.0.0.1 "${mode%%:*}" "$transport"
+      vtep $B 172.31.9.2 172.31.9.1 10.0.0.2 "${mode%%:*}" "$transport" ;;
     *) echo "unknown configuration $1" >&2; return 2 ;;
   esac
   # wait until the tunnel carries a ping (OVS learns its neighbours first)
@@ -238,4 +242,13 @@ for config in "${CONFIGS[@]}"; do
     row="$row | $v | $ratio"
   done
   echo "$row |"
+done
+# the Netty transport against our FFM socket, when both ran
+for native in vtep-vtep:on:native vtep-vtep:on; do
+  [ -n "${RESULT[vtep-vtep:on:netty,1]:-}" ] && [ -n "${RESULT[$native,1]:-}" ] || continue
+  echo
+  echo "netty ÷ native (vtep-vtep:on:netty ÷ $native): $(awk -v a="${RESULT[vtep-vtep:on:netty,1]}" \
+    -v b="${RESULT[$native,1]}" -v c="${RESULT[vtep-vtep:on:netty,4]}" -v d="${RESULT[$native,4]}" \
+    'BEGIN { printf "%.2f× (1 stream), %.2f× (4 streams)", a / b, c / d }')"
+  break
 done

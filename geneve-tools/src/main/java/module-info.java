@@ -7,6 +7,7 @@ module io.github.geneve4j.tools {
     requires io.github.geneve4j.pcap;
     requires io.github.geneve4j.endpoint;
     requires io.github.geneve4j.linux;
+    requires io.github.geneve4j.netty;
     requires info.picocli;
     requires com.fasterxml.jackson.core;
 

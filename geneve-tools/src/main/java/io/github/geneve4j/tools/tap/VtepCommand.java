@@ -5,8 +5,10 @@ import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.codec.ProtocolType;
 import io.github.geneve4j.endpoint.GeneveEndpoint;
+import io.github.geneve4j.endpoint.spi.DatagramTransport;
 import io.github.geneve4j.linux.Tap;
 import io.github.geneve4j.linux.UdpSocket;
+import io.github.geneve4j.netty.NettyTransport;
 import io.github.geneve4j.tools.cli.Converters;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -62,6 +64,10 @@ public final class VtepCommand implements Callable<Integer> {
             description = "Drop datagrams from non-peers in the kernel (a BPF socket filter), before they wake"
                 + " the vtep; they are then counted by the kernel (nstat UdpInErrors) (default: ${DEFAULT-VALUE}).")
     String kernelFilter;
+    @Option(names = "--transport", defaultValue = "native", paramLabel = "native|netty",
+            description = "UDP side: our FFM socket (native) or Netty's epoll channel (netty); both with UDP_SEGMENT"
+                    + " and UDP_GRO (default: ${DEFAULT-VALUE}).")
+    String transport;
 
     @Option(names = "--stats", defaultValue = "0", paramLabel = "SECONDS",
             description = "Print statistics every SECONDS (default: 0, never).")
@@ -88,6 +94,10 @@ public final class VtepCommand implements Callable<Integer> {
             err.println("geneve vtep: --offload " + offload + " (expected: on or off)");
             return 2;
         }
+        if (!transport.equals("native") && !transport.equals("netty")) {
+            err.println("geneve vtep: --transport " + transport + " (expected: native or netty)");
+            return 2;
+        }
         boolean offloads = offload.equals("on");
         if (!kernelFilter.equals("off") && !kernelFilter.equals("on")) {
             err.println("geneve vtep: --kernel-filter " + kernelFilter + " (expected: on or off)");
@@ -111,11 +121,12 @@ public final class VtepCommand implements Callable<Integer> {
             err.println("geneve vtep: " + e.getMessage());
             return 2;
         }
-        UdpSocket socket;
+        DatagramTransport socket;
         try {
             // a burst of segments from one super-frame must not overflow the peer's socket: ask for
             // large buffers (the kernel caps them at net.core.rmem_max / wmem_max)
-            socket = UdpSocket.open(local, SOCKET_BUFFER);
+            socket = transport.equals("netty") ? NettyTransport.open(local, SOCKET_BUFFER)
+                    : UdpSocket.open(local, SOCKET_BUFFER);
         } catch (IOException e) {
             tap.close();
             err.println("geneve vtep: cannot bind UDP " + local + ": " + e.getMessage());

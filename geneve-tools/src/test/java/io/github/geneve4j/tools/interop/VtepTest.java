@@ -35,6 +35,10 @@ class VtepTest {
     }
 
     void up(String offload) throws Exception {
+        up(offload, "native");
+    }
+
+    void up(String offload, String transport) throws Exception {
         dir = Files.createTempDirectory("g4j-vtep");
         down();
         Netns.sh("ip netns add " + A + " && ip netns add " + B
@@ -45,9 +49,11 @@ class VtepTest {
                 + " && ip -n " + A + " addr add 172.31.1.1/24 dev g4jxa"
                 + " && ip -n " + B + " addr add 172.31.1.2/24 dev g4jxb");
         vtepA = Netns.start(Netns.geneve(A, "vtep", "--tap", "g4jtap", "--local", "172.31.1.1",
-                "--remote", "172.31.1.2", "--offload", offload, "--stats", "1"), dir.resolve("vtep-a.log"));
+                "--remote", "172.31.1.2", "--offload", offload, "--transport", transport, "--stats", "1"),
+                dir.resolve("vtep-a.log"));
         vtepB = Netns.start(Netns.geneve(B, "vtep", "--tap", "g4jtap", "--local", "172.31.1.2",
-                "--remote", "172.31.1.1", "--offload", offload, "--stats", "1"), dir.resolve("vtep-b.log"));
+                "--remote", "172.31.1.1", "--offload", offload, "--transport", transport, "--stats", "1"),
+                dir.resolve("vtep-b.log"));
         Netns.waitForLine(dir.resolve("vtep-a.log"), "set the TAP's MTU to 1450", 30);
         Netns.waitForLine(dir.resolve("vtep-b.log"), "set the TAP's MTU to 1450", 30);
         Netns.sh("ip -n " + A + " addr add 10.0.0.1/24 dev g4jtap && ip -n " + A + " link set g4jtap mtu 1450 up"
@@ -82,6 +88,16 @@ class VtepTest {
     @Test
     void withOffloadSuperFramesAreSegmentedAndCoalescedAndTcpArrivesIntact() throws Exception {
         up("on");
+        checkOffload();
+    }
+
+    @Test
+    void onNettysEpollTransportTheSameDataPathCarriesTcpIntact() throws Exception {
+        up("on", "netty");
+        checkOffload();
+    }
+
+    void checkOffload() throws Exception {
         pingAndTransfer();
         VtepStats a = VtepStats.last(dir.resolve("vtep-a.log"));
         VtepStats b = VtepStats.last(dir.resolve("vtep-b.log"));
