@@ -2,16 +2,13 @@ package io.github.geneve4j.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.geneve4j.testing.ReadmeExample;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,37 +22,17 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class NettyExampleTest {
 
-    static String readmeExample() throws Exception {
-        String readme = Files.readString(findUp("README.md"));
-        int from = readme.indexOf("<!-- readme-example netty: begin");
-        int to = readme.indexOf("<!-- readme-example netty: end", from);
-        assertThat(from).as("README marker").isNotNegative();
-        assertThat(to).as("README marker").isGreaterThan(from);
-        String block = readme.substring(from, to);
-        return block.substring(block.indexOf("```java") + 7, block.lastIndexOf("```"));
-    }
-
     @Test
     void theReadmeReflectorRunsAsAModuleAndSendsThePacketBack(@TempDir Path dir) throws Exception {
-        String example = readmeExample();
+        String example = ReadmeExample.javaBlock("netty");
         assertThat(example).contains("import io.github.geneve4j.netty.GeneveDecoder;", "6081");
-        Path src = dir.resolve("src");
-        Files.createDirectories(src.resolve("example"));
-        Files.writeString(src.resolve("module-info.java"), "module example { requires io.github.geneve4j.netty; }\n");
-        Files.writeString(src.resolve("example/GeneveReflector.java"), "package example;\n" + example);
-        List<String> modulePath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(e -> ((e.contains("geneve-codec") || e.contains("geneve-options") || e.contains("geneve-endpoint"))
-                        && !e.contains("test") || e.replace('\\', '/').endsWith("geneve-netty/target/classes")
-                        || e.contains("/io/netty/")))
-                .toList();
+        List<String> modulePath = ReadmeExample.modulePath(e -> ReadmeExample.isModule(e, "geneve-codec")
+                || ReadmeExample.isModule(e, "geneve-options") || ReadmeExample.isModule(e, "geneve-endpoint")
+                || ReadmeExample.isModule(e, "geneve-netty") || e.contains("/io/netty/"));
         assertThat(modulePath).anyMatch(e -> e.endsWith("geneve-netty/target/classes"))
                 .anyMatch(e -> e.contains("netty-transport-native-epoll"));
-        Path classes = dir.resolve("classes");
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "--module-path",
-                String.join(File.pathSeparator, modulePath), src.resolve("module-info.java").toString(),
-                src.resolve("example/GeneveReflector.java").toString()));
-        assertThat(javac.run(null, null, null, args.toArray(String[]::new))).as("javac exit code").isZero();
+        Path classes = ReadmeExample.compileAsModule(dir, "io.github.geneve4j.netty", "GeneveReflector", example,
+                modulePath);
 
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path errors = dir.resolve("stderr");
@@ -69,17 +46,5 @@ class NettyExampleTest {
         assertThat(output.lines().toList()).as(output).containsExactly(
                 "reflected 76 bytes: GeneveHeader[version=0, oam=false, critical=false, protocolType=0x6558 (Ethernet), vni=5000 (0x001388), "
                         + "options=[GeneveOption[class=0x0108, type=0x03, data=01020304]]]");
-    }
-
-    static Path findUp(String relative) {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null) {
-            Path candidate = dir.resolve(relative);
-            if (Files.exists(candidate)) {
-                return candidate;
-            }
-            dir = dir.getParent();
-        }
-        throw new AssertionError("cannot find " + relative + " above " + Path.of("").toAbsolutePath());
     }
 }
