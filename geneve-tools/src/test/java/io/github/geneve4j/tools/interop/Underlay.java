@@ -48,11 +48,13 @@ final class Underlay implements AutoCloseable {
     }
 
     /** Starts the vtep of {@code ns} towards the other one (offload on or off) on TAP g4jtap; waits for it. */
-    Process vtep(String ns, String offload, String log) throws Exception {
+    Process vtep(String ns, String offload, String log, String... more) throws Exception {
         String local = ns.equals(A) ? IP_A : IP_B;
         String remote = ns.equals(A) ? IP_B : IP_A;
-        Process p = Netns.start(Netns.geneve(ns, "vtep", "--tap", "g4jtap", "--local", local, "--remote", remote,
-                "--offload", offload, "--stats", "1"), dir.resolve(log));
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("vtep", "--tap", "g4jtap", "--local",
+                local, "--remote", remote, "--offload", offload, "--stats", "1"));
+        args.addAll(java.util.List.of(more));
+        Process p = Netns.start(Netns.geneve(ns, args.toArray(String[]::new)), dir.resolve(log));
         Netns.waitForLine(dir.resolve(log), "set the TAP's MTU to 1450", 30);
         return p;
     }
