@@ -1,5 +1,6 @@
 package io.github.geneve4j.endpoint;
 
+import io.github.geneve4j.endpoint.bfd.BfdSession;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -63,7 +64,8 @@ final class Counters {
         }
     }
 
-    EndpointStats snapshot(InetSocketAddress[] addresses) {
+    /** A snapshot; {@code sessions} (null without BFD) are read here, at snapshot time, never per packet. */
+    EndpointStats snapshot(InetSocketAddress[] addresses, BfdSession[] sessions) {
         EnumMap<DropReason, Long> byReason = new EnumMap<>(DropReason.class);
         for (DropReason r : DropReason.values()) {
             byReason.put(r, drops[r.ordinal()].sum());
@@ -71,7 +73,7 @@ final class Counters {
         List<PeerStats> perPeer = new ArrayList<>(addresses.length);
         for (int i = 0; i < addresses.length; i++) {
             perPeer.add(new PeerStats(addresses[i], peers[i][0].sum(), peers[i][1].sum(), peers[i][2].sum(),
-                    peers[i][3].sum()));
+                    peers[i][3].sum(), sessions != null ? sessions[i].status() : null));
         }
         return new EndpointStats(framesToTunnel.sum(), bytesToTunnel.sum(), framesFromTunnel.sum(),
                 bytesFromTunnel.sum(), superFrames.sum(), segments.sum(), coalescedWrites.sum(),

@@ -26,6 +26,18 @@ public enum DropReason {
     RECEIVE_ERROR(true),
     /** The frame device refused a decapsulated frame (it is down, or its buffer is full). */
     DEVICE_WRITE_ERROR(true),
+    /**
+     * A frame addressed to BFD (inner IPv4/UDP to port 3784) that is not a valid control packet: a
+     * fragment, lengths that disagree, a bad IPv4 or UDP checksum, or a packet RFC 5880 §6.8.6 discards
+     * on its own (version, length, multiplier, discriminator 0, the A bit). Never delivered.
+     */
+    BFD_MALFORMED(true),
+    /** A BFD frame whose inner TTL is not 255 (RFC 5881 §5, RFC 9521 §4). Never delivered. */
+    BFD_TTL_NOT_255(true),
+    /** A BFD control packet its session discarded: a Your Discriminator not its own, or the session AdminDown (§6.8.6). */
+    BFD_DISCARDED(true),
+    /** A BFD control packet from a source that has no session (not a configured peer, with acceptAnySource). */
+    BFD_NO_SESSION(true),
 
     // --- towards the tunnel (inner side) ---
     /** The device's read failed (the error itself is reported once). */
@@ -47,7 +59,12 @@ public enum DropReason {
     /** The socket's send buffer was full. */
     SEND_BUFFER_FULL(false),
     /** The transport's send failed (the error itself is reported once). */
-    SEND_ERROR(false);
+    SEND_ERROR(false),
+    /**
+     * A frame not sent to a peer because its BFD session went down after having been up (each
+     * segment of a super-frame counts); sending resumes when it is up again.
+     */
+    PEER_DOWN(false);
 
     private final boolean fromTunnel;
 

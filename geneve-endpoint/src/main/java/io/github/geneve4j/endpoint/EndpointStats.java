@@ -64,7 +64,9 @@ public record EndpointStats(long framesToTunnel, long bytesToTunnel, long frames
 
     /**
      * One line for people, as {@code geneve vtep --stats} prints it: {@code stats: tap->tunnel N
-     * packets N bytes, tunnel->tap ..., drops {not-a-peer=3}}.
+     * packets N bytes, tunnel->tap ..., drops {not-a-peer=3}}; with BFD on, followed by each peer's
+     * session: {@code , bfd [172.31.0.1:6081 up diag=none ups=1]} (a field added at the end, so that
+     * what parsed the line before still does).
      */
     public String format() {
         return String.format(Locale.ROOT, "stats: tap->tunnel %d packets %d bytes, tunnel->tap %d packets %d bytes,"
@@ -74,7 +76,28 @@ public record EndpointStats(long framesToTunnel, long bytesToTunnel, long frames
                 superFrames, segments, superFrames == 0 ? 0.0 : (double) segments / superFrames,
                 coalescedWrites, coalescedDatagrams, coalescedWrites == 0 ? 0.0 : (double) coalescedDatagrams / coalescedWrites,
                 sends, receives, drops.entrySet().stream()
-                        .map(e -> key(e.getKey()) + "=" + e.getValue()).collect(Collectors.joining(", ")));
+                        .map(e -> key(e.getKey()) + "=" + e.getValue()).collect(Collectors.joining(", ")))
+                + formatBfd();
+    }
+
+    private String formatBfd() {
+        if (peers.stream().noneMatch(p -> p.bfd() != null)) {
+            return "";
+        }
+        return peers.stream().filter(p -> p.bfd() != null)
+                .map(p -> address(p.address()) + " " + key(p.bfd().state()) + " diag=" + key(p.bfd().diagnostic())
+                        + " ups=" + p.bfd().upTransitions())
+                .collect(Collectors.joining(", ", ", bfd [", "]"));
+    }
+
+    private static String address(java.net.InetSocketAddress a) {
+        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        return (a.getAddress() instanceof java.net.Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    /** An enum constant as printed: lower case with dashes ({@code admin-down}, {@code control-detection-time-expired}). */
+    static String key(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** A reason as printed: lower case with dashes, {@code not-a-peer}. */

@@ -4,6 +4,12 @@ import io.github.geneve4j.codec.Geneve;
 import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.codec.ProtocolType;
+import io.github.geneve4j.endpoint.bfd.Bfd;
+import io.github.geneve4j.endpoint.bfd.BfdDiagnostic;
+import io.github.geneve4j.endpoint.bfd.BfdEncapsulation;
+import io.github.geneve4j.endpoint.bfd.BfdSession;
+import io.github.geneve4j.endpoint.bfd.BfdState;
+import io.github.geneve4j.endpoint.bfd.BfdTimers;
 import io.github.geneve4j.endpoint.spi.ChannelTransport;
 import io.github.geneve4j.endpoint.spi.DatagramTransport;
 import io.github.geneve4j.endpoint.spi.FrameDevice;
@@ -20,13 +26,18 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -64,6 +75,20 @@ import java.util.function.Consumer;
  * itself; the failure is in {@link #failure()}, reaches {@link Builder#onFailure}, and is thrown by
  * {@link #close()} as an {@link EndpointFailedException}: never a silent stall.
  *
+ * <p><b>Tunnel liveness (BFD).</b> With {@link Builder#bfd(BfdTimers)} the endpoint runs one BFD
+ * session per peer inside the tunnel (RFC 5880 asynchronous mode, RFC 9521 §4 encapsulation, Open
+ * vSwitch's defaults; see {@link io.github.geneve4j.endpoint.bfd}) on a thread of its own. BFD packets
+ * are consumed, never delivered to the inner side; while a peer's session is down after having been
+ * up, data frames are not sent to it (counted as {@link DropReason#PEER_DOWN}), until it is up again.
+ * Each session's state is in {@link PeerStats#bfd()} and reaches {@link Builder#bfdListener}.
+ *
+ * <pre>{@code
+ * GeneveEndpoint.builder().local(local).peer(ovs).vni(5000).device(tap)
+ *         .bfd(BfdTimers.ofMillis(300, 300, 3))          // OVS: bfd:min_tx=300 bfd:min_rx=300 bfd:mult=3
+ *         .bfdListener((peer, from, to, diag) -> System.out.println(peer + " " + to))
+ *         .start();
+ * }</pre>
+ *
  * <p>Thread-safe: {@link #send}, {@link #stats()} and {@link #close()} may be called from any thread.
  */
 public final class GeneveEndpoint implements AutoCloseable {
@@ -87,12 +112,23 @@ public final class GeneveEndpoint implements AutoCloseable {
     final InetSocketAddress[] peers;
     final Counters counters;
     final SendObserver observer;
+    /** One session per peer, in the peers' order; null when BFD is off. */
+    final BfdSession[] bfdSessions;
+    final BfdEncapsulation[] bfdEncapsulations;
+    final BfdPeerListener bfdListener;
+    final ConcurrentLinkedQueue<BfdWorker.Change> bfdChanges = new ConcurrentLinkedQueue<>();
+    /** The BFD thread, set before any worker starts (the receive thread wakes it for a Final). */
+    private Thread bfdThread;
     private final Consumer<Throwable> onFailure;
     private final Consumer<String> onWarning;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final List<Thread> workers = new ArrayList<>();
-    private final Object sendLock = new Object();
+    /**
+     * Held around every send on the transport, which takes one sender at a time: the device's send
+     * thread, the handler's callers and the BFD thread.
+     */
+    final Object sendLock = new Object();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment sendBuffer;
     private final ByteBuffer sendView;
@@ -121,6 +157,47 @@ public final class GeneveEndpoint implements AutoCloseable {
         this.sendFrameOffset = 64;
         this.sendBuffer = handler != null ? arena.allocate(sendFrameOffset + MAX_DATAGRAM, 64) : null;
         this.sendView = sendBuffer != null ? sendBuffer.asByteBuffer() : null;
+        this.bfdListener = b.bfdListener;
+        if (b.bfdTimers != null && peers.length > 0) {
+            bfdSessions = new BfdSession[peers.length];
+            bfdEncapsulations = new BfdEncapsulation[peers.length];
+            SecureRandom random = new SecureRandom();
+            long sourceMac = b.bfdSourceMac >= 0 ? b.bfdSourceMac
+                    // a random unicast, locally administered address (IEEE 802: bit 0 clear, bit 1 set)
+                    : (random.nextLong() & 0xFEFF_FFFF_FFFFL) | 0x0200_0000_0000L;
+            Set<Long> discriminators = new HashSet<>();
+            for (int p = 0; p < peers.length; p++) {
+                long discriminator;
+                do {
+                    discriminator = random.nextLong() & 0xFFFF_FFFFL; // unique among this endpoint's sessions
+                } while (discriminator == 0 || !discriminators.add(discriminator));
+                int peer = p;
+                bfdSessions[p] = BfdSession.builder().timers(b.bfdTimers).localDiscriminator(discriminator)
+                        .listener((session, previous, current, diagnostic) -> changed(peer, previous, current,
+                                diagnostic))
+                        .build();
+                // RFC 5881 §4: a source port per session, fixed for its life (OVS: 49152 + a counter)
+                bfdEncapsulations[p] = new BfdEncapsulation(b.bfdDestinationMac, sourceMac, b.bfdSourceAddress,
+                        b.bfdDestinationAddress, Bfd.MIN_SOURCE_PORT + p, b.bfdUdpChecksum, b.bfdOam);
+            }
+        } else {
+            bfdSessions = null;
+            bfdEncapsulations = null;
+        }
+    }
+
+    /** A session's listener, on the thread that changed it, under its lock: queue it for the BFD thread. */
+    private void changed(int peer, BfdState previous, BfdState current, BfdDiagnostic diagnostic) {
+        bfdChanges.add(new BfdWorker.Change(peer, previous, current, diagnostic));
+        wakeBfd();
+    }
+
+    /** Wakes the BFD thread: a Final is due, or a state change is to be told. Allocates nothing. */
+    void wakeBfd() {
+        Thread t = bfdThread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
     }
 
     /** Starts describing an endpoint. */
@@ -154,6 +231,12 @@ public final class GeneveEndpoint implements AutoCloseable {
             Sender sender = new Sender(this);
             workers.add(Thread.ofPlatform().name("geneve-send-" + device.name()).daemon()
                     .unstarted(() -> run(sender::run)));
+        }
+        if (bfdSessions != null) {
+            BfdWorker bfd = new BfdWorker(this);
+            bfdThread = Thread.ofPlatform().name("geneve-bfd-" + transport.localAddress().getPort()).daemon()
+                    .unstarted(() -> run(bfd::run));
+            workers.add(bfdThread);
         }
         workers.forEach(Thread::start);
     }
@@ -270,15 +353,15 @@ public final class GeneveEndpoint implements AutoCloseable {
 
     /** A snapshot of the counters. */
     public EndpointStats stats() {
-        return counters.snapshot(peers);
+        return counters.snapshot(peers, bfdSessions);
     }
 
     /**
      * Encapsulates an Ethernet frame and sends it to every peer (a copy into the endpoint's send
      * buffer; nothing allocated). For an endpoint with a {@link FrameHandler}.
      *
-     * @return whether it was sent to every peer (false: a full socket buffer or a send error,
-     *     counted in the stats; or the endpoint is stopped)
+     * @return whether it was sent to every peer (false: a full socket buffer or a send error, or a
+     *     peer whose BFD session is down, counted in the stats; or the endpoint is stopped)
      * @throws IllegalArgumentException if the frame is shorter than an Ethernet header or longer than
      *     a datagram can carry
      * @throws IllegalStateException if the endpoint reads a frame device (its frames come from there)
@@ -367,14 +450,29 @@ public final class GeneveEndpoint implements AutoCloseable {
         MemorySegment.copy(geneve, 0, sendBuffer, ValueLayout.JAVA_BYTE, at, geneve.length);
         if (replyTo != null) {
             int peer = replyTo.peerIndex();
+            if (peerDown(peer)) {
+                return false;
+            }
             InetSocketAddress target = peer >= 0 ? peers[peer] : replyTarget(replyTo);
             return sendDatagram(sendBuffer, at, length + geneve.length, target, peer, length);
         }
         boolean all = true;
         for (int p = 0; p < peers.length; p++) {
-            all &= sendDatagram(sendBuffer, at, length + geneve.length, peers[p], p, length);
+            all &= !peerDown(p) && sendDatagram(sendBuffer, at, length + geneve.length, peers[p], p, length);
         }
         return all;
+    }
+
+    /**
+     * Whether data frames must not go to peer {@code peer} (its BFD session went down after having
+     * been up): one volatile read; counts the frame as {@link DropReason#PEER_DOWN} when so.
+     */
+    boolean peerDown(int peer) {
+        if (bfdSessions == null || peer < 0 || bfdSessions[peer].dataAllowed()) {
+            return false;
+        }
+        counters.drop(DropReason.PEER_DOWN);
+        return true;
     }
 
     /**
@@ -448,6 +546,7 @@ public final class GeneveEndpoint implements AutoCloseable {
             }
             closing = true;
         }
+        wakeBfd();
         try {
             transport.close();
         } catch (IOException | RuntimeException ignored) {
@@ -499,6 +598,14 @@ public final class GeneveEndpoint implements AutoCloseable {
         private SendObserver observer;
         private Consumer<Throwable> onFailure;
         private Consumer<String> onWarning;
+        private BfdTimers bfdTimers;
+        private boolean bfdOam = true;
+        private long bfdDestinationMac = BfdEncapsulation.OVS_DESTINATION_MAC;
+        private long bfdSourceMac = -1;
+        private long bfdSourceAddress = BfdEncapsulation.OVS_SOURCE_ADDRESS;
+        private long bfdDestinationAddress = BfdEncapsulation.OVS_DESTINATION_ADDRESS;
+        private boolean bfdUdpChecksum = true;
+        private BfdPeerListener bfdListener;
 
         private Builder() {
         }
@@ -635,6 +742,69 @@ public final class GeneveEndpoint implements AutoCloseable {
         /** Called once, on a worker thread, when the endpoint stops because of a failure. */
         public Builder onFailure(Consumer<Throwable> listener) {
             this.onFailure = listener;
+            return this;
+        }
+
+        /**
+         * Runs BFD with every peer (default: off): one session per peer with these timers (Open vSwitch's
+         * defaults are {@link BfdTimers#OVS_DEFAULTS}), a random discriminator each, inner UDP source
+         * port 49152 + the peer's index. While a peer's session is down after having been up, data
+         * frames are not sent to it; before it first comes up they are (a peer without BFD is not cut
+         * off). The inner frame: {@link #bfdOam}, {@link #bfdInnerAddresses}, {@link #bfdInnerMacs}.
+         */
+        public Builder bfd(BfdTimers timers) {
+            this.bfdTimers = Objects.requireNonNull(timers, "timers");
+            return this;
+        }
+
+        /**
+         * The Geneve O bit of BFD packets (default {@code true}, as RFC 9521 §4 requires; {@code false}
+         * sends what Open vSwitch sends unless {@code bfd:oam=true}). Either is accepted on receipt.
+         */
+        public Builder bfdOam(boolean oam) {
+            this.bfdOam = oam;
+            return this;
+        }
+
+        /**
+         * The inner IPv4 addresses of BFD packets sent (default OVS's: 169.254.1.1 → 169.254.1.0, its
+         * {@code bfd_src_ip} and {@code bfd_dst_ip}). Received packets are taken whatever their addresses.
+         */
+        public Builder bfdInnerAddresses(Inet4Address source, Inet4Address destination) {
+            this.bfdSourceAddress = ipv4(Objects.requireNonNull(source, "source"));
+            this.bfdDestinationAddress = ipv4(Objects.requireNonNull(destination, "destination"));
+            return this;
+        }
+
+        private static long ipv4(Inet4Address address) {
+            return ByteBuffer.wrap(address.getAddress()).getInt() & 0xFFFF_FFFFL;
+        }
+
+        /**
+         * The inner MAC addresses of BFD packets sent, as 48-bit values: destination (default OVS's
+         * 00:23:20:00:00:01) and source (default: a random locally administered address, -1).
+         *
+         * @throws IllegalArgumentException if a value is not 48 bits (or -1 for the source)
+         */
+        public Builder bfdInnerMacs(long destination, long source) {
+            if (destination < 0 || destination > 0xFFFF_FFFF_FFFFL || source < -1 || source > 0xFFFF_FFFF_FFFFL) {
+                throw new IllegalArgumentException("BFD MACs 0x" + Long.toHexString(destination) + ", 0x"
+                        + Long.toHexString(source) + " (expected: 48-bit values; -1 for a random source)");
+            }
+            this.bfdDestinationMac = destination;
+            this.bfdSourceMac = source;
+            return this;
+        }
+
+        /** Whether BFD packets carry an inner UDP checksum (default) or 0, as OVS sends. */
+        public Builder bfdUdpChecksum(boolean compute) {
+            this.bfdUdpChecksum = compute;
+            return this;
+        }
+
+        /** Told of every state change of every peer's BFD session, on the endpoint's BFD thread. */
+        public Builder bfdListener(BfdPeerListener listener) {
+            this.bfdListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

@@ -3,6 +3,10 @@ package io.github.geneve4j.endpoint;
 import io.github.geneve4j.codec.GeneveView;
 import io.github.geneve4j.codec.ProtocolType;
 import io.github.geneve4j.codec.tso.TcpCoalescer;
+import io.github.geneve4j.endpoint.bfd.BfdControlView;
+import io.github.geneve4j.endpoint.bfd.BfdFrameClassifier;
+import io.github.geneve4j.endpoint.bfd.BfdReception;
+import io.github.geneve4j.endpoint.bfd.BfdSession;
 import io.github.geneve4j.endpoint.spi.DatagramSource;
 import io.github.geneve4j.endpoint.spi.FrameOffload;
 import io.github.geneve4j.options.Verdict;
@@ -18,7 +22,8 @@ import java.nio.channels.ClosedChannelException;
 /**
  * The receive path: datagrams from the transport, checked in order (who sent it, the Geneve header,
  * VNI, protocol type, receive policy, a whole Ethernet header), then delivered to the device (with
- * offload, TCP that continues one flow is coalesced first) or the handler. Runs on one thread;
+ * offload, TCP that continues one flow is coalesced first) or the handler; with BFD on, a peer's
+ * control packets go to its session instead, whatever the O bit. Runs on one thread;
  * allocates nothing per datagram, whatever becomes of it.
  */
 final class Receiver {
@@ -48,6 +53,10 @@ final class Receiver {
     private final long[] peerHigh;
     private final long[] peerLow;
     private int errorsInARow;
+    // BFD: null when off
+    private final BfdSession[] sessions;
+    private final BfdFrameClassifier classifier;
+    private final BfdControlView bfdView;
 
     Receiver(GeneveEndpoint endpoint) {
         this.endpoint = endpoint;
@@ -59,6 +68,9 @@ final class Receiver {
         boolean coalesce = endpoint.offload && endpoint.device != null;
         this.coalescer = coalesce ? new TcpCoalescer(GeneveEndpoint.MAX_GSO_FRAME, false) : null;
         this.merged = coalesce ? arena.allocate(RECEIVE_OFFSET + GeneveEndpoint.MAX_GSO_FRAME, 64) : null;
+        this.sessions = endpoint.bfdSessions;
+        this.classifier = sessions != null ? new BfdFrameClassifier() : null;
+        this.bfdView = sessions != null ? new BfdControlView() : null;
         int n = endpoint.peers.length;
         peerV6 = new boolean[n];
         peerHigh = new long[n];
@@ -172,7 +184,12 @@ final class Receiver {
             counters.drop(DropReason.WRONG_PROTOCOL);
             return;
         }
-        switch (endpoint.policy.evaluate(view, verdict)) {
+        Verdict.Kind kind = endpoint.policy.evaluate(view, verdict);
+        // BFD before the CONTROL drop: RFC 9521 §4 sends it with the O bit set (OVS by default without)
+        if (classifier != null && (kind == Verdict.Kind.ACCEPT || kind == Verdict.Kind.CONTROL) && bfd(peer)) {
+            return;
+        }
+        switch (kind) {
             case ACCEPT -> {
             }
             case CONTROL -> {
@@ -205,6 +222,36 @@ final class Receiver {
             return;
         }
         write(buffer, payload, payloadLength, offload.clear(), peer, 1);
+    }
+
+    /**
+     * Takes a BFD control packet to its peer's session: whether the inner frame was BFD's (it is then
+     * consumed, counted if refused, and never delivered). Allocates nothing.
+     */
+    private boolean bfd(int peer) {
+        switch (classifier.classify(buffer, view.payloadOffset(), view.payloadLength())) {
+            case NOT_BFD -> {
+                return false;
+            }
+            case CONTROL_PACKET -> {
+                if (peer < 0) {
+                    counters.drop(DropReason.BFD_NO_SESSION);
+                } else if (!bfdView.tryWrap(buffer, classifier.payloadOffset(), classifier.payloadLength())) {
+                    counters.drop(DropReason.BFD_MALFORMED);
+                } else {
+                    BfdReception reception = sessions[peer].onPacket(bfdView, System.nanoTime());
+                    if (reception == BfdReception.ACCEPTED_FINAL_DUE) {
+                        endpoint.wakeBfd(); // the peer's Poll is answered at once (RFC 5880 §6.5)
+                    } else if (!reception.accepted()) {
+                        counters.drop(DropReason.BFD_DISCARDED);
+                    }
+                }
+            }
+            case TTL_NOT_255 -> counters.drop(DropReason.BFD_TTL_NOT_255);
+            // MALFORMED, BAD_CHECKSUM (WRONG_DESTINATION needs a classifier with an address: not ours)
+            default -> counters.drop(DropReason.BFD_MALFORMED);
+        }
+        return true;
     }
 
     /**

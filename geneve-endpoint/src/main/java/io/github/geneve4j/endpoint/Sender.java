@@ -20,7 +20,9 @@ import java.nio.channels.ClosedChannelException;
  * The send path of an endpoint with a device: each frame is read into native memory behind room for
  * the Geneve header, which is written in place in front of it, and the datagram is sent from that
  * memory to every peer. A TCP super-frame is cut by the segmenter in gather mode, its segments laid
- * back to back for one segmented send. Runs on one thread; allocates nothing per frame.
+ * back to back for one segmented send. Peers whose BFD session is down are skipped. Sends hold the
+ * endpoint's send lock (the BFD thread sends on the same transport). Runs on one thread; allocates
+ * nothing per frame.
  */
 final class Sender {
 
@@ -114,8 +116,12 @@ final class Sender {
             // the Geneve header goes in place in front of the frame, over the device's metadata
             MemorySegment.copy(geneve, 0, buffer, ValueLayout.JAVA_BYTE, headerOffset, geneve.length);
             InetSocketAddress[] peers = endpoint.peers;
-            for (int p = 0; p < peers.length; p++) {
-                endpoint.sendDatagram(buffer, headerOffset, n + geneve.length, peers[p], p, n);
+            synchronized (endpoint.sendLock) {
+                for (int p = 0; p < peers.length; p++) {
+                    if (!endpoint.peerDown(p)) {
+                        endpoint.sendDatagram(buffer, headerOffset, n + geneve.length, peers[p], p, n);
+                    }
+                }
             }
         }
     }
@@ -171,35 +177,47 @@ final class Sender {
         counters.segments.add(count);
         InetSocketAddress[] peers = endpoint.peers;
         for (int p = 0; p < peers.length; p++) {
-            if (endpoint.observer != null) {
-                for (long d = 0; d < to; d += size) {
-                    endpoint.observer.sent(datagrams, d, Math.min(size, to - d), peers[p]);
-                }
-            }
-            boolean segmenting = endpoint.transport.segmentation();
-            int sent;
-            try {
-                sent = endpoint.transport.sendSegments(datagrams, 0, to, size, peers[p]);
-            } catch (ClosedChannelException stopped) {
-                return;
-            } catch (IOException e) {
-                counters.drop(DropReason.SEND_ERROR, count);
-                endpoint.warnOnce(DropReason.SEND_ERROR, e);
+            if (endpoint.bfdSessions != null && !endpoint.bfdSessions[p].dataAllowed()) {
+                counters.drop(DropReason.PEER_DOWN, count);
                 continue;
             }
-            int calls = endpoint.transport.lastSendCalls();
-            counters.sends.add(calls >= 0 ? calls : sent + (sent < count ? 1 : 0));
-            if (segmenting && !endpoint.transport.segmentation()) {
-                endpoint.warn("the kernel refused UDP segmentation (UDP_SEGMENT) towards " + peers[p]
-                        + "; sending one datagram per call");
+            synchronized (endpoint.sendLock) {
+                sendToPeer(p, count, to, size);
             }
-            if (sent < count) {
-                counters.drop(DropReason.SEND_BUFFER_FULL, count - sent);
-            }
-            // every datagram but perhaps the last is `size` bytes: the payload bytes of those sent
-            long bytes = sent == count ? to - (long) count * geneve.length
-                    : (long) sent * (size - geneve.length);
-            counters.sent(p, sent, bytes);
         }
+    }
+
+    /** Sends the {@code count} datagrams of {@code to} bytes (all but the last {@code size}) to peer {@code p}. */
+    private void sendToPeer(int p, int count, long to, int size) {
+        InetSocketAddress[] peers = endpoint.peers;
+        if (endpoint.observer != null) {
+            for (long d = 0; d < to; d += size) {
+                endpoint.observer.sent(datagrams, d, Math.min(size, to - d), peers[p]);
+            }
+        }
+        boolean segmenting = endpoint.transport.segmentation();
+        int sent;
+        try {
+            sent = endpoint.transport.sendSegments(datagrams, 0, to, size, peers[p]);
+        } catch (ClosedChannelException stopped) {
+            return;
+        } catch (IOException e) {
+            counters.drop(DropReason.SEND_ERROR, count);
+            endpoint.warnOnce(DropReason.SEND_ERROR, e);
+            return;
+        }
+        int calls = endpoint.transport.lastSendCalls();
+        counters.sends.add(calls >= 0 ? calls : sent + (sent < count ? 1 : 0));
+        if (segmenting && !endpoint.transport.segmentation()) {
+            endpoint.warn("the kernel refused UDP segmentation (UDP_SEGMENT) towards " + peers[p]
+                    + "; sending one datagram per call");
+        }
+        if (sent < count) {
+            counters.drop(DropReason.SEND_BUFFER_FULL, count - sent);
+        }
+        // every datagram but perhaps the last is `size` bytes: the payload bytes of those sent
+        long bytes = sent == count ? to - (long) count * geneve.length
+                : (long) sent * (size - geneve.length);
+        counters.sent(p, sent, bytes);
     }
 }

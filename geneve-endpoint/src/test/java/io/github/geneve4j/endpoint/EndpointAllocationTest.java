@@ -147,6 +147,67 @@ class EndpointAllocationTest {
         }
     }
 
+    /**
+     * With BFD on (20 ms each way, sessions Up; a multiplier of 20 so that a loaded machine does not
+     * make them flap), neither the receive thread, which classifies every
+     * datagram and takes the peer's control packets, nor the BFD thread, which sends its own and runs
+     * the timers, allocates per packet.
+     */
+    @Test
+    void bfdAllocatesNothingPerPacketOnTheReceiveAndBfdThreads() throws Exception {
+        io.github.geneve4j.endpoint.bfd.BfdTimers timers = io.github.geneve4j.endpoint.bfd.BfdTimers.ofMillis(20, 20, 20);
+        ChannelTransport udpA = ChannelTransport.open(address("127.0.0.1", 0), 8 << 20);
+        ChannelTransport udpB = ChannelTransport.open(address("127.0.0.2", 0), 8 << 20);
+        AtomicLong delivered = new AtomicLong();
+        try (GeneveEndpoint a = GeneveEndpoint.builder().transport(udpA).peer(udpB.localAddress()).vni(5000)
+                     .bfd(timers).handler(f -> { }).start();
+             GeneveEndpoint b = GeneveEndpoint.builder().transport(udpB).peer(udpA.localAddress()).vni(5000)
+                     .bfd(timers).handler(f -> delivered.incrementAndGet()).start()) {
+            java.util.function.BooleanSupplier up = () -> b.stats().peers().get(0).bfd().state()
+                    == io.github.geneve4j.endpoint.bfd.BfdState.UP && a.stats().peers().get(0).bfd().state()
+                    == io.github.geneve4j.endpoint.bfd.BfdState.UP;
+            assertThat(Loopback.await(up)).isTrue();
+            long receiver = threadId("geneve-receive-" + udpB.localAddress().getPort());
+            long bfd = threadId("geneve-bfd-" + udpB.localAddress().getPort());
+            ByteBuffer frame = ByteBuffer.wrap(Loopback.frame(200, 1));
+            Runnable traffic = () -> {
+                for (int i = 0; i < 4_000; i++) {
+                    a.send(frame);
+                    if (i % 20 == 19) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // 20 frames a millisecond
+                    }
+                }
+            };
+            traffic.run(); // warm-up
+            traffic.run();
+            Thread.sleep(300);
+            long receiveBefore = allocated(receiver);
+            long bfdBefore = allocated(bfd);
+            long packetsBefore = b.stats().peers().get(0).bfd().packetsAccepted();
+            long sentBefore = b.stats().peers().get(0).bfd().packetsSent();
+            long upsBefore = b.stats().peers().get(0).bfd().upTransitions();
+            long deliveredBefore = delivered.get();
+            // a few hundred BFD packets: a constant (the JIT's) stays below the per-datagram bound
+            for (int r = 0; r < 3; r++) {
+                traffic.run();
+            }
+            Thread.sleep(300);
+            long receiveBytes = allocated(receiver) - receiveBefore;
+            long bfdBytes = allocated(bfd) - bfdBefore;
+            long bfdIn = b.stats().peers().get(0).bfd().packetsAccepted() - packetsBefore;
+            long bfdOut = b.stats().peers().get(0).bfd().packetsSent() - sentBefore;
+            long datagrams = delivered.get() - deliveredBefore + bfdIn;
+            assertThat(up.getAsBoolean()).as("%s %s", a.stats(), b.stats()).isTrue();
+            assertThat(b.stats().peers().get(0).bfd().upTransitions()).as("no flap while measuring").isEqualTo(upsBefore);
+            assertThat(bfdIn).as("BFD packets received while measuring").isGreaterThan(30);
+            assertThat(bfdOut).as("BFD packets sent while measuring").isGreaterThan(30);
+            assertThat(datagrams).isGreaterThan(6_000);
+            assertThat(receiveBytes).as("bytes allocated by the receive thread over %d datagrams", datagrams)
+                    .isLessThan(datagrams / 4);
+            assertThat(bfdBytes).as("bytes allocated by the BFD thread over %d packets", bfdOut).isLessThan(bfdOut);
+        }
+    }
+
     /** A device that hands out a fixed cycle of frames (plain, partial checksum, super-frame, bad) a given number of times. */
     static final class ReplayDevice implements FrameDevice {
         private final byte[][] frames;

@@ -477,6 +477,12 @@ public final class BfdSession {
         return upTransitions;
     }
 
+    /** Everything above at one instant (one lock), for statistics. */
+    public synchronized BfdSessionStatus status() {
+        return new BfdSessionStatus(state, localDiagnostic, remoteState, localDiscriminator, remoteDiscriminator,
+                dataAllowed(), upTransitions, packetsSent, packetsAccepted, packetsDiscarded, detectionTime);
+    }
+
     @Override
     public synchronized String toString() {
         return "BfdSession[" + state + " (" + localDiagnostic + ") local 0x" + Long.toHexString(localDiscriminator)

@@ -1,7 +1,8 @@
 /**
  * BFD (RFC 5880) run inside a Geneve tunnel (RFC 9521), interoperable with Open vSwitch: the control
- * packet codec, the inner-frame encapsulation and classifier, and the session state machine. Not yet
- * wired into {@link io.github.geneve4j.endpoint.GeneveEndpoint}.
+ * packet codec, the inner-frame encapsulation and classifier, and the session state machine.
+ * {@link io.github.geneve4j.endpoint.GeneveEndpoint.Builder#bfd} runs one session per peer with
+ * these pieces (and gates data on them); use them directly to run BFD over a data path of your own.
  *
  * <h2>The pieces</h2>
  * <ul>

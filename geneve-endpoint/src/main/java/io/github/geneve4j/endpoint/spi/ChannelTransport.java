@@ -33,7 +33,8 @@ public final class ChannelTransport implements DatagramTransport {
     private final Selector selector;
     private final InetSocketAddress local;
     // ByteBuffer views over the caller's buffers, made once per buffer: the engine keeps its buffers,
-    // and its sender alternates between two (one for plain frames, one for a super-frame's segments)
+    // and sends from three at most (a device's plain frames and a super-frame's segments, or a
+    // handler's one; and the BFD thread's), so four slots never make a view per datagram
     private final MemorySegment[] sendSegments = new MemorySegment[VIEWS];
     private final ByteBuffer[] sendViews = new ByteBuffer[VIEWS];
     private int sendNext;

@@ -10,8 +10,9 @@ import java.net.InetSocketAddress;
  * {@code geneve-linux} has one with UDP segmentation and GRO offloads, {@code geneve-netty} one on
  * Netty's epoll transport.
  *
- * <p>The engine receives from one thread; it sends from one thread, or, for an endpoint with an
- * in-process handler, from its callers' threads one at a time. Neither call may allocate per
+ * <p>The engine receives from one thread; it sends from several threads one at a time, under one
+ * lock (a device's send thread or a handler's callers, and the BFD thread when BFD is on), so a
+ * transport may keep per-sender state without locking. Neither call may allocate per
  * datagram. The transport must not be connected: a peer's source port varies per flow (RFC 8926
  * §3.3), so every datagram's source is reported and checked by the engine.
  */

@@ -5,6 +5,7 @@ import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.codec.ProtocolType;
 import io.github.geneve4j.endpoint.GeneveEndpoint;
+import io.github.geneve4j.endpoint.bfd.BfdTimers;
 import io.github.geneve4j.endpoint.spi.DatagramTransport;
 import io.github.geneve4j.linux.Tap;
 import io.github.geneve4j.linux.UdpSocket;
@@ -77,6 +78,35 @@ public final class VtepCommand implements Callable<Integer> {
             description = "Stop after SECONDS (default: 0, run until stopped).")
     double duration;
 
+    @Option(names = "--bfd", description = "Run BFD with the peer inside the tunnel (RFC 5880, RFC 9521, as Open vSwitch's"
+            + " bfd:enable=true); stop sending to it while its session is down after having been up.")
+    boolean bfd;
+
+    @Option(names = "--bfd-min-rx", defaultValue = "1000", paramLabel = "MS",
+            description = "BFD Required Min RX Interval in ms (default: ${DEFAULT-VALUE}, as OVS's bfd:min_rx).")
+    long bfdMinRx;
+
+    @Option(names = "--bfd-min-tx", defaultValue = "100", paramLabel = "MS",
+            description = "BFD Desired Min TX Interval in ms (default: ${DEFAULT-VALUE}, as OVS's bfd:min_tx).")
+    long bfdMinTx;
+
+    @Option(names = "--bfd-mult", defaultValue = "3", paramLabel = "N",
+            description = "BFD Detect Mult (default: ${DEFAULT-VALUE}, as OVS's bfd:mult).")
+    int bfdMult;
+
+    @Option(names = "--bfd-oam", defaultValue = "on", paramLabel = "on|off",
+            description = "The Geneve O bit of BFD packets (default: ${DEFAULT-VALUE}, as RFC 9521 says; off sends what"
+                    + " OVS sends unless bfd:oam=true). Either is accepted.")
+    String bfdOam;
+
+    @Option(names = "--bfd-src-ip", paramLabel = "IPV4", converter = Ipv4Converter.class,
+            description = "Inner IPv4 source of BFD packets (default: 169.254.1.1, as OVS's bfd_src_ip).")
+    Inet4Address bfdSourceIp;
+
+    @Option(names = "--bfd-dst-ip", paramLabel = "IPV4", converter = Ipv4Converter.class,
+            description = "Inner IPv4 destination of BFD packets (default: 169.254.1.0, as OVS's bfd_dst_ip).")
+    Inet4Address bfdDestinationIp;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -101,6 +131,17 @@ public final class VtepCommand implements Callable<Integer> {
         boolean offloads = offload.equals("on");
         if (!kernelFilter.equals("off") && !kernelFilter.equals("on")) {
             err.println("geneve vtep: --kernel-filter " + kernelFilter + " (expected: on or off)");
+            return 2;
+        }
+        if (!bfdOam.equals("off") && !bfdOam.equals("on")) {
+            err.println("geneve vtep: --bfd-oam " + bfdOam + " (expected: on or off)");
+            return 2;
+        }
+        BfdTimers timers;
+        try {
+            timers = BfdTimers.ofMillis(bfdMinTx, bfdMinRx, bfdMult);
+        } catch (IllegalArgumentException e) {
+            err.println("geneve vtep: --bfd-min-tx/--bfd-min-rx/--bfd-mult: " + e.getMessage());
             return 2;
         }
         GeneveHeader header = GeneveHeader.of(ProtocolType.ETHERNET, vni, options);
@@ -134,12 +175,24 @@ public final class VtepCommand implements Callable<Integer> {
         }
         GeneveEndpoint endpoint;
         try {
-            endpoint = GeneveEndpoint.builder().transport(socket).device(tap).peer(remote).vni(vni).options(options)
-                    .mtu(Math.max(576, mtu)).offload(offloads).kernelFilter(kernelFilter.equals("on"))
+            GeneveEndpoint.Builder builder = GeneveEndpoint.builder().transport(socket).device(tap).peer(remote).vni(vni)
+                    .options(options).mtu(Math.max(576, mtu)).offload(offloads).kernelFilter(kernelFilter.equals("on"))
                     .onWarning(message -> {
                         err.println("geneve vtep: " + message);
                         err.flush();
-                    }).start();
+                    });
+            if (bfd) {
+                builder.bfd(timers).bfdOam(bfdOam.equals("on")).bfdListener((peer, from, to, diagnostic) -> {
+                    out.printf(Locale.ROOT, "bfd %s: %s -> %s (%s)%n", peer.getAddress().getHostAddress() + ":" + peer.getPort(), key(from), key(to),
+                            key(diagnostic));
+                    out.flush();
+                });
+                if (bfdSourceIp != null || bfdDestinationIp != null) {
+                    builder.bfdInnerAddresses(bfdSourceIp != null ? bfdSourceIp : ipv4("169.254.1.1"),
+                            bfdDestinationIp != null ? bfdDestinationIp : ipv4("169.254.1.0"));
+                }
+            }
+            endpoint = builder.start();
         } catch (IllegalStateException | IllegalArgumentException e) {
             tap.close();
             socket.close();
@@ -149,6 +202,10 @@ public final class VtepCommand implements Callable<Integer> {
         try (endpoint) {
             out.printf(Locale.ROOT, "vtep %s <-> %s, VNI %d, offload %s; set the TAP's MTU to %d (outer MTU %d - %d)%n",
                     tapName, remote, vni, offload, mtu - overhead, mtu, overhead);
+            if (bfd) {
+                out.printf(Locale.ROOT, "bfd on: min_tx %d ms, min_rx %d ms, mult %d, O bit %s%n", bfdMinTx, bfdMinRx,
+                        bfdMult, bfdOam.equals("on") ? 1 : 0);
+            }
             out.flush();
             long end = duration > 0 ? System.nanoTime() + (long) (duration * 1e9) : Long.MAX_VALUE;
             long period = statsSeconds > 0 ? (long) (statsSeconds * 1e9) : Long.MAX_VALUE;
@@ -165,6 +222,34 @@ public final class VtepCommand implements Callable<Integer> {
             out.println(endpoint.stats().format());
             out.flush();
             return 0; // a failed endpoint throws from close(): one line on stderr, exit code 2
+        }
+    }
+
+    /** A state or diagnostic as printed: lower case with dashes, {@code admin-down}. */
+    private static String key(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    private static Inet4Address ipv4(String literal) {
+        try {
+            return (Inet4Address) java.net.InetAddress.getByName(literal);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e); // a literal is never looked up
+        }
+    }
+
+    /** A dotted IPv4 literal (never a name to look up). */
+    static final class Ipv4Converter implements CommandLine.ITypeConverter<Inet4Address> {
+        @Override
+        public Inet4Address convert(String value) {
+            if (!value.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not an IPv4 address");
+            }
+            try {
+                return (Inet4Address) java.net.InetAddress.getByName(value);
+            } catch (java.net.UnknownHostException | ClassCastException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not an IPv4 address");
+            }
         }
     }
 }
