@@ -13,10 +13,12 @@ import java.util.List;
  */
 final class Underlay implements AutoCloseable {
 
-    static final String A = "g4j-ua";
-    static final String B = "g4j-ub";
-    static final String C = "g4j-uc";
-    static final String U = "g4j-uu";
+    // names unique to this JVM: a soak or a second build on the machine must not tear down ours
+    private static final String RUN = String.valueOf(ProcessHandle.current().pid() % 10_000);
+    static final String A = "g4j-ua" + RUN;
+    static final String B = "g4j-ub" + RUN;
+    static final String C = "g4j-uc" + RUN;
+    static final String U = "g4j-uu" + RUN;
     static final String IP_A = "172.31.3.1";
     static final String IP_B = "172.31.3.2";
     static final String IP_C = "172.31.3.3";
@@ -34,7 +36,7 @@ final class Underlay implements AutoCloseable {
                 + " && ip -n " + U + " link add br0 type bridge && ip -n " + U + " link set br0 up");
         String[][] hosts = {{A, IP_A, "a"}, {B, IP_B, "b"}, {C, IP_C, "c"}};
         for (String[] h : hosts) {
-            String veth = "g4ju" + h[2];
+            String veth = "g4ju" + h[2] + RUN;
             sh.append(" && ip netns add ").append(h[0]).append(" && ip -n ").append(h[0]).append(" link set lo up")
                     .append(" && ip link add ").append(veth).append(" type veth peer name ").append(veth).append("u")
                     .append(" && ip link set ").append(veth).append(" netns ").append(h[0])
@@ -48,7 +50,7 @@ final class Underlay implements AutoCloseable {
 
     /** The underlay veth of host {@code ns}. */
     static String veth(String ns) {
-        return "g4ju" + ns.charAt(ns.length() - 1);
+        return "g4ju" + (ns.equals(A) ? "a" : ns.equals(B) ? "b" : "c") + RUN;
     }
 
     /** Starts the vtep of {@code ns} towards the other one (offload on or off) on TAP g4jtap; waits for it. */
