@@ -2,7 +2,10 @@ package io.github.geneve4j.tools.cli;
 
 import io.github.geneve4j.tools.demo.TunnelCommands;
 import io.github.geneve4j.tools.tap.VtepCommand;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -48,13 +51,28 @@ public final class GeneveCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** The version from the jar's manifest (the Maven project version). */
+    /** The release: the Maven project version, written into version.properties by the build. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = GeneveCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"geneve " + (version != null ? version : "(development build)"),
-                "Java " + Runtime.version()};
+            return new String[] {"geneve " + release(), "Java " + Runtime.version()};
+        }
+
+        /** The release this build is (the project version the build wrote into version.properties). */
+        static String release() {
+            Properties p = new Properties();
+            try (InputStream in = GeneveCommand.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            } catch (IOException e) {
+                // falls through to the manifest's, or to "unknown"
+            }
+            String version = p.getProperty("version");
+            if (version == null || version.startsWith("${")) {
+                version = GeneveCommand.class.getPackage().getImplementationVersion();
+            }
+            return version != null ? version : "(unknown version)";
         }
     }
 }

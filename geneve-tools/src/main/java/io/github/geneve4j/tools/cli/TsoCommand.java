@@ -31,8 +31,9 @@ import picocli.CommandLine.Option;
  * the output is a pcap Wireshark opens with every checksum valid.
  */
 @Command(name = "tso", mixinStandardHelpOptions = true,
-        description = {"Geneve-encapsulate and segment large inner TCP frames (software TSO) from a pcap into",
-            "a pcap of MTU-sized frames, every length, ID, sequence number and checksum right."},
+        description = {"Segment the large inner TCP frames of a pcap into Geneve frames (software TSO).",
+            "Each frame is Geneve-encapsulated and cut into MTU-sized frames written to a pcap, every",
+            "length, ID, sequence number and checksum right."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:every frame written", "2:bad usage, a file problem, or a frame that cannot be segmented"})
 final class TsoCommand implements Callable<Integer> {

@@ -122,9 +122,10 @@ public final class TunnelCommands {
     }
 
     @Command(name = "demo", mixinStandardHelpOptions = true,
-            description = {"Two Geneve tunnel endpoints in one process over UDP on loopback (127.0.0.1 and",
-                "127.0.0.2, port 6081, or free ports if taken), each with a virtual host (10.0.0.1, 10.0.0.2):",
-                "ARP, then ICMP echo from 10.0.0.1 to 10.0.0.2 through the tunnel, printed like ping."},
+            description = {"Ping between two virtual hosts through a Geneve tunnel, all in one process.",
+                "Two tunnel endpoints over UDP on loopback (127.0.0.1 and 127.0.0.2, port 6081, or free",
+                "ports if taken), each with a virtual host (10.0.0.1, 10.0.0.2): ARP, then ICMP echo from",
+                "10.0.0.1 to 10.0.0.2 through the tunnel, printed like ping."},
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:every echo answered", "1:some echo unanswered", "2:bad usage or setup failure"})
     public static final class Demo extends TunnelOptions implements Callable<Integer> {
@@ -190,8 +191,8 @@ public final class TunnelCommands {
     }
 
     @Command(name = "ping", mixinStandardHelpOptions = true,
-            description = {"One tunnel endpoint with a virtual host that pings through the tunnel; the other end",
-                "may be another process ('geneve responder'), Open vSwitch or a Linux host."},
+            description = {"Ping through a Geneve tunnel from a virtual host on one tunnel endpoint.",
+                "The other end may be another process ('geneve responder'), Open vSwitch or a Linux host."},
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:every echo answered", "1:some echo unanswered", "2:bad usage or setup failure"})
     public static final class Ping extends TunnelOptions implements Callable<Integer> {
@@ -250,8 +251,8 @@ public final class TunnelCommands {
     }
 
     @Command(name = "responder", mixinStandardHelpOptions = true,
-            description = {"One tunnel endpoint with a virtual host that answers ARP and ICMP echo for its",
-                "address until stopped, printing one line per request."},
+            description = {"Answer ARP and ICMP echo through a Geneve tunnel, a line per request.",
+                "One tunnel endpoint with a virtual host that answers for its address until stopped."},
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:stopped after --count or --duration", "2:bad usage, setup failure, or the endpoint failed"})
     public static final class Responder extends TunnelOptions implements Callable<Integer> {

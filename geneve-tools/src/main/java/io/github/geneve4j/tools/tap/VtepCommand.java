@@ -30,8 +30,9 @@ import picocli.CommandLine.Option;
  * {@link GeneveEndpoint} over {@code geneve-linux}'s {@link Tap} and {@link UdpSocket}.
  */
 @Command(name = "vtep", mixinStandardHelpOptions = true,
-        description = {"A userspace Geneve tunnel endpoint on a TAP device: the kernel's traffic on the TAP",
-            "is carried over UDP to the peer, the peer's to the TAP. Needs root (or CAP_NET_ADMIN)."},
+        description = {"Run a userspace Geneve tunnel endpoint on a TAP device.",
+            "The kernel's traffic on the TAP is carried over UDP to the peer, the peer's to the TAP.",
+            "Needs root (or CAP_NET_ADMIN)."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:stopped after --duration", "2:bad usage, or the TAP or socket cannot be opened"})
 public final class VtepCommand implements Callable<Integer> {
