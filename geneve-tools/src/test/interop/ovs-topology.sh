@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds (up) or removes (down) the Open vSwitch interop topology, after shared/INTEROP.md:
+# Builds (up) or removes (down) the Open vSwitch interop topology (OVS in userspace, netdev datapath):
 #
 #   namespace $NS_OVS                                namespace $NS_JAVA
 #   br-int 10.0.0.1/24 --gnv0 (VNI 5000)--+          veth $VETH_JAVA 172.31.0.2/24

@@ -6,7 +6,9 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * A small seeded property harness on plain JUnit (see STYLE.md for why not jqwik).
+ * A small seeded property harness on plain JUnit. Not jqwik: from version 1.10 its maintainers
+ * restrict how it may be used, and it stays on the JUnit Platform 1.x line while we build on JUnit 6
+ * (the README's "Build and test" says the same).
  *
  * <pre>{@code
  * Property.forAll("decode inverts encode", Generators.headers(), h ->

@@ -14,8 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The control packet codec against RFC 5880 §4.1 (layout) and §6.8.6 (what a receiver discards). */
 class BfdControlPacketTest {
 
-    // Hand-assembled from the field rules of OVS's bfd_put_packet (INTEROP.md, "BFD with Open
-    // vSwitch"): a session not yet Up, so Desired Min TX is the 1 s floor (§6.8.3), no Your
+    // Hand-assembled from the field rules of OVS 3.1's bfd_put_packet (lib/bfd.c): a session not yet Up, so Desired Min TX is the 1 s floor (§6.8.3), no Your
     // Discriminator yet, Detect Mult 3.
     static final byte[] OVS_DOWN = Hex.bytes("20 40 03 18 | 12 34 56 78 | 00 00 00 00 | 00 0f 42 40 | 00 0f 42 40"
             + " | 00 00 00 00");
