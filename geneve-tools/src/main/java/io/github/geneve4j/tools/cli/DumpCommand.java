@@ -129,6 +129,7 @@ final class DumpCommand implements Callable<Integer> {
                 } else {
                     g.writeStringField("name", name);
                 }
+                OptionNames.writeValue(g, o);
                 g.writeEndObject();
             }
             g.writeEndArray();

@@ -103,13 +103,38 @@ class DumpCommandTest {
                 "{\"frame\":8,\"error\":\"OPTION_OVERRUN\",\"offset\":8,\"message\":\"option at offset 8 with 4 bytes of data ends at offset 16 (expected: at most 12, the end of the options)\"}");
     }
 
-    /** An option object as dump prints it; {@code gwlbType} 1..3 names the AWS option, 0 none. */
+    /** An option object as dump prints it; {@code gwlbType} 1..3 names the AWS option (its value from {@code data}), 0 none. */
     static String option(int cls, int type, boolean critical, int length, String data, int gwlbType) {
         String className = OptionNames.className(cls);
         String name = OptionNames.name(cls, type);
+        String value = switch (gwlbType) {
+            case 1, 2 -> "{\"id\":\"0x" + data + "\"}";
+            case 3 -> "{\"cookie\":\"0x" + data + "\"}";
+            default -> "null";
+        };
         return "{\"class\":" + cls + ",\"className\":\"" + className + "\",\"type\":" + type + ",\"critical\":" + critical
                 + ",\"length\":" + length + ",\"data\":\"" + data + "\",\"name\":"
-                + (name == null ? "null" : "\"" + name + "\"") + "}";
+                + (name == null ? "null" : "\"" + name + "\"") + ",\"value\":" + value + "}";
+    }
+
+    @Test
+    void decodesEveryKnownOptionBesideItsHex(@TempDir Path dir) throws IOException {
+        // OVN port keys (0x0102/0x80: ingress 0x0005, egress 0x0007), GCP VNID (0x0132/1: VNID 4660,
+        // direction bit set), a GCP profile ID, and a GWLB cookie of the wrong length (a layout error)
+        byte[] header = Hex.bytes("0a 00 65 58 00 13 88 00 | 01 02 80 01 00 05 00 07 | 01 32 01 01 00 01 23 41"
+                + " | 01 32 03 02 00 00 00 00 00 00 00 2a | 01 08 03 02 00 00 00 01 00 00 00 02");
+        Path file = dir.resolve("known.pcap");
+        Files.write(file, CaptureBuilder.pcap(ByteOrder.LITTLE_ENDIAN, false, LinkType.ETHERNET,
+                UdpFrames.ipv4(1, 6081, concat(header, new byte[14]))));
+        Run run = run("dump", file.toString());
+        assertThat(run.code()).isZero();
+        JsonNode options = new ObjectMapper().readTree(run.out().get(0)).get("options");
+        assertThat(options.get(0).get("value").toString()).isEqualTo("{\"ingress\":5,\"egress\":7}");
+        assertThat(options.get(1).get("value").toString()).isEqualTo("{\"vnid\":4660,\"direction\":true}");
+        assertThat(options.get(2).get("value").toString()).isEqualTo("{\"id\":\"0x000000000000002a\"}");
+        assertThat(options.get(3).get("value").isNull()).isTrue();
+        assertThat(options.get(3).get("valueError").asText()).isNotBlank();
+        assertThat(options.get(3).get("data").asText()).isEqualTo("0000000100000002");
     }
 
     @Test
