@@ -25,12 +25,9 @@ RATES=("$@")
 [ ${#RATES[@]} -gt 0 ] || RATES=(50000 150000 0)
 JAR=${GENEVE_JAR:-geneve-tools/target/geneve.jar}
 FLOOD_CP="geneve-tools/target/test-classes:geneve-tools/target/geneve.jar:$(ls geneve-codec/target/geneve-codec-*-tests.jar | head -1)"
-JAVA=""
-for home in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
-  [ -n "$home" ] && [ -x "$home/bin/java" ] || continue
-  v=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
-  [ "${v%%.*}" -ge 22 ] 2>/dev/null && { JAVA="$home/bin/java"; break; }
-done
+. scripts/jdk.sh  # the JDK finder the launchers use
+JAVA_HOME_FOUND=$(geneve_find_jdk)
+JAVA=${JAVA_HOME_FOUND:+$JAVA_HOME_FOUND/bin/java}
 [ -n "$JAVA" ] || { echo "no JDK 22+ found" >&2; exit 2; }
 [ -f "$JAR" ] && [ -d geneve-tools/target/test-classes ] || { echo "build first: mvn -B -pl geneve-tools -am package -DskipTests" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces, TAP devices)" >&2; exit 2; }

@@ -28,16 +28,12 @@ A=g4j-ta
 B=g4j-tb
 WORK=$(mktemp -d /tmp/g4j-throughput.XXXXXX)
 JAR=${GENEVE_JAR:-geneve-tools/target/geneve.jar}  # GENEVE_JAR: another build, to compare
-pick_java() {
-  for home in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
-    [ -n "$home" ] && [ -x "$home/bin/java" ] || continue
-    v=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
-    [ "${v%%.*}" -ge 22 ] 2>/dev/null && { echo "$home/bin/java"; return; }
-  done
+pick_java() { # the JDK finder the launchers use (scripts/jdk.sh)
+  . scripts/jdk.sh; local home; home=$(geneve_find_jdk); [ -n "$home" ] && echo "$home/bin/java"
 }
 JAVA=$(pick_java)
 [ -n "$JAVA" ] || { echo "no JDK 22+ found" >&2; exit 2; }
-[ -f "$JAR" ] || { echo "build the tool first: mvn -B -pl geneve-tools -am package -DskipTests" >&2; exit 2; }
+[ -f "$JAR" ] || { echo "build the tool first: ./build -q package -DskipTests -pl geneve-tools -am" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces, TAP devices)" >&2; exit 2; }
 need=()
 command -v iperf3 >/dev/null || need+=(iperf3)
