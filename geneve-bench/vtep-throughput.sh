@@ -5,6 +5,8 @@
 #   vtep-ovs    our `geneve vtep` on one end (offload on and off), OVS on the other
 #   vtep-vtep   our vtep on both ends (offload on and off); vtep-vtep:on:netty runs both on the Netty
 #               epoll transport (--transport netty), vtep-vtep:on:native (= vtep-vtep:on) on our FFM socket
+#   relay       the I/O floor: TAP -> UDP -> TAP on both ends with the vtep's system calls and copies
+#               (virtio-net offloads, UDP_SEGMENT, UDP_GRO) and no Geneve work (bench.relay.TapUdpRelay)
 # each with iperf3, one stream and four, and prints the ratios to ovs-ovs. Not a unit test: it takes
 # about (configurations x streams x SECONDS) seconds and needs root. Every address is inside the two
 # namespaces it creates (g4j-ta, g4j-tb) and deletes.
@@ -22,12 +24,13 @@ SECONDS_PER_RUN=${1:-10}
 shift || true
 CONFIGS=("$@")
 if [ ${#CONFIGS[@]} -eq 0 ]; then
-  CONFIGS=(veth ovs-ovs ovs-ovs:on vtep-ovs:off vtep-ovs:on vtep-vtep:off vtep-vtep:on)
+  CONFIGS=(veth relay ovs-ovs ovs-ovs:on vtep-ovs:off vtep-ovs:on vtep-vtep:off vtep-vtep:on)
 fi
 A=g4j-ta
 B=g4j-tb
 WORK=$(mktemp -d /tmp/g4j-throughput.XXXXXX)
 JAR=${GENEVE_JAR:-geneve-tools/target/geneve.jar}  # GENEVE_JAR: another build, to compare
+BENCH_JAR=geneve-bench/target/benchmarks.jar       # the relay floor's classes
 pick_java() { # the JDK finder the launchers use (scripts/jdk.sh)
   . scripts/jdk.sh; local home; home=$(geneve_find_jdk); [ -n "$home" ] && echo "$home/bin/java"
 }
@@ -89,6 +92,19 @@ vtep() { # ns local remote address offload [transport]
   ip -n "$ns" link set g4jtap mtu 1450 up
 }
 
+relay() { # ns local remote address: the floor, on the same TAP and underlay as a vtep
+  local ns=$1 local=$2 remote=$3 address=$4
+  [ -f "$BENCH_JAR" ] || { echo "build the benchmarks first: ./build -q package -DskipTests -pl geneve-bench -am" >&2; return 1; }
+  ip netns exec "$ns" "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$BENCH_JAR" \
+    io.github.geneve4j.bench.relay.TapUdpRelay --tap g4jtap --local "$local:6081" --remote "$remote:6081" \
+    >"$WORK/relay-$ns.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 200); do grep -q "relay ready" "$WORK/relay-$ns.log" 2>/dev/null && break; sleep 0.1; done
+  grep -q "relay ready" "$WORK/relay-$ns.log" || { cat "$WORK/relay-$ns.log" >&2; return 1; }
+  ip -n "$ns" addr add "$address/24" dev g4jtap
+  ip -n "$ns" link set g4jtap mtu 1450 up
+}
+
 ovs() { # ns veth local remote address [tso]
   local ns=$1 veth=$2 local=$3 remote=$4 address=$5 tso=${6:-false} d="$WORK/ovs-$1"
   mkdir -p "$d/run" "$d/log" "$d/db" "$d/etc"
@@ -144,6 +160,11 @@ setup() { # config
       [ "${mode#*:}" != "$mode" ] && transport=${mode#*:}
       vtep $A 172.31.9.1 172.31.9.2 10.0.0.1 "${mode%%:*}" "$transport"
       vtep $B 172.31.9.2 172.31.9.1 10.0.0.2 "${mode%%:*}" "$transport" ;;
+    relay)
+      ip -n $A addr add 172.31.9.1/24 dev g4jta
+      ip -n $B addr add 172.31.9.2/24 dev g4jtb
+      relay $A 172.31.9.1 172.31.9.2 10.0.0.1
+      relay $B 172.31.9.2 172.31.9.1 10.0.0.2 ;;
     *) echo "unknown configuration $1" >&2; return 2 ;;
   esac
   # wait until the tunnel carries a ping (OVS learns its neighbours first)
@@ -153,7 +174,7 @@ setup() { # config
 }
 
 thread_ticks() { # CPU ticks (user+system) per thread of every vtep running: "NAME TICKS" lines
-  for pid in $(pgrep -f "geneve.jar vtep" || true); do
+  for pid in $(pgrep -f "geneve.jar vtep|TapUdpRelay" || true); do
     local ns
     ns=$(ip netns identify "$pid" 2>/dev/null || echo "?")
     for t in /proc/"$pid"/task/*; do
@@ -217,6 +238,9 @@ for config in "${CONFIGS[@]}"; do
   done
   for log in "$WORK"/vtep-*.log; do
     [ -f "$log" ] && echo "  $(basename "$log"): $(grep '^stats' "$log" | tail -1)" >&2
+  done
+  for log in "$WORK"/relay-*.log; do
+    [ -f "$log" ] && echo "  $(basename "$log"): $(grep '^relay frames' "$log" | tail -1)" >&2
   done
   for ns in $A $B; do
     ip netns exec $ns nstat -az TcpInCsumErrors TcpRetransSegs UdpRcvbufErrors UdpSndbufErrors 2>/dev/null \
