@@ -187,10 +187,14 @@ cpu_ticks() { # machine-wide user system softirq idle ticks
   awk '/^cpu / {print $2 + $3, $4, $8, $5}' /proc/stat
 }
 
-profile() { # before-file after-file seconds: per-thread CPU seconds and machine shares during a run
-  local hz
+profile() { # before-file after-file gbit/s: per-thread CPU seconds, and per GB moved, during a run
+  local hz gbytes
   hz=$(getconf CLK_TCK)
-  join <(sort "$1") <(sort "$2") | awk -v hz="$hz" '$3 - $2 > 0 {printf "    %-32s %6.2f s CPU\n", $1, ($3 - $2) / hz}' \
+  gbytes=$(awk -v g="$3" -v s="$SECONDS_PER_RUN" 'BEGIN { if (g == "nan") print 0; else print g * s / 8 }')
+  join <(sort "$1") <(sort "$2") | awk -v hz="$hz" -v gb="$gbytes" '$3 - $2 > 0 {
+      cpu = ($3 - $2) / hz
+      if (gb > 0) printf "    %-32s %6.2f s CPU, %5.2f s per GB\n", $1, cpu, cpu / gb
+      else printf "    %-32s %6.2f s CPU\n", $1, cpu }' \
     | sort -k2 -rn | head -6 >&2
 }
 
@@ -234,7 +238,7 @@ for config in "${CONFIGS[@]}"; do
     echo "$config streams=$streams ${RESULT[$config,$streams]} Gbit/s; machine CPU $(awk -v u=$((u1 - u0)) \
       -v s=$((s1 - s0)) -v si=$((si1 - si0)) -v i=$((i1 - i0)) 'BEGIN {t = u + s + si + i; if (t == 0) t = 1;
       printf "user %d%%, system %d%%, softirq %d%%, idle %d%%", 100 * u / t, 100 * s / t, 100 * si / t, 100 * i / t}')" >&2
-    profile "$WORK/before" "$WORK/after"
+    profile "$WORK/before" "$WORK/after" "${RESULT[$config,$streams]}"
   done
   for log in "$WORK"/vtep-*.log; do
     [ -f "$log" ] && echo "  $(basename "$log"): $(grep '^stats' "$log" | tail -1)" >&2
