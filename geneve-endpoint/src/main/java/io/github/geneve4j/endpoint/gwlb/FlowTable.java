@@ -59,17 +59,32 @@ final class FlowTable {
         return ((meta >>> 32) & 0xFF) == GwlbPacket.TCP ? tcpIdleNanos : otherIdleNanos;
     }
 
+    /** Flag on {@link #lookup}'s result: the flow was created by this lookup. */
+    static final int CREATED = 1 << 30;
+
     /**
      * The slot of the flow of this packet, created if it is new or its slot expired (then
      * {@code packet.newFlow} is set); -1 if its bucket is full. Sets {@code packet.flow}.
      */
     int track(GwlbPacket packet, long sourceHigh, long sourceLow, long destinationHigh, long destinationLow, long now) {
+        int r = lookup(packet.endpointId, packet.protocol, sourceHigh, sourceLow, packet.sourcePort, destinationHigh,
+                destinationLow, packet.destinationPort, now, true);
+        packet.newFlow = r >= 0 && (r & CREATED) != 0;
+        return packet.flow = r < 0 ? -1 : r & ~CREATED;
+    }
+
+    /**
+     * The slot of a live flow (either direction), or -1; refreshes its last-seen time when
+     * {@code create} is false, creates it when true (the result then carries {@link #CREATED}).
+     */
+    int lookup(long endpoint, int protocol, long sourceHigh, long sourceLow, int sourcePort, long destinationHigh,
+            long destinationLow, int destinationPort, long now, boolean create) {
         long aHigh = sourceHigh;
         long aLow = sourceLow;
         long bHigh = destinationHigh;
         long bLow = destinationLow;
-        int aPort = packet.sourcePort;
-        int bPort = packet.destinationPort;
+        int aPort = sourcePort;
+        int bPort = destinationPort;
         int order = Long.compareUnsigned(aHigh, bHigh);
         if (order == 0) {
             order = Long.compareUnsigned(aLow, bLow);
@@ -79,11 +94,10 @@ final class FlowTable {
             aLow = destinationLow;
             bHigh = sourceHigh;
             bLow = sourceLow;
-            aPort = packet.destinationPort;
-            bPort = packet.sourcePort;
+            aPort = destinationPort;
+            bPort = sourcePort;
         }
-        long endpoint = packet.endpointId;
-        long meta = IN_USE | (long) packet.protocol << 32 | (long) aPort << 16 | bPort;
+        long meta = IN_USE | (long) protocol << 32 | (long) aPort << 16 | bPort;
         long hash = mix(endpoint ^ mix(aHigh ^ mix(aLow ^ mix(bHigh ^ mix(bLow ^ meta)))));
         int bucket = (int) hash & bucketMask;
         int base = bucket * WAYS * STRIDE;
@@ -102,8 +116,7 @@ final class FlowTable {
                         && slots[s + A_HIGH] == aHigh && slots[s + B_HIGH] == bHigh) {
                     if (live) {
                         slots[s + SEEN] = now;
-                        packet.newFlow = false;
-                        return packet.flow = s / STRIDE;
+                        return s / STRIDE;
                     }
                     expire(s);
                     free = s;
@@ -116,10 +129,12 @@ final class FlowTable {
                     }
                 }
             }
+            if (!create) {
+                return -1;
+            }
             if (free < 0) {
                 full.increment();
-                packet.newFlow = false;
-                return packet.flow = -1;
+                return -1;
             }
             slots[free + ENDPOINT] = endpoint;
             slots[free + A_HIGH] = aHigh;
@@ -129,9 +144,8 @@ final class FlowTable {
             slots[free + META] = meta;
             slots[free + SEEN] = now;
             created.increment();
-            (packet.protocol == GwlbPacket.TCP ? activeTcp : activeOther).increment();
-            packet.newFlow = true;
-            return packet.flow = free / STRIDE;
+            (protocol == GwlbPacket.TCP ? activeTcp : activeOther).increment();
+            return free / STRIDE | CREATED;
         }
     }
 

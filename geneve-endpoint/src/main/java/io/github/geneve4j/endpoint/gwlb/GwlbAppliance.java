@@ -81,6 +81,7 @@ public final class GwlbAppliance implements AutoCloseable {
     private final List<Worker> workers = new ArrayList<>();
     private final GwlbInspector inspector;
     private final FlowTable flows;
+    private final KernelPath kernel;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final LongAdder received = new LongAdder();
     private final LongAdder receivedBytes = new LongAdder();
@@ -95,6 +96,7 @@ public final class GwlbAppliance implements AutoCloseable {
     private GwlbAppliance(Builder b) {
         this.inspector = b.inspector;
         this.flows = new FlowTable(b.flowCapacity, b.tcpIdle.toNanos(), b.otherIdle.toNanos());
+        this.kernel = b.kernel == null ? null : new KernelPath(b.kernel, flows, t -> failure.compareAndSet(null, t));
         for (int i = 0; i < drops.length; i++) {
             drops[i] = new LongAdder();
         }
@@ -170,6 +172,11 @@ public final class GwlbAppliance implements AutoCloseable {
         for (GwlbDropReason r : GwlbDropReason.values()) {
             byReason.put(r, drops[r.ordinal()].sum());
         }
+        if (kernel != null) {
+            byReason.merge(GwlbDropReason.KERNEL_UNKNOWN_FLOW, kernel.unknownFlow.sum(), Long::sum);
+            byReason.merge(GwlbDropReason.KERNEL_WRITE_FAILED, kernel.writeFailed.sum(), Long::sum);
+            byReason.merge(GwlbDropReason.SEND_FAILED, kernel.sendFailed.sum(), Long::sum);
+        }
         List<GwlbStats.EndpointFlows> endpoints = new ArrayList<>();
         flows.flowsPerEndpoint(System.nanoTime()).forEach((id, n) -> endpoints.add(new GwlbStats.EndpointFlows(id, n)));
         int live = 0;
@@ -178,7 +185,9 @@ public final class GwlbAppliance implements AutoCloseable {
         }
         return new GwlbStats(received.sum(), receivedBytes.sum(), forwarded.sum(), forwardedBytes.sum(),
                 receiveCalls.sum(), byReason, flows.activeTcp.sum(), flows.activeOther.sum(), flows.created.sum(),
-                flows.expired.sum(), flows.full.sum(), flows.capacity(), endpoints, workers.size(), live, healthy());
+                flows.expired.sum(), flows.full.sum(), flows.capacity(), endpoints,
+                kernel == null ? 0 : kernel.toKernel.sum(), kernel == null ? 0 : kernel.fromKernel.sum(),
+                kernel == null ? 0 : kernel.endpoints(), workers.size(), live, healthy());
     }
 
     /** Datagrams received so far (cheap, for tests that wait). */
@@ -205,6 +214,9 @@ public final class GwlbAppliance implements AutoCloseable {
         }
         if (sweeper != null) {
             sweeper.interrupt();
+        }
+        if (kernel != null) {
+            kernel.close();
         }
         for (Worker w : workers) {
             if (w.thread != null) {
@@ -385,6 +397,10 @@ public final class GwlbAppliance implements AutoCloseable {
             if (p.rewritten) {
                 p.fixChecksums();
             }
+            if (kernel != null) {
+                kernel.ingress(p, buffer, at, view.headerLength(), source.low(), source.port(), localIpv4, localPort);
+                return;
+            }
             if (reply(at, length)) {
                 forwarded.increment();
                 forwardedBytes.add(length);
@@ -443,6 +459,7 @@ public final class GwlbAppliance implements AutoCloseable {
         private Duration tcpIdle = Duration.ofSeconds(350);
         private Duration otherIdle = Duration.ofSeconds(120);
         private int flowCapacity = 1 << 16;
+        private GwlbKernelInspection kernel;
 
         private Builder() {
         }
@@ -509,10 +526,31 @@ public final class GwlbAppliance implements AutoCloseable {
             return d;
         }
 
-        /** The appliance, not yet started. @throws IllegalStateException without a transport */
+        /**
+         * Hands the packets to the kernel instead of answering them at once ({@link GwlbKernelInspection});
+         * the inspector, if any, still decides first. The transports must be bound to one IPv4 address.
+         */
+        public Builder kernelInspection(GwlbKernelInspection inspection) {
+            this.kernel = Objects.requireNonNull(inspection, "inspection");
+            return this;
+        }
+
+        /**
+         * The appliance, not yet started.
+         *
+         * @throws IllegalStateException without a transport, or in kernel-inspection mode with a transport
+         *     not bound to one IPv4 address
+         */
         public GwlbAppliance build() {
             if (transports.isEmpty()) {
                 throw new IllegalStateException("no transport (expected: at least one, one receive thread each)");
+            }
+            for (DatagramTransport t : transports) {
+                InetSocketAddress local = t.localAddress();
+                if (kernel != null && (!(local.getAddress() instanceof Inet4Address) || local.getAddress().isAnyLocalAddress())) {
+                    throw new IllegalStateException("found a transport bound to " + local
+                            + " (expected: one IPv4 address in kernel-inspection mode, the replies' source)");
+                }
             }
             return new GwlbAppliance(this);
         }

@@ -17,5 +17,12 @@ public enum GwlbDropReason {
     /** The inspector returned {@link GwlbVerdict#DROP}. */
     INSPECTOR,
     /** The reply could not be sent: the socket's buffer was full, or the send failed. */
-    SEND_FAILED
+    SEND_FAILED,
+    /**
+     * Kernel-inspection mode: a packet the kernel sent out of an egress device belongs to no flow GWLB
+     * sent (GWLB is for inline inspection: flows start there), or a packet from GWLB found the flow table full.
+     */
+    KERNEL_UNKNOWN_FLOW,
+    /** Kernel-inspection mode: the ingress device refused the packet (it is down: the hook did not bring it up). */
+    KERNEL_WRITE_FAILED
 }

@@ -22,13 +22,17 @@ import java.util.Objects;
  * @param flowTableFull packets whose flow found no room in the table (forwarded untracked)
  * @param flowCapacity the flow table's slots
  * @param endpoints live flows per GWLB endpoint ID, by endpoint ID
+ * @param toKernel kernel-inspection mode: packets written to an ingress device
+ * @param fromKernel kernel-inspection mode: packets read from an egress device and returned to GWLB
+ * @param kernelEndpoints kernel-inspection mode: endpoint IDs with a device pair
  * @param receiveThreads receive threads started
  * @param liveThreads receive threads still running
  * @param healthy {@link GwlbAppliance#healthy()} when the snapshot was taken
  */
 public record GwlbStats(long received, long receivedBytes, long forwarded, long forwardedBytes, long receiveCalls,
         Map<GwlbDropReason, Long> drops, long activeTcpFlows, long activeOtherFlows, long flowsCreated,
-        long flowsExpired, long flowTableFull, int flowCapacity, List<EndpointFlows> endpoints, int receiveThreads,
+        long flowsExpired, long flowTableFull, int flowCapacity, List<EndpointFlows> endpoints, long toKernel,
+        long fromKernel, int kernelEndpoints, int receiveThreads,
         int liveThreads, boolean healthy) {
 
     /** Copies the map and list. */
@@ -91,7 +95,9 @@ public record GwlbStats(long received, long receivedBytes, long forwarded, long 
                     .append(e.flows()).append('}');
             first = false;
         }
-        b.append("],\"receiveThreads\":").append(receiveThreads).append(",\"liveThreads\":").append(liveThreads);
+        b.append("],\"kernel\":{\"toKernel\":").append(toKernel).append(",\"fromKernel\":").append(fromKernel)
+                .append(",\"endpoints\":").append(kernelEndpoints).append('}');
+        b.append(",\"receiveThreads\":").append(receiveThreads).append(",\"liveThreads\":").append(liveThreads);
         return b.append('}').toString();
     }
 
@@ -101,7 +107,8 @@ public record GwlbStats(long received, long receivedBytes, long forwarded, long 
         return "gwlb: received " + received + ", forwarded " + forwarded + ", dropped " + dropped()
                 + (dropped() == 0 ? "" : " " + nonZeroDrops()) + ", flows tcp " + activeTcpFlows + " other "
                 + activeOtherFlows + " (created " + flowsCreated + ", expired " + flowsExpired + "), endpoints "
-                + endpoints.size() + ", threads " + liveThreads + "/" + receiveThreads + (healthy ? ", healthy" : ", NOT HEALTHY");
+                + endpoints.size() + (kernelEndpoints == 0 && toKernel == 0 ? "" : ", kernel in " + toKernel + " out "
+                + fromKernel + " (" + kernelEndpoints + " device pairs)") + ", threads " + liveThreads + "/" + receiveThreads + (healthy ? ", healthy" : ", NOT HEALTHY");
     }
 
     private String nonZeroDrops() {

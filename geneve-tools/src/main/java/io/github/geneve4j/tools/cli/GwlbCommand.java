@@ -2,8 +2,10 @@ package io.github.geneve4j.tools.cli;
 
 import io.github.geneve4j.endpoint.gwlb.GwlbAppliance;
 import io.github.geneve4j.endpoint.gwlb.GwlbHealthServer;
+import io.github.geneve4j.endpoint.gwlb.GwlbKernelInspection;
 import io.github.geneve4j.endpoint.gwlb.GwlbStats;
 import io.github.geneve4j.linux.RawIpv4Socket;
+import io.github.geneve4j.linux.Tap;
 import io.github.geneve4j.linux.UdpSocket;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -50,6 +52,17 @@ public final class GwlbCommand implements Callable<Integer> {
                 "udp: from the appliance's own port, without privileges (for tests)."})
     String reply;
 
+    @Option(names = "--mode", paramLabel = "pass|kernel", defaultValue = "pass",
+            description = {"pass: return every valid packet (default);",
+                "kernel: hand each endpoint ID's packets to the kernel through a TUN pair gwi-X/gwo-X made on its",
+                "first packet (X: the endpoint ID in base 62), return what the kernel routes out of gwo-X, as gwlbtun does."})
+    String mode;
+
+    @Option(names = "--hook", paramLabel = "COMMAND",
+            description = {"kernel mode: run COMMAND CREATE|DESTROY GWI GWO ENDPOINT-HEX when a TUN pair is made and when",
+                "the appliance stops: bring the devices up, turn rp_filter off on GWI, route GWI to GWO, add firewall rules."})
+    String hook;
+
     @Option(names = "--tcp-idle-timeout", paramLabel = "SECONDS", defaultValue = "350",
             description = "Idle time after which a TCP flow is forgotten (default: ${DEFAULT-VALUE}, GWLB's).")
     long tcpIdle;
@@ -87,8 +100,10 @@ public final class GwlbCommand implements Callable<Integer> {
             return 2;
         }
         if (threads < 1 || threads > 64 || healthPort < 0 || healthPort > 65535 || stats < 0 || duration < 0
-                || tcpIdle < 1 || otherIdle < 1 || !(reply.equals("raw") || reply.equals("udp"))) {
-            err.println("geneve gwlb: expected --threads 1..64, --health-port 0..65535, --reply raw|udp,"
+                || tcpIdle < 1 || otherIdle < 1 || !(reply.equals("raw") || reply.equals("udp"))
+                || !(mode.equals("pass") || mode.equals("kernel")) || (hook != null && !mode.equals("kernel"))) {
+            err.println("geneve gwlb: expected --threads 1..64, --health-port 0..65535, --reply raw|udp, --mode pass|kernel"
+                    + " (--hook with --mode kernel only),"
                     + " positive timeouts, non-negative --stats and --duration");
             return 2;
         }
@@ -108,14 +123,30 @@ public final class GwlbCommand implements Callable<Integer> {
                     builder.transport(udp);
                 }
             }
+            if (mode.equals("kernel")) {
+                builder.kernelInspection(new GwlbKernelInspection(Tap::openTun, RawIpv4Socket::open,
+                        hook == null ? List.of() : List.of(hook)));
+            }
             appliance = builder.build();
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             for (AutoCloseable c : opened.reversed()) {
                 c.close();
             }
             err.println("geneve gwlb: " + e.getMessage());
             return 2;
         }
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        // on SIGTERM or Ctrl-C: stop, and give the last statistics line a moment to be printed
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                done.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
         GwlbHealthServer health = null;
         try (appliance) {
             if (healthPort > 0) {
@@ -127,31 +158,16 @@ public final class GwlbCommand implements Callable<Integer> {
                 }
             }
             appliance.start();
-            CountDownLatch stop = new CountDownLatch(1);
-            CountDownLatch done = new CountDownLatch(1);
-            // on SIGTERM or Ctrl-C: stop, and give the last statistics line a moment to be printed
-            Thread hook = new Thread(() -> {
-                stop.countDown();
-                try {
-                    done.await(2, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            Runtime.getRuntime().addShutdownHook(hook);
-            try {
-                return serve(appliance, stop, out, err);
-            } finally {
-                done.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running: nothing to remove
-                }
-            }
+            return serve(appliance, stop, out, err);
         } finally {
             if (health != null) {
                 health.close();
+            }
+            done.countDown(); // the appliance is closed (and kernel mode's DESTROY hooks have run)
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: nothing to remove
             }
         }
     }
@@ -159,8 +175,9 @@ public final class GwlbCommand implements Callable<Integer> {
     private int serve(GwlbAppliance appliance, CountDownLatch stop, PrintWriter out, PrintWriter err)
             throws InterruptedException {
         {
-            out.printf("gwlb appliance on %s:%d, %d receive thread%s, replies %s, health %s%n",
+            out.printf("gwlb appliance on %s:%d, %d receive thread%s, %s, replies %s, health %s%n",
                     local.getAddress().getHostAddress(), local.getPort(), threads, threads == 1 ? "" : "s",
+                    mode.equals("kernel") ? "kernel inspection (TUN pairs gwi-X/gwo-X)" : "pass-through",
                     reply.equals("raw") ? "with GWLB's ports (raw IPv4)" : "from port " + local.getPort() + " (udp)",
                     healthPort > 0 ? "on TCP port " + healthPort : "off");
             out.flush();

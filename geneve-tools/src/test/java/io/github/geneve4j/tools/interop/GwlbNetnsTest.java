@@ -31,7 +31,7 @@ class GwlbNetnsTest {
 
     @BeforeAll
     static void namespaces() throws Exception {
-        Netns.requireOrSkip("GWLB appliance suite", List.of("ip"));
+        Netns.requireOrSkip("GWLB appliance suite", List.of("ip", "iptables", "tun"));
         dir = Files.createTempDirectory("g4j-gwlb");
         delete();
         String veth = "g4jg" + RUN;
@@ -84,5 +84,45 @@ class GwlbNetnsTest {
         } finally {
             Netns.stop(appliance);
         }
+    }
+
+    @Test
+    void kernelModeHandsPacketsToTheKernelWhereAnIptablesRuleDropsOneFlow() throws Exception {
+        Path hook = dir.resolve("hook.sh");
+        Files.writeString(hook, """
+                #!/bin/sh
+                # $1 CREATE|DESTROY, $2 ingress (gwi-X), $3 egress (gwo-X), $4 the endpoint ID in hex
+                set -e
+                case "$1" in
+                CREATE)
+                  ip link set "$2" up
+                  ip link set "$3" up
+                  sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 "net.ipv4.conf.$2.rp_filter=0"
+                  table=$(( 0x$(printf %s "$4" | cut -c13-16) % 200 + 100 ))
+                  ip rule add iif "$2" table "$table"
+                  ip route add default dev "$3" table "$table"
+                  iptables -A FORWARD -i "$2" -p udp --dport 23 -j DROP
+                  echo "hook: CREATE $2 $3 $4 table $table" ;;
+                DESTROY)
+                  echo "hook: DESTROY $2 $3 $4" ;;
+                esac
+                """);
+        hook.toFile().setExecutable(true);
+        Path log = dir.resolve("kernel.log");
+        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--health-port", "8080", "--mode", "kernel",
+                "--hook", hook.toString()), log);
+        String output;
+        try {
+            Netns.waitForLine(log, "kernel inspection", 30);
+            Netns.Result r = standIn("kernel");
+            assertThat(r.output()).as(r.output() + Files.readString(log)).contains("ALL OK");
+            assertThat(r.code()).isZero();
+            Netns.Result rules = Netns.run(10, "ip", "netns", "exec", AP, "iptables", "-L", "FORWARD", "-v", "-n");
+            assertThat(rules.output()).as(rules.output()).containsPattern("\\s1\\s+\\d+ DROP .*udp dpt:23");
+        } finally {
+            Netns.stop(gwlb);
+            output = Files.readString(log);
+        }
+        assertThat(output).contains("hook: CREATE gwi-", "hook: DESTROY gwi-");
     }
 }

@@ -24,7 +24,7 @@ import java.util.HexFormat;
  * from, byte for byte (or rewritten as the scenario says); datagrams without the options unanswered; the
  * health port's answer. Prints one line per check and "ALL OK" at the end; exits 1 on the first failure.
  *
- * <p>Arguments: {@code SELF APPLIANCE HEALTH_PORT pass|hook}.
+ * <p>Arguments: {@code SELF APPLIANCE HEALTH_PORT pass|hook|kernel}.
  */
 public final class GwlbStandIn {
 
@@ -53,10 +53,10 @@ public final class GwlbStandIn {
     public static void main(String[] args) throws Exception {
         GwlbStandIn s = new GwlbStandIn(args[0], args[1], Integer.parseInt(args[2]));
         try {
-            if (args[3].equals("pass")) {
-                s.pass();
-            } else {
-                s.hook();
+            switch (args[3]) {
+                case "pass" -> s.pass();
+                case "hook" -> s.hook();
+                default -> s.kernel();
             }
             System.out.println("ALL OK: " + s.checks + " checks");
             System.exit(0);
@@ -152,5 +152,46 @@ public final class GwlbStandIn {
             h = health();
         }
         check(h.startsWith("HTTP/1.1 503 ") && h.contains("\"healthy\":false"), "health 503 once a receive thread died");
+    }
+
+    /**
+     * Kernel-inspection mode: each packet comes back as the kernel forwarded it (TTL one less, header
+     * checksum updated, nothing else changed), with the flow's Geneve header; the flow an iptables rule
+     * drops gets nothing.
+     */
+    private void kernel() throws Exception {
+        int a = ip(10, 0, 0, 1);
+        int b = ip(10, 0, 0, 2);
+        byte[][] valid = {
+            datagram(ENDPOINT_A, 0x11, 0x01020304, GwlbWire.IPV4, true, ipv4(a, b, 6, GwlbWire.tcp(40000, 443, "hello"))),
+            datagram(ENDPOINT_A, 0x11, 0x01020304, GwlbWire.IPV4, true, ipv4(b, a, 6, GwlbWire.tcp(443, 40000, "reply"))),
+            datagram(ENDPOINT_A, 0x11, 0x01020305, GwlbWire.IPV4, false, ipv4(a, b, 17, GwlbWire.udp(5353, 53, "query"))),
+            datagram(ENDPOINT_B, 0x22, 0xf0000001, GwlbWire.IPV4, true, ipv4(b, a, 1, GwlbWire.echo(8, 7, 1))),
+        };
+        for (int i = 0; i < valid.length; i++) {
+            byte[] sent = valid[i];
+            byte[] reply = exchange(i % 2, sent, 5000);
+            check(reply != null && reply.length == sent.length, "packet " + i + " came back through the kernel");
+            int inner = sent.length - (((sent[inner(sent) + 2] & 0xFF) << 8) | (sent[inner(sent) + 3] & 0xFF));
+            check(Arrays.equals(Arrays.copyOf(reply, inner), Arrays.copyOf(sent, inner)), "packet " + i + ": its flow's Geneve header");
+            check(reply[inner + 8] == sent[inner + 8] - 1, "packet " + i + ": TTL one less (forwarded by the kernel)");
+            check(GwlbWire.ipv4ChecksumsValid(reply, inner), "packet " + i + ": checksums valid");
+            byte[] r = reply.clone();
+            r[inner + 8] = sent[inner + 8];
+            r[inner + 10] = sent[inner + 10];
+            r[inner + 11] = sent[inner + 11];
+            check(Arrays.equals(r, sent), "packet " + i + ": otherwise byte for byte");
+        }
+        byte[] telnet = datagram(ENDPOINT_A, 0x11, 9, GwlbWire.IPV4, false, ipv4(a, b, 17, GwlbWire.udp(5000, 23, "blocked")));
+        check(exchange(0, telnet, 1000) == null, "the flow iptables drops gets no reply");
+        String h = health();
+        check(h.startsWith("HTTP/1.1 200 ") && h.contains("\"toKernel\":5") && h.contains("\"fromKernel\":4")
+                && h.contains("\"endpoints\":2}"), "health JSON: 5 to the kernel, 4 back, 2 device pairs: "
+                + h.substring(h.indexOf('{')));
+    }
+
+    /** Where the inner packet starts: after the Geneve header. */
+    private static int inner(byte[] d) {
+        return 8 + (d[0] & 0x3F) * 4;
     }
 }
