@@ -39,7 +39,11 @@ final class KernelPath implements AutoCloseable {
     private final GwlbKernelInspection config;
     private final FlowTable flows;
     private final Consumer<Throwable> failed;
+    // every pair, for close and statistics (written under its own lock, on the first packet of an endpoint)
     private final Map<Long, Pair> pairs = new ConcurrentHashMap<>();
+    // the same pairs for the receive path: an open-addressing table replaced whole when one is added,
+    // so a lookup by endpoint ID boxes nothing and takes no lock
+    private volatile PairTable table = new PairTable(new long[16], new Pair[16]);
     private final Object[] locks = new Object[STRIPES];
     // per flow slot: the Geneve header GWLB sent, its length, GWLB's address and port, ours
     private final MemorySegment headers;
@@ -129,10 +133,44 @@ final class KernelPath implements AutoCloseable {
         }
     }
 
+    /** Endpoint ID to pair, linear probing in a power-of-two table at most half full. */
+    private record PairTable(long[] keys, Pair[] values) {
+        Pair find(long endpointId) {
+            int mask = keys.length - 1;
+            for (int i = (int) mix(endpointId) & mask; ; i = (i + 1) & mask) {
+                Pair v = values[i];
+                if (v == null || keys[i] == endpointId) {
+                    return v;
+                }
+            }
+        }
+
+        static PairTable of(Map<Long, Pair> pairs) {
+            int size = Integer.highestOneBit(Math.max(16, pairs.size() * 4) - 1) << 1;
+            long[] keys = new long[size];
+            Pair[] values = new Pair[size];
+            for (Pair pair : pairs.values()) {
+                int i = (int) mix(pair.endpointId) & (size - 1);
+                while (values[i] != null) {
+                    i = (i + 1) & (size - 1);
+                }
+                keys[i] = pair.endpointId;
+                values[i] = pair;
+            }
+            return new PairTable(keys, values);
+        }
+
+        private static long mix(long h) {
+            h ^= h >>> 33;
+            h *= 0xff51afd7ed558ccdL;
+            return h ^ (h >>> 33);
+        }
+    }
+
     /** Hands the worker's packet to its endpoint's ingress device; false if the pair could not be made. */
     void ingress(GwlbPacket p, MemorySegment buffer, long geneve, int headerLength, long gwlbAddress, int gwlbPort,
             long localAddress, int localPort) throws IOException {
-        Pair pair = pairs.get(p.endpointId);
+        Pair pair = table.find(p.endpointId);
         if (pair == null) {
             pair = create(p.endpointId);
         }
@@ -173,6 +211,7 @@ final class KernelPath implements AutoCloseable {
             pair.thread = Thread.ofPlatform().name("gwlb-egress-" + GwlbKernelInspection.base62(endpointId)).daemon(true)
                     .start(pair);
             pairs.put(endpointId, pair);
+            table = PairTable.of(pairs);
             return pair;
         }
     }
