@@ -3,7 +3,8 @@
 # GWLB's ports) for small inner packets at rising offered load, with one and two receive threads
 # (SO_REUSEPORT sockets) in the same run. A GWLB stand-in (GwlbLoad, from geneve-tools' test classes)
 # sends 84-byte GWLB datagrams of 16 flows, each from its own outer source port, and counts the
-# replies on UDP 6081. Not a unit test: needs root; takes about 2 x (rates) x (SECONDS + 4) seconds.
+# replies on UDP 6081; the kernels' UdpRcvbufErrors on each side say where the lost ones were dropped.
+# Not a unit test: needs root; takes about 2 x (rates) x (SECONDS + 5) seconds.
 # Every address is inside the two namespaces it creates (g4j-lg, the stand-in, 172.31.13.1; g4j-la,
 # the appliance, 172.31.13.2, on one veth pair) and deletes.
 #
@@ -69,18 +70,25 @@ load() { # rate seconds -> the stand-in's line
   ip netns exec $G "$JAVA" -cp "$CP" io.github.geneve4j.tools.interop.GwlbLoad 172.31.13.1 172.31.13.2 "$1" "$2" 16
 }
 
+udp_errors() { # namespace -> the UDP RcvbufErrors counter of its kernel (datagrams a full socket buffer dropped)
+  ip netns exec "$1" awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }' /proc/net/snmp
+}
+
 teardown
 setup
-declare -A LINE
-for threads in 1 2; do
-  start_appliance "$threads"
-  load 100000 3 >/dev/null   # warm-up, unmeasured: the JIT compiles the receive loop
-  for rate in "${RATES[@]}"; do
+declare -A LINE APP GEN
+# interleaved: at each rate, one thread then two, each on a freshly started (and warmed) appliance, so
+# that the other agents' load on this shared machine drifts across both alike
+for rate in "${RATES[@]}"; do
+  for threads in 1 2; do
+    start_appliance "$threads"
+    load 100000 2 >/dev/null   # warm-up, unmeasured: the JIT compiles the receive loop
+    a0=$(udp_errors $A); g0=$(udp_errors $G)
     LINE[$threads,$rate]=$(load "$rate" "$SECONDS_PER_RUN")
-    echo "threads $threads, ${LINE[$threads,$rate]}" >&2
+    APP[$threads,$rate]=$(( $(udp_errors $A) - a0 )); GEN[$threads,$rate]=$(( $(udp_errors $G) - g0 ))
+    stop_appliance
+    echo "threads $threads, ${LINE[$threads,$rate]}; dropped by the appliance's socket buffers ${APP[$threads,$rate]}, by the stand-in's ${GEN[$threads,$rate]}" >&2
   done
-  stop_appliance
-  echo "  appliance: $(grep '^gwlb: received' "$WORK/gwlb-$threads.log" | tail -1)" >&2
 done
 teardown
 
@@ -88,8 +96,8 @@ field() { # line regex -> first capture
   sed -E -n "s|.*$2.*|\\1|p" <<<"$1"
 }
 echo
-echo "| offered (datagrams/s) | threads | sent/s | reflected/s | loss | reflected/s, 2 threads ÷ 1 |"
-echo "|---|---|---|---|---|---|"
+echo "| offered (datagrams/s) | threads | sent/s | reflected/s | loss | of which: appliance socket full / stand-in socket full | reflected/s, 2 threads ÷ 1 |"
+echo "|---|---|---|---|---|---|---|"
 for rate in "${RATES[@]}"; do
   r1=$(field "${LINE[1,$rate]}" 'replies [0-9]+ \(([0-9]+)/s\)')
   r2=$(field "${LINE[2,$rate]}" 'replies [0-9]+ \(([0-9]+)/s\)')
@@ -97,6 +105,6 @@ for rate in "${RATES[@]}"; do
     l=${LINE[$threads,$rate]}
     ratio=""
     [ "$threads" = 2 ] && ratio=$(awk -v a="$r1" -v b="$r2" 'BEGIN { if (a > 0) printf "%.2f", b / a }')
-    echo "| $([ "$rate" = 0 ] && echo max || echo "$rate") | $threads | $(field "$l" 'sent [0-9]+ in [0-9.]+ s \(([0-9]+)/s') | $(field "$l" 'replies [0-9]+ \(([0-9]+)/s\)') | $(field "$l" 'loss ([0-9.]+%)') | $ratio |"
+    echo "| $([ "$rate" = 0 ] && echo max || echo "$rate") | $threads | $(field "$l" 'sent [0-9]+ in [0-9.]+ s \(([0-9]+)/s') | $(field "$l" 'replies [0-9]+ \(([0-9]+)/s\)') | $(field "$l" 'loss ([0-9.]+%)') | ${APP[$threads,$rate]} / ${GEN[$threads,$rate]} | $ratio |"
   done
 done
