@@ -19,7 +19,9 @@ import java.util.Objects;
  * arguments {@code CREATE} or {@code DESTROY}, the ingress and egress names and the endpoint ID in 16 hex
  * digits (as {@code gwlbtun}'s {@code -c}/{@code -r} scripts get): the place to bring the devices up,
  * turn off {@code rp_filter} on the ingress, route it to the egress and add firewall rules. The packet
- * that created the pair is written once the hook has finished (it is given 30 s).
+ * that created the pair is written once the hook has finished (it is given 30 s). A hook that fails
+ * (a non-zero exit, or still running after 30 s) or a device that cannot be opened ends the receive
+ * thread that met it: the appliance turns unhealthy and {@link GwlbAppliance#failure()} says why.
  *
  * <pre>{@code
  * GwlbAppliance.builder().transport(udp, raw)

@@ -207,7 +207,14 @@ final class KernelPath implements AutoCloseable {
                 return pair;
             }
             pair = new Pair(endpointId);
-            runHook("CREATE", endpointId);
+            try {
+                runHook("CREATE", endpointId);
+            } catch (IOException | RuntimeException e) {
+                pair.ingress.close();
+                pair.egress.close();
+                pair.returnPath.close();
+                throw e;
+            }
             pair.thread = Thread.ofPlatform().name("gwlb-egress-" + GwlbKernelInspection.base62(endpointId)).daemon(true)
                     .start(pair);
             pairs.put(endpointId, pair);

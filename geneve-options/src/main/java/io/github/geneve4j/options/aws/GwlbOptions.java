@@ -270,7 +270,8 @@ public final class GwlbOptions {
     /**
      * Copies the reply header for the wrapped request to {@code offset} of {@code target}: the
      * request's Geneve header byte for byte (base header, every option of every class, reserved bits
-     * as received), which is what GWLB expects back. Allocates nothing. An appliance that answers
+     * as received), which is what GWLB expects back. Allocates nothing for a view over a
+     * {@code MemorySegment} (one over a {@code ByteBuffer} makes a segment of it). An appliance that answers
      * from the receive buffer itself need not copy at all: the received header already is the reply's.
      *
      * <pre>{@code
