@@ -167,7 +167,7 @@ final class KernelPath implements AutoCloseable {
         }
     }
 
-    /** Hands the worker's packet to its endpoint's ingress device; false if the pair could not be made. */
+    /** Hands the worker's packet to its endpoint's ingress device (making the pair on its first packet). */
     void ingress(GwlbPacket p, MemorySegment buffer, long geneve, int headerLength, long gwlbAddress, int gwlbPort,
             long localAddress, int localPort) throws IOException {
         Pair pair = table.find(p.endpointId);

@@ -79,6 +79,86 @@ class GwlbAllocationTest {
         }
     }
 
+    /** A layer-3 device that counts what it is given and never has anything to read. */
+    static final class CountingDevice implements io.github.geneve4j.endpoint.spi.FrameDevice {
+        final AtomicLong written = new AtomicLong();
+        volatile boolean closed;
+
+        @Override
+        public String name() {
+            return "counting";
+        }
+
+        @Override
+        public int headroom() {
+            return 0;
+        }
+
+        @Override
+        public boolean offloads() {
+            return false;
+        }
+
+        @Override
+        public int read(MemorySegment buffer, long offset, long capacity, io.github.geneve4j.endpoint.spi.FrameOffload o)
+                throws java.nio.channels.ClosedChannelException {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                throw new java.nio.channels.ClosedChannelException();
+            }
+            if (closed) {
+                throw new java.nio.channels.ClosedChannelException();
+            }
+            return -1;
+        }
+
+        @Override
+        public void write(MemorySegment buffer, long offset, long length, io.github.geneve4j.endpoint.spi.FrameOffload o) {
+            written.incrementAndGet();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return !closed;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    @Test
+    void kernelModeReceiveThreadAllocatesNothingPerPacketOnceItsPairsExist() throws Exception {
+        Assumptions.assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean
+                && bean.isThreadAllocatedMemorySupported(), "per-thread allocation counter unavailable");
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        java.util.Map<String, CountingDevice> devices = new java.util.concurrent.ConcurrentHashMap<>();
+        GwlbKernelInspection kernel = new GwlbKernelInspection(name -> devices.computeIfAbsent(name, n -> new CountingDevice()),
+                GwlbApplianceTest.Capture::new, List.of());
+        ChannelTransport transport = ChannelTransport.open(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+        try (GwlbAppliance appliance = GwlbAppliance.builder().transport(transport).kernelInspection(kernel).build();
+                DatagramChannel gwlb = DatagramChannel.open(StandardProtocolFamily.INET)) {
+            appliance.start();
+            gwlb.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            List<ByteBuffer> mix = GwlbApplianceTest.mix().stream().map(ByteBuffer::wrap).toList();
+            InetSocketAddress to = appliance.localAddresses().getFirst();
+            long rx = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("gwlb-rx-0"))
+                    .findFirst().orElseThrow().threadId();
+            send(gwlb, to, mix, 2_000, appliance);
+            long before = threads.getThreadAllocatedBytes(rx);
+            long received = appliance.receivedSoFar();
+            send(gwlb, to, mix, 4_000, appliance);
+            long allocated = threads.getThreadAllocatedBytes(rx) - before;
+            long packets = appliance.receivedSoFar() - received;
+            assertThat(devices).hasSize(4); // two endpoint IDs, a pair each
+            assertThat(packets).as("datagrams received while measuring").isGreaterThan(15_000);
+            assertThat(appliance.stats().toKernel()).isGreaterThan(20_000);
+            assertThat(allocated).as("bytes allocated by the receive thread over %d datagrams", packets).isLessThan(50_000);
+        }
+    }
+
     private static void send(DatagramChannel gwlb, InetSocketAddress to, List<ByteBuffer> mix, int rounds,
             GwlbAppliance appliance) throws Exception {
         long target = appliance.receivedSoFar() + (long) rounds * mix.size();
