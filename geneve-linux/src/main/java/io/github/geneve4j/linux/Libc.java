@@ -79,6 +79,10 @@ final class Libc {
     static final MethodHandle SENDMSG = handle("sendmsg", FunctionDescriptor.of(LONG, INT, ADDRESS, INT));
     static final MethodHandle SENDMSG_ERRNO = handle("sendmsg", FunctionDescriptor.of(LONG, INT, ADDRESS, INT),
             ERRNO_OPTION);
+    /** {@code ssize_t sendto(int, const void *buf, size_t, int flags, const struct sockaddr *, socklen_t)}, pointers as raw addresses. */
+    static final MethodHandle SENDTO = handle("sendto", FunctionDescriptor.of(LONG, INT, LONG, LONG, INT, LONG, INT));
+    static final MethodHandle SENDTO_ERRNO = handle("sendto", FunctionDescriptor.of(LONG, INT, LONG, LONG, INT, LONG, INT),
+            ERRNO_OPTION);
     static final MethodHandle RECVMSG = handle("recvmsg", FunctionDescriptor.of(LONG, INT, ADDRESS, INT));
     static final MethodHandle RECVMSG_ERRNO = handle("recvmsg", FunctionDescriptor.of(LONG, INT, ADDRESS, INT),
             ERRNO_OPTION);

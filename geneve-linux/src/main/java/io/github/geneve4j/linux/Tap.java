@@ -57,6 +57,7 @@ public final class Tap implements FrameDevice {
     static final long TUNSETIFF = 0x400454caL;
     static final long TUNSETOFFLOAD = 0x400454d0L;
     static final long TUNSETVNETHDRSZ = 0x400454d8L;
+    static final short IFF_TUN = 0x0001;
     static final short IFF_TAP = 0x0002;
     static final short IFF_NO_PI = 0x1000;
     static final short IFF_VNET_HDR = 0x4000;
@@ -69,6 +70,7 @@ public final class Tap implements FrameDevice {
     private static final int POLL_MILLIS = 500;
 
     private final String name;
+    private final boolean tun;
     private final int fd;
     private final int wakeFd;
     private final int offloadFlags;
@@ -79,8 +81,9 @@ public final class Tap implements FrameDevice {
     private final MemorySegment writeState;
     private final MemorySegment writePoll;
 
-    private Tap(String name, int fd, int wakeFd, int offloadFlags) {
+    private Tap(String name, boolean tun, int fd, int wakeFd, int offloadFlags) {
         this.name = name;
+        this.tun = tun;
         this.fd = fd;
         this.wakeFd = wakeFd;
         this.offloadFlags = offloadFlags;
@@ -137,6 +140,23 @@ public final class Tap implements FrameDevice {
      * @throws IOException with one clear line, e.g. without root or {@code /dev/net/tun}
      */
     public static Tap open(String name, int offloadFlags) throws IOException {
+        return open(name, offloadFlags, false);
+    }
+
+    /**
+     * Opens (creating if needed) TUN device {@code name}: a layer-3 device whose "frames" are bare IPv4
+     * or IPv6 packets, no Ethernet header, without offloads (complete checksums, one packet per read
+     * and write). What a GWLB appliance hands packets to the kernel through, as {@code gwlbtun} does.
+     * The same {@link FrameDevice} calls as a TAP; the device is down until brought up.
+     *
+     * @throws IllegalArgumentException for a name that is not 1 to 15 ASCII characters
+     * @throws IOException with one clear line, e.g. without root or {@code /dev/net/tun}
+     */
+    public static Tap openTun(String name) throws IOException {
+        return open(name, 0, true);
+    }
+
+    private static Tap open(String name, int offloadFlags, boolean tun) throws IOException {
         if (name == null || name.isEmpty() || name.length() >= IFNAMSIZ
                 || !StandardCharsets.US_ASCII.newEncoder().canEncode(name) || name.indexOf('/') >= 0) {
             throw new IllegalArgumentException("found TAP name " + (name == null ? null : "'" + name + "'")
@@ -159,7 +179,7 @@ public final class Tap implements FrameDevice {
             try {
                 MemorySegment ifreq = arena.allocate(IFREQ_SIZE);
                 MemorySegment.copy(nameBytes, 0, ifreq, ValueLayout.JAVA_BYTE, 0, nameBytes.length);
-                ifreq.set(ValueLayout.JAVA_SHORT, IFNAMSIZ, (short) (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR));
+                ifreq.set(ValueLayout.JAVA_SHORT, IFNAMSIZ, (short) ((tun ? IFF_TUN : IFF_TAP) | IFF_NO_PI | IFF_VNET_HDR));
                 check((int) Libc.IOCTL_POINTER.invokeExact(state, fd, TUNSETIFF, ifreq), state, "TUNSETIFF " + name);
                 MemorySegment size = arena.allocateFrom(ValueLayout.JAVA_INT, VirtioNetHeader.LENGTH);
                 check((int) Libc.IOCTL_POINTER.invokeExact(state, fd, TUNSETVNETHDRSZ, size), state, "TUNSETVNETHDRSZ");
@@ -167,7 +187,7 @@ public final class Tap implements FrameDevice {
                         "TUNSETOFFLOAD 0x" + Integer.toHexString(offloadFlags));
                 wakeFd = (int) Libc.EVENTFD.invokeExact(state, 0, EFD_NONBLOCK | EFD_CLOEXEC);
                 check(wakeFd, state, "eventfd");
-                return new Tap(name, fd, wakeFd, offloadFlags);
+                return new Tap(name, tun, fd, wakeFd, offloadFlags);
             } catch (Throwable t) {
                 Libc.closeQuietly(fd);
                 if (wakeFd >= 0) {
@@ -342,6 +362,6 @@ public final class Tap implements FrameDevice {
 
     @Override
     public String toString() {
-        return "Tap[" + name + (offloadFlags != 0 ? ", offloads 0x" + Integer.toHexString(offloadFlags) : "") + "]";
+        return (tun ? "Tun[" : "Tap[") + name + (offloadFlags != 0 ? ", offloads 0x" + Integer.toHexString(offloadFlags) : "") + "]";
     }
 }

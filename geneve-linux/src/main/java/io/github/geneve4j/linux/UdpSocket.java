@@ -58,6 +58,7 @@ public final class UdpSocket implements DatagramTransport {
     static final int SO_SNDBUF = 7;
     static final int SO_RCVBUF = 8;
     static final int SO_NO_CHECK = 11;
+    static final int SO_REUSEPORT = 15;
     static final int SO_RCVTIMEO = 20;
     static final int SOL_UDP = 17;
     static final int UDP_SEGMENT = 103;
@@ -171,6 +172,22 @@ public final class UdpSocket implements DatagramTransport {
      * @throws IOException with one line naming the call that failed ({@link BindException} for bind)
      */
     public static UdpSocket open(InetSocketAddress local, int bufferBytes) throws IOException {
+        return open(local, bufferBytes, false);
+    }
+
+    /**
+     * As {@link #open(InetSocketAddress, int)}, with {@code SO_REUSEPORT} set before binding when
+     * {@code reusePort} is true: several sockets (of this process's user) may then bind the same address
+     * and port, and the kernel spreads the datagrams over them by a hash of their source and destination
+     * addresses and ports, one flow always to the same socket. A receive thread per socket scales the
+     * receive side over cores (how {@code geneve gwlb --threads} uses it).
+     *
+     * <pre>{@code
+     * UdpSocket first = UdpSocket.open(new InetSocketAddress(ip, 6081), 4 << 20, true);
+     * UdpSocket second = UdpSocket.open(new InetSocketAddress(ip, 6081), 4 << 20, true);
+     * }</pre>
+     */
+    public static UdpSocket open(InetSocketAddress local, int bufferBytes, boolean reusePort) throws IOException {
         if (local == null || local.isUnresolved()) {
             throw new IllegalArgumentException("found local address " + local + " (expected: a resolved IP address and port)");
         }
@@ -185,6 +202,9 @@ public final class UdpSocket implements DatagramTransport {
                 if (bufferBytes > 0) {
                     setInt(arena, state, fd, SOL_SOCKET, SO_SNDBUF, bufferBytes, "SO_SNDBUF");
                     setInt(arena, state, fd, SOL_SOCKET, SO_RCVBUF, bufferBytes, "SO_RCVBUF");
+                }
+                if (reusePort) {
+                    setInt(arena, state, fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
                 }
                 MemorySegment timeout = arena.allocate(16, 8); // struct timeval: 0 s, 500000 µs
                 timeout.set(ValueLayout.JAVA_LONG, 8, 500_000L);

@@ -2,12 +2,15 @@ package io.github.geneve4j.options.aws;
 
 import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveOption;
+import io.github.geneve4j.codec.GeneveOptionCursor;
+import io.github.geneve4j.codec.GeneveView;
 import io.github.geneve4j.options.LengthRule;
 import io.github.geneve4j.options.OptionClass;
 import io.github.geneve4j.options.OptionCodec;
 import io.github.geneve4j.options.OptionDescriptor;
 import io.github.geneve4j.options.TypedOption;
 import io.github.geneve4j.options.internal.Layouts;
+import java.lang.foreign.MemorySegment;
 
 /**
  * The options AWS Gateway Load Balancer puts on every packet it sends to an appliance, class
@@ -51,6 +54,12 @@ public final class GwlbOptions {
             Layouts.expect(option, ENDPOINT_ID);
             return new EndpointId(Layouts.int64(option, 0));
         }
+
+        /** The ID in hex, 16 digits, as AWS and {@code gwlbtun} print it: {@code EndpointId[0x2b8ee1d4db0c51c4]}. */
+        @Override
+        public String toString() {
+            return "EndpointId[0x" + hex64(id) + "]";
+        }
     }
 
     /** The attachment ID (64 bits). */
@@ -64,6 +73,12 @@ public final class GwlbOptions {
             Layouts.expect(option, ATTACHMENT_ID);
             return new AttachmentId(Layouts.int64(option, 0));
         }
+
+        /** The ID in hex, 16 digits: {@code AttachmentId[0x...]}. */
+        @Override
+        public String toString() {
+            return "AttachmentId[0x" + hex64(id) + "]";
+        }
     }
 
     /** The flow cookie (32 bits). */
@@ -76,6 +91,12 @@ public final class GwlbOptions {
         public static FlowCookie from(GeneveOption option) {
             Layouts.expect(option, FLOW_COOKIE);
             return new FlowCookie(Layouts.int32(option, 0));
+        }
+
+        /** The cookie in hex, 8 digits: {@code FlowCookie[0x12345678]}. */
+        @Override
+        public String toString() {
+            return "FlowCookie[0x" + String.format("%08x", cookie) + "]";
         }
     }
 
@@ -107,11 +128,162 @@ public final class GwlbOptions {
     }
 
     /**
-     * The header an appliance sends back to GWLB for {@code request}: the same version-0 data
-     * header — protocol type, VNI and every option, in order and byte for byte (GWLB matches the
-     * flow by them) — with the C bit computed from the options.
+     * The header an appliance sends back to GWLB for {@code request}, as a record: the same version-0
+     * data header — protocol type, VNI and every option, in order (GWLB matches the flow by them) —
+     * with the C bit computed from the options. It is re-encoded: reserved bits and a set O bit of the
+     * request are not kept, and it allocates. On a receive path use
+     * {@link #copyReplyHeader(GeneveView, MemorySegment, long)}, or send the received bytes as they are.
      */
     public static GeneveHeader replyHeader(GeneveHeader request) {
         return GeneveHeader.of(request.protocolType(), request.vni(), request.options());
+    }
+
+    private static String hex64(long value) {
+        String digits = Long.toHexString(value);
+        return "0".repeat(16 - digits.length()) + digits;
+    }
+
+    // --- allocation-free reads and the in-place reply (for appliances' receive paths) ---------------
+
+    /** The length of a GWLB option's data by type: 8, 8, 4; 0 for any other type. */
+    private static int dataLength(int type) {
+        return switch (type) {
+            case ENDPOINT_ID_TYPE, ATTACHMENT_ID_TYPE -> 8;
+            case FLOW_COOKIE_TYPE -> 4;
+            default -> 0;
+        };
+    }
+
+    /**
+     * Whether the cursor's option is the GWLB option of {@code type} ({@link #ENDPOINT_ID_TYPE},
+     * {@link #ATTACHMENT_ID_TYPE} or {@link #FLOW_COOKIE_TYPE}): class 0x0108, that type (C bit
+     * clear, as GWLB sends it) and its fixed data length. Allocates nothing.
+     */
+    public static boolean is(GeneveOptionCursor option, int type) {
+        int length = dataLength(type);
+        return length != 0 && option.optionClass() == OptionClass.AWS_GWLB && option.type() == type
+                && option.dataLength() == length;
+    }
+
+    /**
+     * The endpoint ID of the cursor's option, a GWLB endpoint ID option; allocates nothing.
+     *
+     * <pre>{@code
+     * for (GeneveOptionCursor o = view.options(); o.next(); ) {
+     *     if (GwlbOptions.is(o, GwlbOptions.ENDPOINT_ID_TYPE)) endpoint = GwlbOptions.endpointId(o);
+     * }
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if the option is not one ({@link #is} is false)
+     */
+    public static long endpointId(GeneveOptionCursor option) {
+        expect(option, ENDPOINT_ID_TYPE);
+        return option.dataLong(0);
+    }
+
+    /**
+     * The attachment ID of the cursor's option, a GWLB attachment ID option; allocates nothing.
+     *
+     * @throws IllegalArgumentException if the option is not one
+     */
+    public static long attachmentId(GeneveOptionCursor option) {
+        expect(option, ATTACHMENT_ID_TYPE);
+        return option.dataLong(0);
+    }
+
+    /**
+     * The flow cookie of the cursor's option, a GWLB flow cookie option; allocates nothing.
+     *
+     * @throws IllegalArgumentException if the option is not one
+     */
+    public static int flowCookie(GeneveOptionCursor option) {
+        expect(option, FLOW_COOKIE_TYPE);
+        return option.dataInt(0);
+    }
+
+    private static void expect(GeneveOptionCursor option, int type) {
+        if (!is(option, type)) {
+            throw new IllegalArgumentException(String.format(
+                    "found option class 0x%04x type 0x%02x with %d data bytes (expected: class 0x%04x type 0x%02x with %d)",
+                    option.optionClass(), option.type(), option.dataLength(), OptionClass.AWS_GWLB, type,
+                    dataLength(type)));
+        }
+    }
+
+    /**
+     * Whether the wrapped header carries all three GWLB options (endpoint ID, attachment ID, flow
+     * cookie, each well formed), which GWLB puts on every packet: what an appliance checks before
+     * answering. Allocates nothing.
+     */
+    public static boolean complete(GeneveView view) {
+        int seen = 0;
+        for (GeneveOptionCursor o = view.options(); o.next(); ) {
+            if (o.optionClass() == OptionClass.AWS_GWLB) {
+                int type = o.type();
+                if (is(o, type)) {
+                    seen |= 1 << type;
+                }
+            }
+        }
+        return seen == (1 << ENDPOINT_ID_TYPE | 1 << ATTACHMENT_ID_TYPE | 1 << FLOW_COOKIE_TYPE);
+    }
+
+    /**
+     * The endpoint ID of the wrapped header (the first well-formed one); allocates nothing.
+     *
+     * @throws IllegalArgumentException if it has none (check {@link #complete(GeneveView)} first)
+     */
+    public static long endpointId(GeneveView view) {
+        return endpointId(find(view, ENDPOINT_ID_TYPE));
+    }
+
+    /**
+     * The attachment ID of the wrapped header; allocates nothing.
+     *
+     * @throws IllegalArgumentException if it has none
+     */
+    public static long attachmentId(GeneveView view) {
+        return attachmentId(find(view, ATTACHMENT_ID_TYPE));
+    }
+
+    /**
+     * The flow cookie of the wrapped header; allocates nothing.
+     *
+     * @throws IllegalArgumentException if it has none
+     */
+    public static int flowCookie(GeneveView view) {
+        return flowCookie(find(view, FLOW_COOKIE_TYPE));
+    }
+
+    private static GeneveOptionCursor find(GeneveView view, int type) {
+        GeneveOptionCursor o = view.options();
+        while (o.next()) {
+            if (is(o, type)) {
+                return o;
+            }
+        }
+        throw new IllegalArgumentException("found no well-formed GWLB option of type " + type
+                + " in a header of " + view.optionCount() + " options (expected: class 0x0108 type " + type + ", "
+                + dataLength(type) + " data bytes)");
+    }
+
+    /**
+     * Copies the reply header for the wrapped request to {@code offset} of {@code target}: the
+     * request's Geneve header byte for byte (base header, every option of every class, reserved bits
+     * as received), which is what GWLB expects back. Allocates nothing for a view over a
+     * {@code MemorySegment} (one over a {@code ByteBuffer} makes a segment of it). An appliance that answers
+     * from the receive buffer itself need not copy at all: the received header already is the reply's.
+     *
+     * <pre>{@code
+     * int n = GwlbOptions.copyReplyHeader(view, out, at);   // then the inner packet at at + n
+     * }</pre>
+     *
+     * @return the header's length
+     * @throws IndexOutOfBoundsException if {@code target} has fewer than that many bytes from {@code offset}
+     */
+    public static int copyReplyHeader(GeneveView request, MemorySegment target, long offset) {
+        int length = request.headerLength();
+        MemorySegment.copy(request.segment(), request.offset(), target, offset, length);
+        return length;
     }
 }

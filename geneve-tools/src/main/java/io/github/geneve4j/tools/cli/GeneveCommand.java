@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
         versionProvider = GeneveCommand.Version.class,
         description = "Geneve (RFC 8926) tools: read captures, segment large TCP frames, run a tunnel.",
         subcommands = {DumpCommand.class, TsoCommand.class, TunnelCommands.Demo.class, TunnelCommands.Ping.class,
-            TunnelCommands.Responder.class, VtepCommand.class, CommandLine.HelpCommand.class})
+            TunnelCommands.Responder.class, VtepCommand.class, GwlbCommand.class,
+            CommandLine.HelpCommand.class})
 public final class GeneveCommand implements Runnable {
 
     @CommandLine.Spec

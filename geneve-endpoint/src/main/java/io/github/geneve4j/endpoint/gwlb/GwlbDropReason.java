@@ -1,0 +1,28 @@
+package io.github.geneve4j.endpoint.gwlb;
+
+/** Why the appliance did not send a received datagram back; counted per reason in {@link GwlbStats}. */
+public enum GwlbDropReason {
+    /** The outer packet was not IPv4 (GWLB sends over IPv4 only). */
+    NOT_IPV4,
+    /** Not a valid Geneve header (too short, version not 0, options overrunning the header). */
+    BAD_GENEVE,
+    /** The O bit was set: a control packet, not traffic. */
+    CONTROL,
+    /** The endpoint ID, attachment ID or flow cookie option was missing or malformed: not from GWLB. */
+    MISSING_GWLB_OPTIONS,
+    /** The protocol type was neither IPv4 (0x0800) nor IPv6 (0x86DD). */
+    UNSUPPORTED_PROTOCOL,
+    /** The inner packet was not a valid IPv4 or IPv6 packet of the protocol type the header named. */
+    BAD_INNER_PACKET,
+    /** The inspector returned {@link GwlbVerdict#DROP}. */
+    INSPECTOR,
+    /** The reply could not be sent: the socket's buffer was full, or the send failed. */
+    SEND_FAILED,
+    /**
+     * Kernel-inspection mode: a packet the kernel sent out of an egress device belongs to no flow GWLB
+     * sent (GWLB is for inline inspection: flows start there), or a packet from GWLB found the flow table full.
+     */
+    KERNEL_UNKNOWN_FLOW,
+    /** Kernel-inspection mode: the ingress device refused the packet (it is down: the hook did not bring it up). */
+    KERNEL_WRITE_FAILED
+}

@@ -1,0 +1,208 @@
+package io.github.geneve4j.tools.cli;
+
+import io.github.geneve4j.endpoint.gwlb.GwlbAppliance;
+import io.github.geneve4j.endpoint.gwlb.GwlbHealthServer;
+import io.github.geneve4j.endpoint.gwlb.GwlbKernelInspection;
+import io.github.geneve4j.endpoint.gwlb.GwlbStats;
+import io.github.geneve4j.linux.RawIpv4Socket;
+import io.github.geneve4j.linux.Tap;
+import io.github.geneve4j.linux.UdpSocket;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code geneve gwlb}: an AWS Gateway Load Balancer appliance in pass-through mode. Parses, builds a
+ * {@link GwlbAppliance} from {@code geneve-endpoint} on {@code geneve-linux}'s sockets, prints.
+ */
+@Command(name = "gwlb", mixinStandardHelpOptions = true,
+        description = {"Run an appliance behind an AWS Gateway Load Balancer that returns what it lets through.",
+            "It receives GWLB's Geneve packets (the endpoint ID, attachment ID and flow cookie options) and",
+            "returns each one, outer addresses swapped, UDP ports and Geneve header as received. Datagrams",
+            "without the three options are dropped and counted.",
+            "Needs root (CAP_NET_RAW) for --reply raw, the default."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:stopped after --duration or by a signal", "1:a receive thread failed",
+            "2:bad usage or setup failure"})
+public final class GwlbCommand implements Callable<Integer> {
+
+    @Option(names = "--local", required = true, paramLabel = "ADDR[:PORT]", converter = Converters.SocketConverter.class,
+            description = "The appliance's IPv4 address GWLB sends to (port 6081 unless given).")
+    InetSocketAddress local;
+
+    @Option(names = "--health-port", paramLabel = "N", defaultValue = "0",
+            description = "Answer HTTP GET on this TCP port: 200 and JSON statistics while healthy, 503 when not (default: off).")
+    int healthPort;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+            description = "Receive threads, one SO_REUSEPORT socket each (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--reply", paramLabel = "raw|udp", defaultValue = "raw",
+            description = {"raw: replies as GWLB expects, its UDP ports kept, through a raw IPv4 socket (default);",
+                "udp: from the appliance's own port, without privileges (for tests)."})
+    String reply;
+
+    @Option(names = "--mode", paramLabel = "pass|kernel", defaultValue = "pass",
+            description = {"pass: return every valid packet (default);",
+                "kernel: hand each endpoint ID's packets to the kernel through a TUN pair gwi-X/gwo-X made on its",
+                "first packet (X: the endpoint ID in base 62), return what the kernel routes out of gwo-X, as gwlbtun does."})
+    String mode;
+
+    @Option(names = "--hook", paramLabel = "COMMAND",
+            description = {"kernel mode: run COMMAND CREATE|DESTROY GWI GWO ENDPOINT-HEX when a TUN pair is made and when",
+                "the appliance stops: bring the devices up, turn rp_filter off on GWI, route GWI to GWO, add firewall rules."})
+    String hook;
+
+    @Option(names = "--tcp-idle-timeout", paramLabel = "SECONDS", defaultValue = "350",
+            description = "Idle time after which a TCP flow is forgotten (default: ${DEFAULT-VALUE}, GWLB's).")
+    long tcpIdle;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "120",
+            description = "Idle time after which a non-TCP flow is forgotten (default: ${DEFAULT-VALUE}, GWLB's).")
+    long otherIdle;
+
+    @Option(names = "--flows", paramLabel = "N", defaultValue = "65536",
+            description = "Flows tracked at most (default: ${DEFAULT-VALUE}).")
+    int flows;
+
+    @Option(names = "--buffer", paramLabel = "BYTES", defaultValue = "4194304",
+            description = "Socket receive and send buffer asked for (default: ${DEFAULT-VALUE}; capped by net.core.rmem_max).")
+    int buffer;
+
+    @Option(names = "--stats", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Print the statistics every this many seconds (default: 0, only at the end).")
+    double stats;
+
+    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Stop after this many seconds (default: 0, run until stopped).")
+    double duration;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!(local.getAddress() instanceof Inet4Address) || local.getAddress().isAnyLocalAddress()) {
+            err.println("geneve gwlb: --local " + local.getAddress().getHostAddress()
+                    + " (expected: one IPv4 address; GWLB sends over IPv4 only)");
+            return 2;
+        }
+        if (threads < 1 || threads > 64 || healthPort < 0 || healthPort > 65535 || stats < 0 || duration < 0
+                || tcpIdle < 1 || otherIdle < 1 || !(reply.equals("raw") || reply.equals("udp"))
+                || !(mode.equals("pass") || mode.equals("kernel")) || (hook != null && !mode.equals("kernel"))) {
+            err.println("geneve gwlb: expected --threads 1..64, --health-port 0..65535, --reply raw|udp, --mode pass|kernel"
+                    + " (--hook with --mode kernel only),"
+                    + " positive timeouts, non-negative --stats and --duration");
+            return 2;
+        }
+        List<AutoCloseable> opened = new ArrayList<>();
+        GwlbAppliance appliance;
+        try {
+            GwlbAppliance.Builder builder = GwlbAppliance.builder().tcpIdleTimeout(Duration.ofSeconds(tcpIdle))
+                    .otherIdleTimeout(Duration.ofSeconds(otherIdle)).flowCapacity(flows);
+            for (int i = 0; i < threads; i++) {
+                UdpSocket udp = UdpSocket.open(local, buffer, threads > 1);
+                opened.add(udp);
+                if (reply.equals("raw")) {
+                    RawIpv4Socket raw = RawIpv4Socket.open();
+                    opened.add(raw);
+                    builder.transport(udp, raw);
+                } else {
+                    builder.transport(udp);
+                }
+            }
+            if (mode.equals("kernel")) {
+                builder.kernelInspection(new GwlbKernelInspection(Tap::openTun, RawIpv4Socket::open,
+                        hook == null ? List.of() : List.of(hook)));
+            }
+            appliance = builder.build();
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            for (AutoCloseable c : opened.reversed()) {
+                c.close();
+            }
+            err.println("geneve gwlb: " + e.getMessage());
+            return 2;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        // on SIGTERM or Ctrl-C: stop, and give the last statistics line a moment to be printed
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                done.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        GwlbHealthServer health = null;
+        try (appliance) {
+            if (healthPort > 0) {
+                try {
+                    health = GwlbHealthServer.start(appliance, new InetSocketAddress(healthPort));
+                } catch (IOException e) {
+                    err.println("geneve gwlb: " + e.getMessage());
+                    return 2;
+                }
+            }
+            appliance.start();
+            return serve(appliance, stop, out, err);
+        } finally {
+            if (health != null) {
+                health.close();
+            }
+            done.countDown(); // the appliance is closed (and kernel mode's DESTROY hooks have run)
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: nothing to remove
+            }
+        }
+    }
+
+    private int serve(GwlbAppliance appliance, CountDownLatch stop, PrintWriter out, PrintWriter err)
+            throws InterruptedException {
+        {
+            out.printf("gwlb appliance on %s:%d, %d receive thread%s, %s, replies %s, health %s%n",
+                    local.getAddress().getHostAddress(), local.getPort(), threads, threads == 1 ? "" : "s",
+                    mode.equals("kernel") ? "kernel inspection (TUN pairs gwi-X/gwo-X)" : "pass-through",
+                    reply.equals("raw") ? "with GWLB's ports (raw IPv4)" : "from port " + local.getPort() + " (udp)",
+                    healthPort > 0 ? "on TCP port " + healthPort : "off");
+            out.flush();
+            long end = System.nanoTime() + (long) (duration * 1e9);
+            long every = stats > 0 ? (long) (stats * 1e9) : Long.MAX_VALUE;
+            long next = stats > 0 ? System.nanoTime() + every : Long.MAX_VALUE;
+            while (!stop.await(100, TimeUnit.MILLISECONDS) && (duration == 0 || System.nanoTime() - end < 0)) {
+                if (appliance.failure() != null) {
+                    break;
+                }
+                if (System.nanoTime() - next >= 0) {
+                    out.println(appliance.stats());
+                    out.flush();
+                    next += every;
+                }
+            }
+            GwlbStats last = appliance.stats();
+            out.println(last);
+            out.flush();
+            if (appliance.failure() != null) {
+                err.println("geneve gwlb: a receive thread failed: " + appliance.failure());
+                return 1;
+            }
+            return 0;
+        }
+    }
+}

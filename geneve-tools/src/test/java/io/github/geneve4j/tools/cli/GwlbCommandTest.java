@@ -1,0 +1,67 @@
+package io.github.geneve4j.tools.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@code geneve gwlb} without privileges: its refusals, and a pass-through run on loopback with {@code --reply udp}. */
+@Timeout(60)
+class GwlbCommandTest {
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = GeneveCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void refusesWhatGwlbCannotUse() {
+        Run v6 = run("gwlb", "--local", "[::1]");
+        assertThat(v6.code()).isEqualTo(2);
+        assertThat(v6.err()).contains("expected: one IPv4 address; GWLB sends over IPv4 only");
+        assertThat(run("gwlb", "--local", "0.0.0.0").code()).isEqualTo(2);
+        Run threads = run("gwlb", "--local", "127.0.0.1", "--threads", "0");
+        assertThat(threads.code()).isEqualTo(2);
+        assertThat(threads.err()).contains("expected --threads 1..64");
+        assertThat(run("gwlb", "--local", "127.0.0.1", "--hook", "/bin/true").code()).as("--hook needs --mode kernel")
+                .isEqualTo(2);
+        assertThat(run("gwlb", "--local", "127.0.0.1", "--mode", "inline").code()).isEqualTo(2);
+    }
+
+    @Test
+    void passThroughOnLoopbackAnswersAGwlbDatagramAndPrintsItsStatistics() throws Exception {
+        int port = 26081;
+        CompletableFuture<Run> gwlb = CompletableFuture.supplyAsync(() -> run("gwlb", "--local", "127.0.0.1:" + port,
+                "--reply", "udp", "--threads", "2", "--duration", "3"));
+        byte[] datagram = java.util.HexFormat.of().parseHex("08000800000000000108010211223344556677880108020299aabbccddeeff00"
+                + "010803011234567845000014000000004011000000000a0000010a000002".replace(" ", ""));
+        try (DatagramChannel peer = DatagramChannel.open(StandardProtocolFamily.INET)) {
+            peer.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            peer.configureBlocking(false);
+            ByteBuffer reply = ByteBuffer.allocate(200);
+            for (int i = 0; i < 50 && reply.position() == 0; i++) {
+                peer.send(ByteBuffer.wrap(datagram), new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port));
+                Thread.sleep(50);
+                peer.receive(reply);
+            }
+            assertThat(java.util.Arrays.copyOf(reply.array(), reply.position())).isEqualTo(datagram);
+        }
+        Run r = gwlb.get();
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("gwlb appliance on 127.0.0.1:26081, 2 receive threads, pass-through, replies from port 26081 (udp)")
+                .containsPattern("gwlb: received \\d+, forwarded \\d+, dropped 0, flows tcp 0 other 1");
+    }
+}
