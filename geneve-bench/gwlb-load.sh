@@ -18,15 +18,13 @@ shift || true
 RATES=("$@")
 [ ${#RATES[@]} -gt 0 ] || RATES=(50000 100000 200000 400000 0)
 JAR=${GENEVE_JAR:-geneve-tools/target/geneve.jar}
-CP="geneve-tools/target/test-classes:$JAR"
-JAVA=""
-for home in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
-  [ -n "$home" ] && [ -x "$home/bin/java" ] || continue
-  v=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
-  [ "${v%%.*}" -ge 22 ] 2>/dev/null && { JAVA="$home/bin/java"; break; }
-done
+# the load generator (test classes) and the GWLB datagram builder it uses (geneve-codec's test-jar)
+CP="geneve-tools/target/test-classes:$JAR:$(ls geneve-codec/target/geneve-codec-*-tests.jar 2>/dev/null | head -1)"
+. scripts/jdk.sh  # the JDK finder the launchers use
+JAVA_HOME_FOUND=$(geneve_find_jdk)
+JAVA=${JAVA_HOME_FOUND:+$JAVA_HOME_FOUND/bin/java}
 [ -n "$JAVA" ] || { echo "no JDK 22+ found" >&2; exit 2; }
-[ -f "$JAR" ] && [ -d geneve-tools/target/test-classes ] || { echo "build first: mvn -B -pl geneve-tools -am package -DskipTests" >&2; exit 2; }
+[ -f "$JAR" ] && [ -d geneve-tools/target/test-classes ] || { echo "build first: ./build -q package -DskipTests -pl geneve-tools -am" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces, a raw socket)" >&2; exit 2; }
 
 G=g4j-lg; A=g4j-la

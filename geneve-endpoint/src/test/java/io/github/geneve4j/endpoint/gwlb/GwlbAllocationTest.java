@@ -1,11 +1,12 @@
 package io.github.geneve4j.endpoint.gwlb;
 
-import static io.github.geneve4j.endpoint.gwlb.GwlbWire.datagram;
-import static io.github.geneve4j.endpoint.gwlb.GwlbWire.ip;
-import static io.github.geneve4j.endpoint.gwlb.GwlbWire.ipv4;
+import static io.github.geneve4j.testing.GwlbWire.datagram;
+import static io.github.geneve4j.testing.GwlbWire.ip;
+import static io.github.geneve4j.testing.GwlbWire.ipv4;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.geneve4j.endpoint.spi.ChannelTransport;
+import io.github.geneve4j.testing.GwlbWire;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;

@@ -1,14 +1,15 @@
 package io.github.geneve4j.endpoint.gwlb;
 
-import static io.github.geneve4j.endpoint.gwlb.GwlbWire.datagram;
-import static io.github.geneve4j.endpoint.gwlb.GwlbWire.ip;
-import static io.github.geneve4j.endpoint.gwlb.GwlbWire.ip6;
-import static io.github.geneve4j.endpoint.gwlb.GwlbWire.ipv4;
-import static io.github.geneve4j.endpoint.gwlb.GwlbWire.ipv6;
+import static io.github.geneve4j.testing.GwlbWire.datagram;
+import static io.github.geneve4j.testing.GwlbWire.ip;
+import static io.github.geneve4j.testing.GwlbWire.ip6;
+import static io.github.geneve4j.testing.GwlbWire.ipv4;
+import static io.github.geneve4j.testing.GwlbWire.ipv6;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.geneve4j.endpoint.spi.ChannelTransport;
+import io.github.geneve4j.testing.GwlbWire;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -1,13 +1,14 @@
 package io.github.geneve4j.endpoint.gwlb;
 
-import static io.github.geneve4j.endpoint.gwlb.GwlbWire.datagram;
-import static io.github.geneve4j.endpoint.gwlb.GwlbWire.ip;
-import static io.github.geneve4j.endpoint.gwlb.GwlbWire.ipv4;
+import static io.github.geneve4j.testing.GwlbWire.datagram;
+import static io.github.geneve4j.testing.GwlbWire.ip;
+import static io.github.geneve4j.testing.GwlbWire.ipv4;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.geneve4j.endpoint.spi.ChannelTransport;
 import io.github.geneve4j.endpoint.spi.FrameDevice;
 import io.github.geneve4j.endpoint.spi.FrameOffload;
+import io.github.geneve4j.testing.GwlbWire;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;

@@ -1,9 +1,10 @@
 package io.github.geneve4j.tools.interop;
 
-import static io.github.geneve4j.tools.interop.GwlbWire.datagram;
-import static io.github.geneve4j.tools.interop.GwlbWire.ip;
-import static io.github.geneve4j.tools.interop.GwlbWire.ipv4;
+import static io.github.geneve4j.testing.GwlbWire.datagram;
+import static io.github.geneve4j.testing.GwlbWire.ip;
+import static io.github.geneve4j.testing.GwlbWire.ipv4;
 
+import io.github.geneve4j.testing.GwlbWire;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;

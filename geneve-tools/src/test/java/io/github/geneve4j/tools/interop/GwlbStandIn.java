@@ -1,11 +1,12 @@
 package io.github.geneve4j.tools.interop;
 
-import static io.github.geneve4j.tools.interop.GwlbWire.datagram;
-import static io.github.geneve4j.tools.interop.GwlbWire.ip;
-import static io.github.geneve4j.tools.interop.GwlbWire.ip6;
-import static io.github.geneve4j.tools.interop.GwlbWire.ipv4;
-import static io.github.geneve4j.tools.interop.GwlbWire.ipv6;
+import static io.github.geneve4j.testing.GwlbWire.datagram;
+import static io.github.geneve4j.testing.GwlbWire.ip;
+import static io.github.geneve4j.testing.GwlbWire.ip6;
+import static io.github.geneve4j.testing.GwlbWire.ipv4;
+import static io.github.geneve4j.testing.GwlbWire.ipv6;
 
+import io.github.geneve4j.testing.GwlbWire;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
