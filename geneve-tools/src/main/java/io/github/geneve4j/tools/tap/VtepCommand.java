@@ -158,7 +158,7 @@ public final class VtepCommand implements Callable<Integer> {
                 return 2;
             }
             if (v < 0 || v > Geneve.MAX_VNI) {
-                err.println("geneve vtep: " + (byVni ? "--tap " + t : "--vni " + v) + ": VNI " + v
+                err.println("geneve vtep: " + (byVni ? "--tap " + t + ": VNI " : "--vni ") + v
                         + " is out of range (0..16777215)");
                 return 2;
             }
