@@ -66,7 +66,7 @@ final class Counters {
         List<MacTableStats> tables = new ArrayList<>(networks.length);
         for (Network n : networks) {
             int entries = n.macs.countByPeer(macs);
-            tables.add(new MacTableStats(n.vni, entries, n.macs.maxEntries(), n.macs.learned(), n.macs.moves(),
+            tables.add(new MacTableStats(n.vni, entries, n.macs.maxEntries(), n.macs.learned(), n.macs.moves(), n.macs.heldMoves(),
                     n.macs.evictions(), n.macs.aged(), n.macs.refusals()));
         }
         List<PeerStats> perPeer = new ArrayList<>(peers.list().length);

@@ -34,6 +34,15 @@ import java.util.function.LongSupplier;
  * {@code ageing_time}) is gone: lookups treat it as unknown at once (lazily, no timer), and its slot
  * is reused by the next MAC of its set or by {@link #sweep()}.
  *
+ * <p><b>Moves.</b> A known MAC seen behind another peer moves there at once when the frame was
+ * unicast. A broadcast or multicast frame moves it only if its entry was not refreshed within the
+ * hold time (2 s, or half the age if shorter): in a full mesh with a peer that floods between its
+ * own tunnels (Open vSwitch's NORMAL action has no split horizon, shared/INTEROP.md), every
+ * broadcast arrives twice, straight from its sender and again through that peer a moment later;
+ * without the hold its source MAC would move to the flooding peer and the hosts' unicast would
+ * hairpin through it. A host that really moved is followed at its first unicast frame, or once
+ * its old entry is two seconds quiet ({@link #heldMoves()} counts the moves held back).
+ *
  * <p><b>Concurrency.</b> Any number of readers, one writer at a time. {@link #lookup} takes no lock:
  * it reads a slot's key, value and key again (acquire reads), and takes the value only if the key
  * did not change; a writer that replaces a slot clears its key first and writes the new key last
@@ -62,6 +71,8 @@ public final class MacTable {
         NEW,
         /** Known behind another peer: it moved. */
         MOVED,
+        /** Known behind another peer, seen there within the hold time, and the frame was group-addressed: not moved. */
+        HELD,
         /** A new entry that evicted the least recently seen one of its set. */
         EVICTED,
         /** Not learned: its set is full of static entries, or the address is static behind another peer, or not unicast. */
@@ -92,6 +103,8 @@ public final class MacTable {
     private long evictions;
     private long refusals;
     private long aged;
+    private long heldMoves;
+    private final long holdMillis;
     private long lastSweep;
 
     /**
@@ -116,6 +129,7 @@ public final class MacTable {
         this.maxEntries = maxEntries;
         this.ageMillis = age.toMillis();
         this.refreshMillis = Math.min(REFRESH_MILLIS, Math.max(1, ageMillis / 4));
+        this.holdMillis = Math.min(2 * REFRESH_MILLIS, Math.max(1, ageMillis / 2));
         this.epoch = clock.getAsLong();
     }
 
@@ -158,10 +172,19 @@ public final class MacTable {
     }
 
     /**
-     * Learns that {@code mac} is behind {@code peer} (a frame from that peer had it as its source).
-     * Group addresses (bit 0 of the first octet set) and 0 are never learned. Allocates nothing.
+     * Learns that {@code mac} is behind {@code peer} from a unicast frame (a frame from that peer had
+     * it as its source). Group addresses (bit 0 of the first octet set) and 0 are never learned.
+     * Allocates nothing.
      */
     public Learned learn(long mac, int peer) {
+        return learn(mac, peer, false);
+    }
+
+    /**
+     * As {@link #learn(long, int)}, for a frame whose destination was a group address when
+     * {@code groupFrame} (broadcast or multicast: see the class comment on moves).
+     */
+    public Learned learn(long mac, int peer, boolean groupFrame) {
         mac &= MAC_MASK;
         if ((mac & 0x0100_0000_0000L) != 0 || mac == 0 || peer < 0 || peer > MAX_PEER) {
             return Learned.REFUSED;
@@ -179,12 +202,12 @@ public final class MacTable {
             }
         }
         synchronized (this) {
-            return write(mac, key, base, peer, now, false);
+            return write(mac, key, base, peer, now, false, groupFrame);
         }
     }
 
     /** Under the monitor: puts {@code key} in its set at {@code base}. */
-    private Learned write(long mac, long key, int base, int peer, long now, boolean isStatic) {
+    private Learned write(long mac, long key, int base, int peer, long now, boolean isStatic, boolean groupFrame) {
         long value = ((long) peer) | (isStatic ? STATIC : 0) | (now << TIME_SHIFT);
         int free = -1;
         int oldest = -1;
@@ -201,6 +224,11 @@ public final class MacTable {
                     return Learned.KNOWN; // static behind this very peer: nothing to refresh
                 }
                 boolean wasLive = live(old, now);
+                if (wasLive && groupFrame && !isStatic && (old & PEER_MASK) != peer
+                        && now - (old >>> TIME_SHIFT) < holdMillis) {
+                    heldMoves++;
+                    return Learned.HELD;
+                }
                 if (!wasLive) {
                     aged++;
                 }
@@ -244,7 +272,7 @@ public final class MacTable {
             return Learned.NEW;
         }
         if (free >= 0 && sweepIfDue(now)) {
-            return write(mac, key, base, peer, now, isStatic);
+            return write(mac, key, base, peer, now, isStatic, groupFrame);
         }
         if (oldest < 0) {
             refusals++;
@@ -284,7 +312,7 @@ public final class MacTable {
             throw new IllegalArgumentException("static MAC 0x" + Long.toHexString(mac) + " behind peer " + peer
                     + " (expected: a unicast 48-bit address, a peer id 0.." + MAX_PEER + ")");
         }
-        return write(mac, mac | OCCUPIED, set(mac), peer, now(), true) != Learned.REFUSED;
+        return write(mac, mac | OCCUPIED, set(mac), peer, now(), true, false) != Learned.REFUSED;
     }
 
     /** Removes {@code mac}, static or learned; whether it was there. */
@@ -376,6 +404,11 @@ public final class MacTable {
     /** Moves: a known MAC seen behind another peer. */
     public synchronized long moves() {
         return moves;
+    }
+
+    /** Moves held back: a group-addressed frame from another peer within the hold time. */
+    public synchronized long heldMoves() {
+        return heldMoves;
     }
 
     /** Live entries evicted to make room for a new MAC. */

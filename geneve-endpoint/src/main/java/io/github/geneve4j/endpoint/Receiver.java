@@ -210,7 +210,8 @@ final class Receiver {
         }
         if (peer != null) {
             // learning: the inner source MAC is behind the peer that sent it (a move if it was behind another)
-            network.macs.learn(GeneveEndpoint.mac(buffer, payload + 6), peer.id);
+            network.macs.learn(GeneveEndpoint.mac(buffer, payload + 6), peer.id,
+                    (buffer.get(ValueLayout.JAVA_BYTE, payload) & 1) != 0);
         }
         if (endpoint.handler != null) {
             InetSocketAddress from = peer != null ? peer.address : null;

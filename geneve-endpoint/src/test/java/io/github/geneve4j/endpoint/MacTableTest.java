@@ -62,6 +62,22 @@ class MacTableTest {
     }
 
     @Test
+    void aBroadcastFromAnotherPeerRightAfterTheMacWasSeenDoesNotMoveIt() {
+        // a full mesh with a flooding peer: the same broadcast straight from peer 1, then through peer 4
+        MacTable t = table(1024, Duration.ofSeconds(300));
+        t.learn(A, 1, true);
+        advance(5);
+        assertThat(t.learn(A, 4, true)).isEqualTo(MacTable.Learned.HELD);
+        assertThat(t.lookup(A)).isEqualTo(1);
+        assertThat(t.heldMoves()).isEqualTo(1);
+        assertThat(t.learn(A, 4, false)).as("unicast moves at once").isEqualTo(MacTable.Learned.MOVED);
+        assertThat(t.lookup(A)).isEqualTo(4);
+        advance(2_000);
+        assertThat(t.learn(A, 1, true)).as("a broadcast after 2 s quiet moves it").isEqualTo(MacTable.Learned.MOVED);
+        assertThat(t.lookup(A)).isEqualTo(1);
+    }
+
+    @Test
     void entriesAgeOutAfterTheAgeUnlessSeenAgain() {
         MacTable t = table(1024, Duration.ofSeconds(300));
         t.learn(A, 1);
