@@ -118,6 +118,8 @@ public final class GeneveEndpoint implements AutoCloseable {
     private final boolean kernelFilter;
     final Counters counters;
     final SendObserver observer;
+    /** The MAC tables' clock, read by the receive thread once per receive call. */
+    final java.util.function.LongSupplier macClock;
     /** Null when BFD is off. */
     final BfdTimers bfdTimers;
     private final Set<Long> bfdDiscriminators = new HashSet<>();
@@ -168,6 +170,7 @@ public final class GeneveEndpoint implements AutoCloseable {
         this.replyPort = b.replyPort;
         this.kernelFilter = b.kernelFilter && !b.acceptAnySource;
         this.counters = new Counters();
+        this.macClock = b.clock;
         this.observer = b.observer;
         this.onFailure = b.onFailure;
         this.onWarning = b.onWarning;
@@ -427,6 +430,7 @@ public final class GeneveEndpoint implements AutoCloseable {
 
     /** The peer a MAC is known behind in a VNI's table (learned or static, not aged), if any. */
     public Optional<InetSocketAddress> macPeer(int vni, long mac) {
+        // by the tables' time, which the receive thread advances at least twice a second
         Peer p = peerSet.byId(network(vni).macs.lookup(mac));
         return p == null ? Optional.empty() : Optional.of(p.address);
     }

@@ -41,6 +41,12 @@ public record PeerStats(InetSocketAddress address, long framesSent, long bytesSe
         this(address, framesSent, bytesSent, framesReceived, bytesReceived, floods, macs, null);
     }
 
+    /** A peer of an endpoint without BFD, before learning counted floods and MACs (both 0). */
+    public PeerStats(InetSocketAddress address, long framesSent, long bytesSent, long framesReceived,
+            long bytesReceived) {
+        this(address, framesSent, bytesSent, framesReceived, bytesReceived, 0, 0, null);
+    }
+
     /** The BFD session's state, if the endpoint runs BFD. */
     public Optional<BfdSessionStatus> bfdStatus() {
         return Optional.ofNullable(bfd);

@@ -92,6 +92,11 @@ final class Receiver {
                 continue;
             }
             errorsInARow = 0;
+            // the MAC tables' time: one clock reading per receive call (a GRO batch, or half a second idle)
+            long now = endpoint.macClock.getAsLong();
+            for (Network network : networks) {
+                network.macs.tick(now);
+            }
             if (n < 0) {
                 flush(); // nothing more waiting: what was merged goes to the device now
                 continue;

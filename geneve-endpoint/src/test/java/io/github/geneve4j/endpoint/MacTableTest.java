@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.geneve4j.testing.Gen;
 import io.github.geneve4j.testing.Property;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** The MAC table: learning, moves, aging, the bound and its evictions, static entries; and against a model. */
@@ -21,12 +23,32 @@ class MacTableTest {
     /** A clock the test moves (nanoseconds). */
     private final long[] now = {1_000_000_000L};
 
+    private final List<MacTable> tables = new java.util.ArrayList<>();
+
     private MacTable table(int max, Duration age) {
-        return new MacTable(max, age, () -> now[0]);
+        MacTable t = new MacTable(max, age, () -> now[0]);
+        tables.add(t);
+        return t;
     }
 
+    /** Moves the clock and ticks the tables, as the endpoint's receive thread does. */
     private void advance(long millis) {
         now[0] += millis * 1_000_000L;
+        for (MacTable t : tables) {
+            t.tick();
+        }
+    }
+
+    @Test
+    void agesByTheTimeOfTheLastTick() {
+        MacTable t = new MacTable(64, Duration.ofSeconds(1), () -> now[0]);
+        t.learn(A, 1);
+        now[0] += 2_000_000_000L;
+        assertThat(t.lookup(A)).as("not ticked yet").isEqualTo(1);
+        t.tick(now[0] - 5_000_000_000L); // an earlier time is ignored
+        assertThat(t.lookup(A)).isEqualTo(1);
+        t.tick();
+        assertThat(t.lookup(A)).isEqualTo(-1);
     }
 
     @Test
@@ -137,6 +159,35 @@ class MacTableTest {
     }
 
     @Test
+    void learningAndLookingUpAllocateNothingEvenUnderAFlood() {
+        Assumptions.assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean
+                && bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        MacTable t = table(4096, Duration.ofSeconds(300));
+        long[] macs = new long[1 << 14];
+        SplittableRandom random = new SplittableRandom(3);
+        for (int i = 0; i < macs.length; i++) {
+            macs[i] = (random.nextLong() & 0xFEFF_FFFF_FFFFL) | 0x0200_0000_0000L;
+        }
+        long sum = 0;
+        for (int round = 0; round < 3; round++) { // warm: the first round may compile
+            long before = threads.getThreadAllocatedBytes(Thread.currentThread().threadId());
+            for (int i = 0; i < 200_000; i++) {
+                long mac = macs[i & (macs.length - 1)];
+                t.learn(mac, i & 7, (i & 3) == 0); // 16,384 MACs through 4,096 entries: evictions all along
+                sum += t.lookup(macs[(i * 31) & (macs.length - 1)]);
+                advance(i & 1);
+            }
+            long bytes = threads.getThreadAllocatedBytes(Thread.currentThread().threadId()) - before;
+            if (round == 2) {
+                assertThat(bytes).as("bytes over 200,000 learns and lookups").isLessThan(2_000);
+            }
+        }
+        assertThat(t.evictions()).isPositive();
+        assertThat(sum).isNotZero();
+    }
+
+    @Test
     void removingAPeerForgetsItsMacs() {
         MacTable t = table(64, Duration.ofSeconds(300));
         t.learn(A, 1);
@@ -237,7 +288,10 @@ class MacTableTest {
                             assertThat(removed).as(op.toString()).isTrue();
                         }
                     }
-                    case 3 -> clock[0] += op.millis() * 1_000_000L;
+                    case 3 -> {
+                        clock[0] += op.millis() * 1_000_000L;
+                        t.tick();
+                    }
                     default -> {
                     }
                 }
@@ -285,7 +339,10 @@ class MacTableTest {
                         model.remove(m);
                         t.remove(m);
                     }
-                    case 3 -> clock[0] += op.millis() * 1_000_000L;
+                    case 3 -> {
+                        clock[0] += op.millis() * 1_000_000L;
+                        t.tick();
+                    }
                     default -> {
                     }
                 }
