@@ -69,6 +69,22 @@ import java.util.function.Consumer;
  * or allocation. A source address can be spoofed by anyone on the path: where that matters, protect
  * the underlay (IPsec, a private network), as RFC 8926 §6 says.
  *
+ * <p><b>Peers, learning, VNIs.</b> An endpoint has any number of peers, added at build time
+ * ({@link Builder#peer}) or while it runs ({@link #addPeer}, {@link #removePeer}). Each VNI it serves
+ * has a {@link MacTable}: the inner source MAC of every frame from a peer is learned as behind that
+ * peer; a frame to a learned MAC goes to that peer alone, broadcast, multicast and unknown unicast
+ * to every peer (encapsulated once, the same memory sent to each). What comes from a peer is
+ * delivered to the inner side only, never to another peer (split horizon). Several VNIs share one
+ * transport, each with its device ({@link Builder#network}).
+ *
+ * <pre>{@code
+ * GeneveEndpoint.builder().transport(socket)
+ *         .peer(hostB).peer(hostC).peer(hostD)                 // a full mesh: every other host
+ *         .network(5000, Tap.open("red", true)).network(5001, Tap.open("blue", true))
+ *         .macTable(65_536, Duration.ofSeconds(300))
+ *         .start();
+ * }</pre>
+ *
  * <p><b>Lifecycle.</b> {@link Builder#start()} opens what it must and starts the endpoint's
  * threads; {@link #close()} stops them and closes the transport and the device (the endpoint owns
  * both). If a worker fails (a handler throws, a device or socket goes away), the endpoint closes
@@ -89,7 +105,8 @@ import java.util.function.Consumer;
  *         .start();
  * }</pre>
  *
- * <p>Thread-safe: {@link #send}, {@link #stats()} and {@link #close()} may be called from any thread.
+ * <p>Thread-safe: {@link #send}, {@link #stats()}, {@link #addPeer}, {@link #removePeer}, the MAC methods and
+ * {@link #close()} may be called from any thread.
  */
 public final class GeneveEndpoint implements AutoCloseable {
 
