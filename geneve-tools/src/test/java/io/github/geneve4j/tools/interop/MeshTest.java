@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Timeout;
  * and one Open vSwitch 3.1 (userspace datapath, a Geneve port per vtep, VNI 5000), each with the
  * other three as peers, their veths on a Linux bridge in a namespace of its own. Every host pings
  * every other (12 ordered pairs); then a TCP transfer between vteps 1 and 2 keeps its hashes, and
- * the per-peer counters show that, its MACs learned, nothing of it went to vtep 3 (nor to OVS).
+ * the per-peer counters show that, its MACs learned, nothing went to vtep 3 meanwhile and nothing of
+ * it to OVS (at most an ARP exchange of the kernels with OVS's host, which is a neighbour of both).
  *
  * <pre>
  *   m1 172.31.5.1 (vtep, TAP 10.0.5.1) ─┐
@@ -235,9 +236,47 @@ class MeshTest {
         assertThat(twoToOne).as("ACKs").isPositive();
         assertThat(oneToThree).as("vtep 1 to vtep 3 during the transfer").isZero();
         assertThat(twoToThree).as("vtep 2 to vtep 3 during the transfer").isZero();
-        assertThat(oneToOvs + twoToOvs).as("to OVS during the transfer").isZero();
+        // OVS's host is a neighbour of both kernels: a unicast ARP probe of theirs may be answered meanwhile
+        assertThat(oneToOvs + twoToOvs).as("to OVS during the transfer: at most the kernels' own ARP").isLessThan(5);
         String mesh = meshLines(log(0)).getLast();
         System.out.println("MESH-MEASURE vtep1 " + mesh);
         assertThat(mesh).contains("vni 5000 entries=");
+    }
+
+    /** Two VNIs on one socket: a second pair of vteps on port 6082, a TAP per VNI on each side. */
+    @Test
+    void twoVnisOnOneSocketEachWithItsTap() throws Exception {
+        List<Process> pair = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                pair.add(Netns.start(Netns.geneve(HOSTS[i], "vtep", "--tap", "g4jred:6000", "--tap", "g4jblue:6001",
+                        "--local", underlay(i) + ":6082", "--remote", underlay(1 - i) + ":6082", "--stats", "1"),
+                        dir.resolve("vni-" + i + ".log")));
+            }
+            for (int i = 0; i < 2; i++) {
+                Netns.waitForLine(dir.resolve("vni-" + i + ".log"), "g4jred VNI 6000, g4jblue VNI 6001", 30);
+                Netns.sh("ip -n " + HOSTS[i] + " addr add 10.0.6." + (i + 1) + "/24 dev g4jred && ip -n " + HOSTS[i]
+                        + " link set g4jred mtu 1450 up && ip -n " + HOSTS[i] + " addr add 10.0.7." + (i + 1)
+                        + "/24 dev g4jblue && ip -n " + HOSTS[i] + " link set g4jblue mtu 1450 up");
+            }
+            for (String target : List.of("10.0.6.2", "10.0.7.2")) {
+                Netns.Result ping = Netns.run(30, "ip", "netns", "exec", HOSTS[0], "ping", "-c", "2", "-i", "0.2", "-W",
+                        "3", target);
+                assertThat(ping.output()).as(target).contains("2 packets transmitted, 2 received, 0% packet loss");
+            }
+            Path log = dir.resolve("vni-0.log");
+            long before = meshLines(log).size();
+            for (int t = 0; t < 40 && meshLines(log).size() <= before; t++) {
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+            String mesh = meshLines(log).getLast();
+            System.out.println("MESH-MEASURE two VNIs: " + mesh);
+            // each VNI learned the other side's TAP MAC in its own table
+            assertThat(mesh).containsPattern("vni 6000 entries=1/").containsPattern("vni 6001 entries=1/");
+        } finally {
+            for (Process p : pair) {
+                Netns.stop(p);
+            }
+        }
     }
 }
