@@ -34,17 +34,18 @@ import picocli.CommandLine.Option;
  * VNI, one UDP socket for all); {@code --remote} repeated for several peers.
  */
 @Command(name = "vtep", mixinStandardHelpOptions = true,
-        description = {"A userspace Geneve tunnel endpoint on TAP devices: the kernel's traffic on a TAP is",
-            "carried over UDP to the peer its destination MAC was learned behind, or to every peer",
-            "(broadcast, multicast, unknown unicast); the peers' traffic to the TAP of its VNI.",
+        description = {"Run a userspace Geneve tunnel endpoint on TAPs, one per VNI, with many peers.",
+            "The kernel's traffic on a TAP is carried over UDP to the peer its destination",
+            "MAC was learned behind, or to every peer (broadcast, multicast, unknown",
+            "unicast); the peers' traffic goes to the TAP of its VNI.",
             "Needs root (or CAP_NET_ADMIN)."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:stopped after --duration", "2:bad usage, or the TAP or socket cannot be opened"})
 public final class VtepCommand implements Callable<Integer> {
 
     @Option(names = "--tap", required = true, paramLabel = "NAME[:VNI]",
-            description = {"TAP device to open or create, for --vni; or NAME:VNI, repeatable, a TAP per VNI",
-                "(e.g. --tap red:5000 --tap blue:5001): one UDP socket for them all."})
+            description = "TAP device to open or create, for --vni; or NAME:VNI, repeatable, a TAP per VNI"
+                + " (e.g. --tap red:5000 --tap blue:5001): one UDP socket for them all.")
     List<String> taps = new ArrayList<>();
 
     @Option(names = "--local", required = true, paramLabel = "ADDR[:PORT]", converter = Converters.SocketConverter.class,
@@ -52,9 +53,9 @@ public final class VtepCommand implements Callable<Integer> {
     InetSocketAddress local;
 
     @Option(names = "--remote", required = true, paramLabel = "ADDR[:PORT]", converter = Converters.SocketConverter.class,
-            description = {"A peer's Geneve address (port 6081 unless given). Repeatable: a full mesh gives every",
-                "other host; broadcast, multicast and unknown unicast go to each, the rest to the peer",
-                "its MAC was learned behind."})
+            description = "A peer's Geneve address (port 6081 unless given). Repeatable: a full mesh gives every"
+                + " other host; broadcast, multicast and unknown unicast go to each, the rest to the peer"
+                + " its MAC was learned behind.")
     List<InetSocketAddress> remotes = new ArrayList<>();
 
     @Option(names = "--vni", paramLabel = "N",
@@ -98,8 +99,8 @@ public final class VtepCommand implements Callable<Integer> {
             description = "Stop after SECONDS (default: 0, run until stopped).")
     double duration;
 
-    @Option(names = "--bfd", description = "Run BFD with the peer inside the tunnel (RFC 5880, RFC 9521, as Open vSwitch's"
-            + " bfd:enable=true); stop sending to it while its session is down after having been up.")
+    @Option(names = "--bfd", description = "Run BFD with each peer inside the tunnel (RFC 5880, RFC 9521, as Open vSwitch's"
+            + " bfd:enable=true); stop sending to a peer while its session is down after having been up.")
     boolean bfd;
 
     @Option(names = "--bfd-min-rx", defaultValue = "1000", paramLabel = "MS",
