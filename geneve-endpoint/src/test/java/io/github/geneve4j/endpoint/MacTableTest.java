@@ -188,6 +188,55 @@ class MacTableTest {
     }
 
     @Test
+    void readersRacingTheWriterNeverSeeAnotherMacsPeer() throws Exception {
+        // each MAC is only ever learned behind one of its own two peers; a torn read (a slot's key
+        // paired with another MAC's value) would show a third
+        MacTable t = new MacTable(512, Duration.ofSeconds(300), System::nanoTime);
+        int macs = 4_096; // 8 times the bound: evictions and reuse of slots all the time
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong wrong = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong();
+        Thread writer = new Thread(() -> {
+            SplittableRandom r = new SplittableRandom(5);
+            while (!stop.get()) {
+                int i = r.nextInt(macs);
+                t.learn(mac(i), 2 * i + r.nextInt(2), r.nextBoolean());
+                if ((i & 255) == 0) {
+                    t.tick();
+                }
+            }
+        });
+        Runnable reader = () -> {
+            SplittableRandom r = new SplittableRandom(Thread.currentThread().threadId());
+            long found = 0;
+            while (!stop.get()) {
+                int i = r.nextInt(macs);
+                int peer = t.lookup(mac(i));
+                if (peer >= 0) {
+                    found++;
+                    if (peer != 2 * i && peer != 2 * i + 1) {
+                        wrong.incrementAndGet();
+                    }
+                }
+            }
+            hits.addAndGet(found);
+        };
+        Thread r1 = new Thread(reader);
+        Thread r2 = new Thread(reader);
+        writer.start();
+        r1.start();
+        r2.start();
+        Thread.sleep(1_000);
+        stop.set(true);
+        writer.join();
+        r1.join();
+        r2.join();
+        assertThat(hits.get()).as("lookups that found a peer").isPositive();
+        assertThat(wrong.get()).as("lookups that named a peer the MAC was never behind").isZero();
+        assertThat(t.size()).isLessThanOrEqualTo(512);
+    }
+
+    @Test
     void removingAPeerForgetsItsMacs() {
         MacTable t = table(64, Duration.ofSeconds(300));
         t.learn(A, 1);
