@@ -27,13 +27,11 @@ final class BfdWorker {
     private static final int MAX_PER_ROUND = 4;
 
     /** A state change, queued by the thread that made it (allocates: state changes are rare). */
-    record Change(int peer, BfdState previous, BfdState current, BfdDiagnostic diagnostic) {
+    record Change(Peer peer, BfdState previous, BfdState current, BfdDiagnostic diagnostic) {
     }
 
     private final GeneveEndpoint endpoint;
     private final Counters counters;
-    private final BfdSession[] sessions;
-    private final BfdEncapsulation[] encapsulations;
     private final ConcurrentLinkedQueue<Change> changes;
     private final MemorySegment buffer;
     private final int geneveLength;
@@ -41,10 +39,10 @@ final class BfdWorker {
     BfdWorker(GeneveEndpoint endpoint) {
         this.endpoint = endpoint;
         this.counters = endpoint.counters;
-        this.sessions = endpoint.bfdSessions;
-        this.encapsulations = endpoint.bfdEncapsulations;
         this.changes = endpoint.bfdChanges;
-        byte[] geneve = encapsulations[0].geneveHeader(endpoint.vni).toBytes();
+        // the header's O bit and options are the same for every peer (one configuration): any peer's will do
+        byte[] geneve = new BfdEncapsulation(0, 0, 0, 0, io.github.geneve4j.endpoint.bfd.Bfd.MIN_SOURCE_PORT, true,
+                endpoint.bfdOam()).geneveHeader(endpoint.vni()).toBytes();
         this.geneveLength = geneve.length;
         // one buffer for every peer: Geneve header, then the inner frame (a fourth transport view at most)
         this.buffer = Arena.ofAuto().allocate(geneveLength + BfdEncapsulation.FRAME_LENGTH, 8);
@@ -56,8 +54,9 @@ final class BfdWorker {
             tell();
             long now = System.nanoTime();
             long wake = now + MAX_PARK_NANOS;
-            for (int p = 0; p < sessions.length; p++) {
-                BfdSession session = sessions[p];
+            // the peer set of now: a peer added is polled from this round on, one removed no more
+            for (Peer p : endpoint.peerSet.list()) {
+                BfdSession session = p.bfd;
                 for (int i = 0; i < MAX_PER_ROUND && session.poll(now); i++) {
                     send(p);
                 }
@@ -76,25 +75,25 @@ final class BfdWorker {
         Change c;
         while ((c = changes.poll()) != null) {
             if (endpoint.bfdListener != null) {
-                endpoint.bfdListener.stateChanged(endpoint.peers[c.peer()], c.previous(), c.current(), c.diagnostic());
+                endpoint.bfdListener.stateChanged(c.peer().address, c.previous(), c.current(), c.diagnostic());
             }
         }
     }
 
     /** Writes peer {@code p}'s due packet and sends it, under the lock every sender of the endpoint shares. */
-    private void send(int p) {
-        int frame = encapsulations[p].writeFrame(buffer, geneveLength, sessions[p]);
+    private void send(Peer p) {
+        int frame = p.bfdEncapsulation.writeFrame(buffer, geneveLength, p.bfd);
         long length = geneveLength + frame;
         synchronized (endpoint.sendLock) {
             if (endpoint.closing()) {
                 return;
             }
             if (endpoint.observer != null) {
-                endpoint.observer.sent(buffer, 0, length, endpoint.peers[p]);
+                endpoint.observer.sent(buffer, 0, length, p.address);
             }
             counters.sends.increment();
             try {
-                if (!endpoint.transport.send(buffer, 0, length, endpoint.peers[p])) {
+                if (!endpoint.transport.send(buffer, 0, length, p.address)) {
                     counters.drop(DropReason.SEND_BUFFER_FULL);
                 }
             } catch (ClosedChannelException stopped) {

@@ -1,7 +1,5 @@
 package io.github.geneve4j.endpoint;
 
-import io.github.geneve4j.endpoint.bfd.BfdSession;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -20,19 +18,13 @@ final class Counters {
     final LongAdder coalescedDatagrams = new LongAdder();
     final LongAdder sends = new LongAdder();
     final LongAdder receives = new LongAdder();
+    /** Frames flooded (broadcast, multicast, unknown unicast): once per frame, whatever the peers. */
+    final LongAdder floods = new LongAdder();
     private final LongAdder[] drops = new LongAdder[DropReason.values().length];
-    // per peer: frames and bytes sent, frames and bytes received
-    private final LongAdder[][] peers;
 
-    Counters(int peerCount) {
+    Counters() {
         for (int i = 0; i < drops.length; i++) {
             drops[i] = new LongAdder();
-        }
-        peers = new LongAdder[peerCount][4];
-        for (LongAdder[] p : peers) {
-            for (int i = 0; i < p.length; i++) {
-                p[i] = new LongAdder();
-            }
         }
     }
 
@@ -44,39 +36,46 @@ final class Counters {
         drops[reason.ordinal()].add(count);
     }
 
-    /** Frames sent to peer {@code peer} (-1: an address that is no configured peer). */
-    void sent(int peer, long frames, long bytes) {
+    /** Frames sent to {@code peer} (null: an address that is no configured peer). */
+    void sent(Peer peer, long frames, long bytes) {
         framesToTunnel.add(frames);
         bytesToTunnel.add(bytes);
-        if (peer >= 0) {
-            peers[peer][0].add(frames);
-            peers[peer][1].add(bytes);
+        if (peer != null) {
+            peer.framesSent.add(frames);
+            peer.bytesSent.add(bytes);
         }
     }
 
-    /** Frames received from peer {@code peer} and delivered (-1: any source). */
-    void received(int peer, long frames, long bytes) {
+    /** Frames received from {@code peer} and delivered (null: any source). */
+    void received(Peer peer, long frames, long bytes) {
         framesFromTunnel.add(frames);
         bytesFromTunnel.add(bytes);
-        if (peer >= 0) {
-            peers[peer][2].add(frames);
-            peers[peer][3].add(bytes);
+        if (peer != null) {
+            peer.framesReceived.add(frames);
+            peer.bytesReceived.add(bytes);
         }
     }
 
-    /** A snapshot; {@code sessions} (null without BFD) are read here, at snapshot time, never per packet. */
-    EndpointStats snapshot(InetSocketAddress[] addresses, BfdSession[] sessions) {
+    /** A snapshot; BFD sessions and MAC tables are read here, at snapshot time, never per packet. */
+    EndpointStats snapshot(Peer.Set peers, Network[] networks) {
         EnumMap<DropReason, Long> byReason = new EnumMap<>(DropReason.class);
         for (DropReason r : DropReason.values()) {
             byReason.put(r, drops[r.ordinal()].sum());
         }
-        List<PeerStats> perPeer = new ArrayList<>(addresses.length);
-        for (int i = 0; i < addresses.length; i++) {
-            perPeer.add(new PeerStats(addresses[i], peers[i][0].sum(), peers[i][1].sum(), peers[i][2].sum(),
-                    peers[i][3].sum(), sessions != null ? sessions[i].status() : null));
+        long[] macs = new long[peers.byId().length];
+        List<MacTableStats> tables = new ArrayList<>(networks.length);
+        for (Network n : networks) {
+            int entries = n.macs.countByPeer(macs);
+            tables.add(new MacTableStats(n.vni, entries, n.macs.maxEntries(), n.macs.learned(), n.macs.moves(), n.macs.heldMoves(),
+                    n.macs.evictions(), n.macs.aged(), n.macs.refusals()));
+        }
+        List<PeerStats> perPeer = new ArrayList<>(peers.list().length);
+        for (Peer p : peers.list()) {
+            perPeer.add(new PeerStats(p.address, p.framesSent.sum(), p.bytesSent.sum(), p.framesReceived.sum(),
+                    p.bytesReceived.sum(), p.floods.sum(), macs[p.id], p.bfd != null ? p.bfd.status() : null));
         }
         return new EndpointStats(framesToTunnel.sum(), bytesToTunnel.sum(), framesFromTunnel.sum(),
                 bytesFromTunnel.sum(), superFrames.sum(), segments.sum(), coalescedWrites.sum(),
-                coalescedDatagrams.sum(), sends.sum(), receives.sum(), byReason, perPeer);
+                coalescedDatagrams.sum(), sends.sum(), receives.sum(), floods.sum(), byReason, perPeer, tables);
     }
 }

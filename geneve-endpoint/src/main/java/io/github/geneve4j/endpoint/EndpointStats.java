@@ -22,12 +22,15 @@ import java.util.stream.Collectors;
  * @param coalescedDatagrams the datagrams merged into them
  * @param sends system calls that sent datagrams (one may carry several, with UDP segmentation)
  * @param receives system calls that received datagrams (one may return several, with UDP GRO)
+ * @param floods frames flooded to every peer (broadcast, multicast, a destination MAC not known), once per
+ *     frame; each peer's copies are in {@link PeerStats#floods()}
  * @param drops drops by reason; reasons never seen are absent
- * @param peers per configured peer, in the order they were configured
+ * @param peers per peer now, in the order they were added
+ * @param macTables per VNI served, its MAC table
  */
 public record EndpointStats(long framesToTunnel, long bytesToTunnel, long framesFromTunnel, long bytesFromTunnel,
         long superFrames, long segments, long coalescedWrites, long coalescedDatagrams, long sends, long receives,
-        Map<DropReason, Long> drops, List<PeerStats> peers) {
+        long floods, Map<DropReason, Long> drops, List<PeerStats> peers, List<MacTableStats> macTables) {
 
     /** Validates and copies: the maps and lists are unmodifiable, no count is negative. */
     public EndpointStats {
@@ -44,8 +47,9 @@ public record EndpointStats(long framesToTunnel, long bytesToTunnel, long frames
         });
         drops = java.util.Collections.unmodifiableMap(copy);
         peers = List.copyOf(peers);
+        macTables = List.copyOf(macTables);
         for (long v : new long[] {framesToTunnel, bytesToTunnel, framesFromTunnel, bytesFromTunnel, superFrames,
-            segments, coalescedWrites, coalescedDatagrams, sends, receives}) {
+            segments, coalescedWrites, coalescedDatagrams, sends, receives, floods}) {
             if (v < 0) {
                 throw new IllegalArgumentException("negative count " + v + " (expected: 0 or more)");
             }
@@ -66,7 +70,7 @@ public record EndpointStats(long framesToTunnel, long bytesToTunnel, long frames
      * One line for people, as {@code geneve vtep --stats} prints it: {@code stats: tap->tunnel N
      * packets N bytes, tunnel->tap ..., drops {not-a-peer=3}}; with BFD on, followed by each peer's
      * session: {@code , bfd [172.31.0.1:6081 up diag=none ups=1]} (a field added at the end, so that
-     * what parsed the line before still does).
+     * what parsed the line before still does). Peers and MAC tables are on a line of their own: {@link #formatMesh()}.
      */
     public String format() {
         return String.format(Locale.ROOT, "stats: tap->tunnel %d packets %d bytes, tunnel->tap %d packets %d bytes,"
@@ -78,6 +82,26 @@ public record EndpointStats(long framesToTunnel, long bytesToTunnel, long frames
                 sends, receives, drops.entrySet().stream()
                         .map(e -> key(e.getKey()) + "=" + e.getValue()).collect(Collectors.joining(", ")))
                 + formatBfd();
+    }
+
+    /**
+     * A second line for people, about peers and learning, as {@code geneve vtep --stats} prints it
+     * after {@link #format()}: {@code mesh: floods N, peers [172.31.0.2:6081 tx=N rx=N flood=N macs=N;
+     * ...], macs [vni 5000 entries=N/65536 learned=N moved=N held=N evicted=N aged=N refused=N; ...]}, where
+     * {@code tx}/{@code rx} are frames to and from the peer, {@code flood} the flooded copies among
+     * {@code tx}, {@code macs} the MACs known behind it.
+     */
+    public String formatMesh() {
+        return "mesh: floods " + floods
+                + peers.stream().map(p -> String.format(Locale.ROOT, "%s tx=%d rx=%d flood=%d macs=%d", address(p.address()),
+                        p.framesSent(), p.framesReceived(), p.floods(), p.macs()))
+                        .collect(Collectors.joining("; ", ", peers [", "]"))
+                + macTables.stream().map(t -> String.format(Locale.ROOT,
+                        "vni %d entries=%d/%d learned=%d moved=%d held=%d evicted=%d aged=%d refused=%d", t.vni(),
+                        t.entries(), t.maxEntries(), t.learned(), t.moves(), t.heldMoves(), t.evictions(), t.aged(),
+                        t.refusals()))
+                        .collect(Collectors.joining("; ", ", macs [", "]"))
+                ;
     }
 
     private String formatBfd() {

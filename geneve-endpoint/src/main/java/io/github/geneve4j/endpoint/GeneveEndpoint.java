@@ -69,6 +69,22 @@ import java.util.function.Consumer;
  * or allocation. A source address can be spoofed by anyone on the path: where that matters, protect
  * the underlay (IPsec, a private network), as RFC 8926 §6 says.
  *
+ * <p><b>Peers, learning, VNIs.</b> An endpoint has any number of peers, added at build time
+ * ({@link Builder#peer}) or while it runs ({@link #addPeer}, {@link #removePeer}). Each VNI it serves
+ * has a {@link MacTable}: the inner source MAC of every frame from a peer is learned as behind that
+ * peer; a frame to a learned MAC goes to that peer alone, broadcast, multicast and unknown unicast
+ * to every peer (encapsulated once, the same memory sent to each). What comes from a peer is
+ * delivered to the inner side only, never to another peer (split horizon). Several VNIs share one
+ * transport, each with its device ({@link Builder#network}).
+ *
+ * <pre>{@code
+ * GeneveEndpoint.builder().transport(socket)
+ *         .peer(hostB).peer(hostC).peer(hostD)                 // a full mesh: every other host
+ *         .network(5000, Tap.open("red", true)).network(5001, Tap.open("blue", true))
+ *         .macTable(65_536, Duration.ofSeconds(300))
+ *         .start();
+ * }</pre>
+ *
  * <p><b>Lifecycle.</b> {@link Builder#start()} opens what it must and starts the endpoint's
  * threads; {@link #close()} stops them and closes the transport and the device (the endpoint owns
  * both). If a worker fails (a handler throws, a device or socket goes away), the endpoint closes
@@ -89,7 +105,8 @@ import java.util.function.Consumer;
  *         .start();
  * }</pre>
  *
- * <p>Thread-safe: {@link #send}, {@link #stats()} and {@link #close()} may be called from any thread.
+ * <p>Thread-safe: {@link #send}, {@link #stats()}, {@link #addPeer}, {@link #removePeer}, the MAC methods and
+ * {@link #close()} may be called from any thread.
  */
 public final class GeneveEndpoint implements AutoCloseable {
 
@@ -100,21 +117,36 @@ public final class GeneveEndpoint implements AutoCloseable {
     static final int ETHERNET_HEADER = 14;
 
     final DatagramTransport transport;
-    final FrameDevice device;
+    /** The VNIs served, each with its device (or the handler's one VNI), in the order given. */
+    final Network[] networks;
     final FrameHandler handler;
-    final int vni;
+    /** The Geneve header of the first VNI (every VNI's has the same length: the same options). */
     final byte[] geneve;
     final ReceivePolicy policy;
     final int mtu;
     final boolean offload;
     final boolean acceptAnySource;
     final int replyPort;
-    final InetSocketAddress[] peers;
+    /** The peers now: replaced whole when one is added or removed (read once per packet). */
+    volatile Peer.Set peerSet = Peer.Set.EMPTY;
+    /** Ids of peers, never reused; guarded by {@link #peerLock}. */
+    private int nextPeerId;
+    private final Object peerLock = new Object();
+    private final boolean kernelFilter;
     final Counters counters;
     final SendObserver observer;
-    /** One session per peer, in the peers' order; null when BFD is off. */
-    final BfdSession[] bfdSessions;
-    final BfdEncapsulation[] bfdEncapsulations;
+    /** The MAC tables' clock, read by the receive thread once per receive call. */
+    final java.util.function.LongSupplier macClock;
+    /** Null when BFD is off. */
+    final BfdTimers bfdTimers;
+    private final Set<Long> bfdDiscriminators = new HashSet<>();
+    private final SecureRandom random = new SecureRandom();
+    private final long bfdSourceMac;
+    private final long bfdDestinationMac;
+    private final long bfdSourceAddress;
+    private final long bfdDestinationAddress;
+    private final boolean bfdUdpChecksum;
+    private final boolean bfdOam;
     final BfdPeerListener bfdListener;
     final ConcurrentLinkedQueue<BfdWorker.Change> bfdChanges = new ConcurrentLinkedQueue<>();
     /** The BFD thread, set before any worker starts (the receive thread wakes it for a Final). */
@@ -139,18 +171,23 @@ public final class GeneveEndpoint implements AutoCloseable {
 
     private GeneveEndpoint(Builder b, DatagramTransport transport) {
         this.transport = transport;
-        this.device = b.device;
         this.handler = b.handler;
-        this.vni = b.vni;
-        GeneveHeader header = GeneveHeader.of(ProtocolType.ETHERNET, b.vni, b.options);
-        this.geneve = header.toBytes();
+        this.networks = new Network[b.networkVnis.size()];
+        for (int i = 0; i < networks.length; i++) {
+            int v = b.networkVnis.get(i);
+            networks[i] = new Network(v, b.networkDevices.get(i),
+                    GeneveHeader.of(ProtocolType.ETHERNET, v, b.options).toBytes(),
+                    new MacTable(b.macMax, b.macAge, b.clock));
+        }
+        this.geneve = networks[0].geneve;
         this.policy = b.policy != null ? b.policy : defaultPolicy(b.options);
         this.mtu = b.mtu;
         this.offload = b.offload;
         this.acceptAnySource = b.acceptAnySource;
         this.replyPort = b.replyPort;
-        this.peers = b.peers.toArray(InetSocketAddress[]::new);
-        this.counters = new Counters(peers.length);
+        this.kernelFilter = b.kernelFilter && !b.acceptAnySource;
+        this.counters = new Counters();
+        this.macClock = b.clock;
         this.observer = b.observer;
         this.onFailure = b.onFailure;
         this.onWarning = b.onWarning;
@@ -158,36 +195,47 @@ public final class GeneveEndpoint implements AutoCloseable {
         this.sendBuffer = handler != null ? arena.allocate(sendFrameOffset + MAX_DATAGRAM, 64) : null;
         this.sendView = sendBuffer != null ? sendBuffer.asByteBuffer() : null;
         this.bfdListener = b.bfdListener;
-        if (b.bfdTimers != null && peers.length > 0) {
-            bfdSessions = new BfdSession[peers.length];
-            bfdEncapsulations = new BfdEncapsulation[peers.length];
-            SecureRandom random = new SecureRandom();
-            long sourceMac = b.bfdSourceMac >= 0 ? b.bfdSourceMac
-                    // a random unicast, locally administered address (IEEE 802: bit 0 clear, bit 1 set)
-                    : (random.nextLong() & 0xFEFF_FFFF_FFFFL) | 0x0200_0000_0000L;
-            Set<Long> discriminators = new HashSet<>();
-            for (int p = 0; p < peers.length; p++) {
-                long discriminator;
-                do {
-                    discriminator = random.nextLong() & 0xFFFF_FFFFL; // unique among this endpoint's sessions
-                } while (discriminator == 0 || !discriminators.add(discriminator));
-                int peer = p;
-                bfdSessions[p] = BfdSession.builder().timers(b.bfdTimers).localDiscriminator(discriminator)
-                        .listener((session, previous, current, diagnostic) -> changed(peer, previous, current,
-                                diagnostic))
-                        .build();
-                // RFC 5881 §4: a source port per session, fixed for its life (OVS: 49152 + a counter)
-                bfdEncapsulations[p] = new BfdEncapsulation(b.bfdDestinationMac, sourceMac, b.bfdSourceAddress,
-                        b.bfdDestinationAddress, Bfd.MIN_SOURCE_PORT + p, b.bfdUdpChecksum, b.bfdOam);
-            }
-        } else {
-            bfdSessions = null;
-            bfdEncapsulations = null;
+        this.bfdTimers = b.bfdTimers;
+        this.bfdDestinationMac = b.bfdDestinationMac;
+        this.bfdSourceAddress = b.bfdSourceAddress;
+        this.bfdDestinationAddress = b.bfdDestinationAddress;
+        this.bfdUdpChecksum = b.bfdUdpChecksum;
+        this.bfdOam = b.bfdOam;
+        this.bfdSourceMac = b.bfdSourceMac >= 0 ? b.bfdSourceMac
+                // a random unicast, locally administered address (IEEE 802: bit 0 clear, bit 1 set)
+                : (random.nextLong() & 0xFEFF_FFFF_FFFFL) | 0x0200_0000_0000L;
+        for (InetSocketAddress p : b.peers) {
+            peerSet = peerSet.plus(newPeer(p));
         }
     }
 
+    /** A peer with the next id and, with BFD on, a session of its own. Under peerLock or in the constructor. */
+    private Peer newPeer(InetSocketAddress address) {
+        int id = nextPeerId++;
+        if (id > MacTable.MAX_PEER) {
+            throw new IllegalStateException("more than " + MacTable.MAX_PEER + " peers added in this endpoint's life");
+        }
+        if (bfdTimers == null) {
+            return new Peer(id, address, null, null);
+        }
+        long discriminator;
+        do {
+            discriminator = random.nextLong() & 0xFFFF_FFFFL; // unique among this endpoint's sessions
+        } while (discriminator == 0 || !bfdDiscriminators.add(discriminator));
+        Peer[] self = new Peer[1];
+        BfdSession session = BfdSession.builder().timers(bfdTimers).localDiscriminator(discriminator)
+                .listener((s, previous, current, diagnostic) -> changed(self[0], previous, current, diagnostic))
+                .build();
+        // RFC 5881 §4: a source port per session, fixed for its life (OVS: 49152 + a counter)
+        BfdEncapsulation encapsulation = new BfdEncapsulation(bfdDestinationMac, bfdSourceMac, bfdSourceAddress,
+                bfdDestinationAddress, Bfd.MIN_SOURCE_PORT + id % (Bfd.MAX_SOURCE_PORT - Bfd.MIN_SOURCE_PORT + 1),
+                bfdUdpChecksum, bfdOam);
+        self[0] = new Peer(id, address, session, encapsulation);
+        return self[0];
+    }
+
     /** A session's listener, on the thread that changed it, under its lock: queue it for the BFD thread. */
-    private void changed(int peer, BfdState previous, BfdState current, BfdDiagnostic diagnostic) {
+    private void changed(Peer peer, BfdState previous, BfdState current, BfdDiagnostic diagnostic) {
         bfdChanges.add(new BfdWorker.Change(peer, previous, current, diagnostic));
         wakeBfd();
     }
@@ -227,12 +275,14 @@ public final class GeneveEndpoint implements AutoCloseable {
         Receiver receiver = new Receiver(this);
         workers.add(Thread.ofPlatform().name("geneve-receive-" + transport.localAddress().getPort()).daemon()
                 .unstarted(() -> run(receiver::run)));
-        if (device != null) {
-            Sender sender = new Sender(this);
-            workers.add(Thread.ofPlatform().name("geneve-send-" + device.name()).daemon()
-                    .unstarted(() -> run(sender::run)));
+        for (Network n : networks) {
+            if (n.device != null) {
+                Sender sender = new Sender(this, n);
+                workers.add(Thread.ofPlatform().name("geneve-send-" + n.device.name()).daemon()
+                        .unstarted(() -> run(sender::run)));
+            }
         }
-        if (bfdSessions != null) {
+        if (bfdTimers != null) {
             BfdWorker bfd = new BfdWorker(this);
             bfdThread = Thread.ofPlatform().name("geneve-bfd-" + transport.localAddress().getPort()).daemon()
                     .unstarted(() -> run(bfd::run));
@@ -293,6 +343,11 @@ public final class GeneveEndpoint implements AutoCloseable {
         }
     }
 
+    /** The O bit of BFD packets sent. */
+    boolean bfdOam() {
+        return bfdOam;
+    }
+
     /** Whether the endpoint is stopping or stopped. */
     boolean closing() {
         return closing;
@@ -303,14 +358,117 @@ public final class GeneveEndpoint implements AutoCloseable {
         return transport.localAddress();
     }
 
-    /** The peers, in the order configured. */
+    /** The peers now, in the order they were added. */
     public List<InetSocketAddress> peers() {
-        return List.of(peers);
+        return java.util.Arrays.stream(peerSet.list()).map(p -> p.address).toList();
     }
 
-    /** The VNI this endpoint serves. */
+    /**
+     * Adds a peer while the endpoint runs: floods and frames to MACs learned behind it go to it from
+     * now on, and its datagrams are accepted (with BFD on, it gets a session of its own). The packet
+     * paths see the new peer set at their next packet; they allocate nothing for it.
+     *
+     * @return false if it is a peer already
+     * @throws IllegalArgumentException if the address is unresolved, has port 0, or is not of the
+     *     local address's IP version
+     */
+    public boolean addPeer(InetSocketAddress peer) throws IOException {
+        Builder.checkPeer(peer);
+        if ((peer.getAddress() instanceof Inet4Address) != (localAddress().getAddress() instanceof Inet4Address)) {
+            throw new IllegalArgumentException("peer " + peer + " and local address " + localAddress()
+                    + " are not of one IP version");
+        }
+        synchronized (peerLock) {
+            if (closing) {
+                return false;
+            }
+            if (peerSet.find(peer) != null) {
+                return false;
+            }
+            peerSet = peerSet.plus(newPeer(peer));
+            refilter();
+        }
+        wakeBfd();
+        return true;
+    }
+
+    /**
+     * Removes a peer while the endpoint runs: nothing more is sent to it, its datagrams are dropped as
+     * {@link DropReason#NOT_A_PEER}, the MACs learned behind it are forgotten (frames to them are
+     * flooded until they are learned again), and its BFD session ends.
+     *
+     * @return false if it was not a peer
+     */
+    public boolean removePeer(InetSocketAddress peer) throws IOException {
+        synchronized (peerLock) {
+            Peer p = peerSet.find(peer);
+            if (p == null) {
+                return false;
+            }
+            peerSet = peerSet.minus(p);
+            for (Network n : networks) {
+                n.macs.removePeer(p.id);
+            }
+            refilter();
+        }
+        return true;
+    }
+
+    /** With the kernel filter on, the kernel's list of sources follows the peer set. Under peerLock. */
+    private void refilter() throws IOException {
+        if (kernelFilter && transport.isOpen()) {
+            transport.restrictSources(java.util.Arrays.stream(peerSet.list()).map(p -> p.address.getAddress())
+                    .distinct().toList());
+        }
+    }
+
+    /**
+     * Puts a static MAC entry in a VNI's table: frames to {@code mac} go to {@code peer} alone, until
+     * {@link #removeMac removed}; it never ages, moves nor is evicted.
+     *
+     * @param mac a unicast MAC address as a 48-bit value ({@code 0x02_00_00_00_00_01L} for 02:00:00:00:00:01)
+     * @return false if the table's set for that address is full of static entries
+     * @throws IllegalArgumentException if the VNI is not served, {@code peer} is no peer, the MAC not unicast
+     */
+    public boolean addStaticMac(int vni, long mac, InetSocketAddress peer) {
+        synchronized (peerLock) {
+            Peer p = peerSet.find(peer);
+            if (p == null) {
+                throw new IllegalArgumentException(peer + " is not a peer (expected one of " + peers() + ")");
+            }
+            return network(vni).macs.putStatic(mac, p.id);
+        }
+    }
+
+    /** Removes a MAC entry (static or learned) from a VNI's table; whether there was one. */
+    public boolean removeMac(int vni, long mac) {
+        return network(vni).macs.remove(mac);
+    }
+
+    /** The peer a MAC is known behind in a VNI's table (learned or static, not aged), if any. */
+    public Optional<InetSocketAddress> macPeer(int vni, long mac) {
+        // by the tables' time, which the receive thread advances at least twice a second
+        Peer p = peerSet.byId(network(vni).macs.lookup(mac));
+        return p == null ? Optional.empty() : Optional.of(p.address);
+    }
+
+    private Network network(int vni) {
+        for (Network n : networks) {
+            if (n.vni == vni) {
+                return n;
+            }
+        }
+        throw new IllegalArgumentException("VNI " + vni + " is not served (expected one of " + vnis() + ")");
+    }
+
+    /** The (first) VNI this endpoint serves. */
     public int vni() {
-        return vni;
+        return networks[0].vni;
+    }
+
+    /** Every VNI this endpoint serves, in the order given. */
+    public List<Integer> vnis() {
+        return java.util.Arrays.stream(networks).map(n -> n.vni).toList();
     }
 
     /** The Geneve header it sends (VNI, protocol type Ethernet, options). */
@@ -353,7 +511,7 @@ public final class GeneveEndpoint implements AutoCloseable {
 
     /** A snapshot of the counters. */
     public EndpointStats stats() {
-        return counters.snapshot(peers, bfdSessions);
+        return counters.snapshot(peerSet, networks);
     }
 
     /**
@@ -432,8 +590,8 @@ public final class GeneveEndpoint implements AutoCloseable {
     }
 
     private void checkSendable(long length) {
-        if (device != null) {
-            throw new IllegalStateException("this endpoint sends the frames of device " + device.name());
+        if (handler == null) {
+            throw new IllegalStateException("this endpoint sends the frames of device " + networks[0].device.name());
         }
         if (length < ETHERNET_HEADER || length > MAX_DATAGRAM - geneve.length) {
             throw new IllegalArgumentException("frame of " + length + " bytes (expected: " + ETHERNET_HEADER + ".."
@@ -448,40 +606,74 @@ public final class GeneveEndpoint implements AutoCloseable {
     private boolean sendPrepared(long length, ReceivedFrame replyTo) {
         long at = sendFrameOffset - geneve.length;
         MemorySegment.copy(geneve, 0, sendBuffer, ValueLayout.JAVA_BYTE, at, geneve.length);
+        Peer.Set set = peerSet;
         if (replyTo != null) {
-            int peer = replyTo.peerIndex();
-            if (peerDown(peer)) {
+            Peer peer = set.byId(replyTo.peerIndex());
+            if (peer != null && !allowed(peer, 1)) {
                 return false;
             }
-            InetSocketAddress target = peer >= 0 ? peers[peer] : replyTarget(replyTo);
+            if (peer == null && replyTo.peerIndex() >= 0) {
+                return false; // removed since
+            }
+            InetSocketAddress target = peer != null ? peer.address : replyTarget(replyTo);
             return sendDatagram(sendBuffer, at, length + geneve.length, target, peer, length);
         }
+        Peer to = route(networks[0], sendBuffer, sendFrameOffset, set);
+        if (to != null) {
+            return allowed(to, 1) && sendDatagram(sendBuffer, at, length + geneve.length, to.address, to, length);
+        }
+        counters.floods.increment();
         boolean all = true;
-        for (int p = 0; p < peers.length; p++) {
-            all &= !peerDown(p) && sendDatagram(sendBuffer, at, length + geneve.length, peers[p], p, length);
+        for (Peer p : set.list()) {
+            if (allowed(p, 1)) {
+                p.floods.increment();
+                all &= sendDatagram(sendBuffer, at, length + geneve.length, p.address, p, length);
+            } else {
+                all = false;
+            }
         }
         return all;
     }
 
-    /**
-     * Whether data frames must not go to peer {@code peer} (its BFD session went down after having
-     * been up): one volatile read; counts the frame as {@link DropReason#PEER_DOWN} when so.
-     */
-    boolean peerDown(int peer) {
-        if (bfdSessions == null || peer < 0 || bfdSessions[peer].dataAllowed()) {
-            return false;
-        }
-        counters.drop(DropReason.PEER_DOWN);
-        return true;
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+
+    /** The 48-bit MAC address at {@code offset}. */
+    static long mac(MemorySegment buffer, long offset) {
+        return ((buffer.get(U32, offset) & 0xFFFF_FFFFL) << 16) | (buffer.get(U16, offset + 4) & 0xFFFF);
     }
 
     /**
-     * Sends one datagram and counts it: a frame of {@code innerLength} bytes to {@code peer} (its
-     * index, or -1 for an address that is not a configured peer).
+     * Where the frame at {@code frame} goes in {@code network}: the peer its destination MAC was
+     * learned behind, or null to flood it to every peer (a group address, an unknown or aged MAC, a
+     * MAC behind a peer since removed). No lock, no allocation.
+     */
+    static Peer route(Network network, MemorySegment buffer, long frame, Peer.Set set) {
+        if ((buffer.get(ValueLayout.JAVA_BYTE, frame) & 1) != 0) {
+            return null; // broadcast and multicast: head-end replication
+        }
+        return set.byId(network.macs.lookup(mac(buffer, frame)));
+    }
+
+    /**
+     * Whether data frames may go to {@code peer} (no BFD, or its session did not go down after having
+     * been up): one volatile read; counts {@code frames} as {@link DropReason#PEER_DOWN} when not.
+     */
+    boolean allowed(Peer peer, int frames) {
+        if (peer.dataAllowed()) {
+            return true;
+        }
+        counters.drop(DropReason.PEER_DOWN, frames);
+        return false;
+    }
+
+    /**
+     * Sends one datagram and counts it: a frame of {@code innerLength} bytes to {@code peer} (null
+     * for an address that is not a configured peer).
      *
      * @return whether it was sent
      */
-    boolean sendDatagram(MemorySegment buffer, long offset, long length, InetSocketAddress to, int peer,
+    boolean sendDatagram(MemorySegment buffer, long offset, long length, InetSocketAddress to, Peer peer,
             long innerLength) {
         if (observer != null) {
             observer.sent(buffer, offset, length, to);
@@ -552,19 +744,22 @@ public final class GeneveEndpoint implements AutoCloseable {
         } catch (IOException | RuntimeException ignored) {
             // closing is best effort; the workers end either way
         }
-        if (device != null) {
-            try {
-                device.close();
-            } catch (IOException | RuntimeException ignored) {
-                // as above
+        for (Network n : networks) {
+            if (n.device != null) {
+                try {
+                    n.device.close();
+                } catch (IOException | RuntimeException ignored) {
+                    // as above
+                }
             }
         }
     }
 
     @Override
     public String toString() {
-        return "GeneveEndpoint[" + transport.localAddress() + " VNI " + vni + ", peers " + List.of(peers)
-                + (device != null ? ", device " + device.name() : "") + (closing ? ", stopped" : "") + "]";
+        return "GeneveEndpoint[" + transport.localAddress() + " VNI " + vnis() + ", peers " + peers()
+                + java.util.Arrays.stream(networks).filter(n -> n.device != null).map(n -> ", device " + n.device.name())
+                        .collect(java.util.stream.Collectors.joining()) + (closing ? ", stopped" : "") + "]";
     }
 
     /** Sees every datagram an endpoint sends, before it is sent (e.g. to record a capture). */
@@ -606,6 +801,11 @@ public final class GeneveEndpoint implements AutoCloseable {
         private long bfdDestinationAddress = BfdEncapsulation.OVS_DESTINATION_ADDRESS;
         private boolean bfdUdpChecksum = true;
         private BfdPeerListener bfdListener;
+        private final List<Integer> networkVnis = new ArrayList<>();
+        private final List<FrameDevice> networkDevices = new ArrayList<>();
+        private int macMax = MacTable.DEFAULT_MAX_ENTRIES;
+        private Duration macAge = MacTable.DEFAULT_AGE;
+        private java.util.function.LongSupplier clock = System::nanoTime;
 
         private Builder() {
         }
@@ -637,10 +837,7 @@ public final class GeneveEndpoint implements AutoCloseable {
 
         /** Adds a peer: frames go to it, datagrams from its IP address (any source port) are accepted. */
         public Builder peer(InetSocketAddress peer) {
-            Objects.requireNonNull(peer, "peer");
-            if (peer.isUnresolved() || peer.getPort() == 0) {
-                throw new IllegalArgumentException("peer " + peer + " (expected: a resolved IP address and a port)");
-            }
+            checkPeer(peer);
             if (peers.contains(peer)) {
                 throw new IllegalArgumentException("peer " + peer + " given twice");
             }
@@ -648,12 +845,60 @@ public final class GeneveEndpoint implements AutoCloseable {
             return this;
         }
 
-        /** The VNI to send and accept (0..16777215; default 0). */
+        static void checkPeer(InetSocketAddress peer) {
+            Objects.requireNonNull(peer, "peer");
+            if (peer.isUnresolved() || peer.getPort() == 0) {
+                throw new IllegalArgumentException("peer " + peer + " (expected: a resolved IP address and a port)");
+            }
+        }
+
+        /** The VNI to send and accept (0..16777215; default 0), for the one {@link #device} or the handler. */
         public Builder vni(int vni) {
+            checkVni(vni);
+            this.vni = vni;
+            return this;
+        }
+
+        private static void checkVni(int vni) {
             if (vni < 0 || vni > Geneve.MAX_VNI) {
                 throw new IllegalArgumentException("VNI " + vni + " is out of range (expected: 0.." + Geneve.MAX_VNI + ")");
             }
-            this.vni = vni;
+        }
+
+        /**
+         * Serves one more VNI with a device of its own (repeatable; instead of {@link #vni} and
+         * {@link #device}): its frames go out with that VNI, datagrams with that VNI go to it; one UDP
+         * transport for them all, one MAC table per VNI, one send thread per device.
+         *
+         * <pre>{@code
+         * builder.network(5000, Tap.open("tap5000", false)).network(5001, Tap.open("tap5001", false));
+         * }</pre>
+         */
+        public Builder network(int vni, FrameDevice device) {
+            checkVni(vni);
+            Objects.requireNonNull(device, "device");
+            if (networkVnis.contains(vni)) {
+                throw new IllegalArgumentException("VNI " + vni + " given twice");
+            }
+            networkVnis.add(vni);
+            networkDevices.add(device);
+            return this;
+        }
+
+        /**
+         * Bounds each VNI's MAC table at {@code maxEntries} (default 65,536) and ages an entry not seen
+         * for {@code age} (default 300 s, as a Linux bridge). See {@link MacTable}.
+         */
+        public Builder macTable(int maxEntries, Duration age) {
+            new MacTable(maxEntries, age, clock); // validates
+            this.macMax = maxEntries;
+            this.macAge = age;
+            return this;
+        }
+
+        /** The clock MAC tables age by (nanoseconds; default {@link System#nanoTime}): for tests. */
+        public Builder macClock(java.util.function.LongSupplier nanos) {
+            this.clock = Objects.requireNonNull(nanos, "nanos");
             return this;
         }
 
@@ -823,21 +1068,43 @@ public final class GeneveEndpoint implements AutoCloseable {
          * @throws IOException if the transport cannot be opened (e.g. the address is taken)
          */
         public GeneveEndpoint start() throws IOException {
-            if ((device == null) == (handler == null)) {
-                throw new IllegalStateException("an endpoint needs one inner side: a device or a handler");
+            boolean networks = !networkVnis.isEmpty();
+            if ((device == null && !networks) == (handler == null) || (networks && device != null)) {
+                throw new IllegalStateException("an endpoint needs one inner side: a device, devices by VNI, or a handler");
             }
+            if (networks && handler != null) {
+                throw new IllegalStateException("devices by VNI and a handler: an endpoint has one kind of inner side");
+            }
+            if (!networks) {
+                networkVnis.add(vni);
+                networkDevices.add(device);
+            }
+            try {
+                return startChecked();
+            } finally {
+                if (!networks) {
+                    networkVnis.clear();
+                    networkDevices.clear();
+                }
+            }
+        }
+
+        private GeneveEndpoint startChecked() throws IOException {
+            boolean hasDevice = handler == null;
             if ((local == null) == (transport == null)) {
                 throw new IllegalStateException("an endpoint needs a local address or a transport (exactly one)");
             }
             if (peers.isEmpty() && !acceptAnySource) {
                 throw new IllegalStateException("an endpoint needs at least one peer (or acceptAnySource for a test tool)");
             }
-            if (device != null && peers.isEmpty()) {
-                throw new IllegalStateException("a device's frames need at least one peer to go to");
+            if (offload && !hasDevice) {
+                throw new IllegalStateException("offload needs a device that has offloads");
             }
-            if (offload && (device == null || !device.offloads())) {
-                throw new IllegalStateException("offload needs a device that has offloads"
-                        + (device == null ? "" : " (" + device.name() + " was opened without)"));
+            for (FrameDevice d : networkDevices) {
+                if (offload && d != null && !d.offloads()) {
+                    throw new IllegalStateException("offload needs a device that has offloads (" + d.name()
+                            + " was opened without)");
+                }
             }
             InetSocketAddress localAddress = transport != null ? transport.localAddress() : local;
             boolean v4 = localAddress.getAddress() instanceof Inet4Address;
@@ -863,7 +1130,7 @@ public final class GeneveEndpoint implements AutoCloseable {
             }
             if (kernelFilter && !acceptAnySource) {
                 List<java.net.InetAddress> sources = peers.stream().map(InetSocketAddress::getAddress).distinct().toList();
-                if (!t.restrictSources(sources)) {
+                if (sources.isEmpty() || !t.restrictSources(sources)) {
                     endpoint.warn("the transport cannot drop non-peers in the kernel; the endpoint drops them");
                 }
             }

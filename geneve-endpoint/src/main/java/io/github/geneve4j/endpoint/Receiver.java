@@ -6,7 +6,6 @@ import io.github.geneve4j.codec.tso.TcpCoalescer;
 import io.github.geneve4j.endpoint.bfd.BfdControlView;
 import io.github.geneve4j.endpoint.bfd.BfdFrameClassifier;
 import io.github.geneve4j.endpoint.bfd.BfdReception;
-import io.github.geneve4j.endpoint.bfd.BfdSession;
 import io.github.geneve4j.endpoint.spi.DatagramSource;
 import io.github.geneve4j.endpoint.spi.FrameOffload;
 import io.github.geneve4j.options.Verdict;
@@ -14,17 +13,18 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 
 /**
  * The receive path: datagrams from the transport, checked in order (who sent it, the Geneve header,
- * VNI, protocol type, receive policy, a whole Ethernet header), then delivered to the device (with
- * offload, TCP that continues one flow is coalesced first) or the handler; with BFD on, a peer's
- * control packets go to its session instead, whatever the O bit. Runs on one thread;
- * allocates nothing per datagram, whatever becomes of it.
+ * VNI, protocol type, receive policy, a whole Ethernet header); the inner source MAC is learned in
+ * the VNI's table as behind the peer; then the frame is delivered to the VNI's device (with offload,
+ * TCP that continues one flow is coalesced first) or the handler; with BFD on, a peer's control
+ * packets go to its session instead, whatever the O bit. Split horizon: nothing received is ever
+ * sent to a peer again, this path only writes to the inner side. Runs on one thread; allocates
+ * nothing per datagram, whatever becomes of it.
  */
 final class Receiver {
 
@@ -46,15 +46,12 @@ final class Receiver {
     private final FrameOffload offload = new FrameOffload();
     private final TcpCoalescer coalescer;
     private final MemorySegment merged;
-    private int heldPeer = -1;
+    private Peer heldPeer;
+    private Network heldNetwork;
     private long heldSince;
-    // the peers' addresses as the source halves, to match without allocating
-    private final boolean[] peerV6;
-    private final long[] peerHigh;
-    private final long[] peerLow;
+    private final Network[] networks;
     private int errorsInARow;
     // BFD: null when off
-    private final BfdSession[] sessions;
     private final BfdFrameClassifier classifier;
     private final BfdControlView bfdView;
 
@@ -65,24 +62,13 @@ final class Receiver {
         this.buffer = arena.allocate(RECEIVE_OFFSET + CAPACITY + 64, 64);
         this.datagram = buffer.asByteBuffer();
         this.source = frame.mutableSource();
-        boolean coalesce = endpoint.offload && endpoint.device != null;
+        this.networks = endpoint.networks;
+        boolean coalesce = endpoint.offload && endpoint.handler == null;
         this.coalescer = coalesce ? new TcpCoalescer(GeneveEndpoint.MAX_GSO_FRAME, false) : null;
         this.merged = coalesce ? arena.allocate(RECEIVE_OFFSET + GeneveEndpoint.MAX_GSO_FRAME, 64) : null;
-        this.sessions = endpoint.bfdSessions;
-        this.classifier = sessions != null ? new BfdFrameClassifier() : null;
-        this.bfdView = sessions != null ? new BfdControlView() : null;
-        int n = endpoint.peers.length;
-        peerV6 = new boolean[n];
-        peerHigh = new long[n];
-        peerLow = new long[n];
-        DatagramSource scratch = new DatagramSource();
-        for (int i = 0; i < n; i++) {
-            InetSocketAddress p = endpoint.peers[i];
-            scratch.set(p);
-            peerV6[i] = p.getAddress() instanceof Inet6Address;
-            peerHigh[i] = scratch.high();
-            peerLow[i] = scratch.low();
-        }
+        boolean bfd = endpoint.bfdTimers != null;
+        this.classifier = bfd ? new BfdFrameClassifier() : null;
+        this.bfdView = bfd ? new BfdControlView() : null;
     }
 
     void run() throws Exception {
@@ -106,6 +92,11 @@ final class Receiver {
                 continue;
             }
             errorsInARow = 0;
+            // the MAC tables' time: one clock reading per receive call (a GRO batch, or half a second idle)
+            long now = endpoint.macClock.getAsLong();
+            for (Network network : networks) {
+                network.macs.tick(now);
+            }
             if (n < 0) {
                 flush(); // nothing more waiting: what was merged goes to the device now
                 continue;
@@ -118,8 +109,8 @@ final class Receiver {
     private void received(int n) throws Exception {
         counters.receives.increment();
         int size = source.segmentSize() > 0 ? Math.min(source.segmentSize(), n) : n;
-        int peer = peerOf(source);
-        if (peer < 0 && !endpoint.acceptAnySource) {
+        Peer peer = peerOf(source);
+        if (peer == null && !endpoint.acceptAnySource) {
             // who sent it is checked before anything else: a stranger's bytes are not even parsed
             counters.drop(DropReason.NOT_A_PEER, size == 0 ? 1 : (n + size - 1) / size);
             flushIfOld();
@@ -158,25 +149,36 @@ final class Receiver {
         Thread.sleep(1L << (errorsInARow - 1)); // 1, 2, 4 ... 512 ms
     }
 
-    private int peerOf(DatagramSource s) {
+    /** The peer that sent it, by the peer set of now (a linear match: an endpoint has tens of peers, not thousands). */
+    private Peer peerOf(DatagramSource s) {
         boolean v6 = s.isIpv6();
         long high = s.high();
         long low = s.low();
-        for (int i = 0; i < peerLow.length; i++) {
-            if (peerLow[i] == low && peerHigh[i] == high && peerV6[i] == v6) {
-                return i;
+        for (Peer p : endpoint.peerSet.list()) {
+            if (p.low == low && p.high == high && p.v6 == v6) {
+                return p;
             }
         }
-        return -1;
+        return null;
     }
 
-    private void datagram(int at, int length, int peer) throws Exception {
+    private Network networkOf(int vni) {
+        for (Network n : networks) {
+            if (n.vni == vni) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    private void datagram(int at, int length, Peer peer) throws Exception {
         datagram.limit(at + length);
         if (!view.tryWrap(datagram, at)) {
             counters.drop(DropReason.MALFORMED);
             return;
         }
-        if (view.vni() != endpoint.vni) {
+        Network network = networkOf(view.vni());
+        if (network == null) {
             counters.drop(DropReason.WRONG_VNI);
             return;
         }
@@ -211,35 +213,40 @@ final class Receiver {
             counters.drop(DropReason.RUNT_FRAME);
             return;
         }
+        if (peer != null) {
+            // learning: the inner source MAC is behind the peer that sent it (a move if it was behind another)
+            network.macs.learn(GeneveEndpoint.mac(buffer, payload + 6), peer.id,
+                    (buffer.get(ValueLayout.JAVA_BYTE, payload) & 1) != 0);
+        }
         if (endpoint.handler != null) {
-            InetSocketAddress from = peer >= 0 ? endpoint.peers[peer] : null;
-            frame.set(buffer, payload, payloadLength, view.vni(), from, peer);
+            InetSocketAddress from = peer != null ? peer.address : null;
+            frame.set(buffer, payload, payloadLength, view.vni(), from, peer != null ? peer.id : -1);
             counters.received(peer, 1, payloadLength);
             endpoint.handler.onFrame(frame);
             return;
         }
-        if (coalescer != null && coalesce(at, length, peer)) {
+        if (coalescer != null && coalesce(at, length, peer, network)) {
             return;
         }
-        write(buffer, payload, payloadLength, offload.clear(), peer, 1);
+        write(network, buffer, payload, payloadLength, offload.clear(), peer, 1);
     }
 
     /**
      * Takes a BFD control packet to its peer's session: whether the inner frame was BFD's (it is then
      * consumed, counted if refused, and never delivered). Allocates nothing.
      */
-    private boolean bfd(int peer) {
+    private boolean bfd(Peer peer) {
         switch (classifier.classify(buffer, view.payloadOffset(), view.payloadLength())) {
             case NOT_BFD -> {
                 return false;
             }
             case CONTROL_PACKET -> {
-                if (peer < 0) {
+                if (peer == null || peer.bfd == null) {
                     counters.drop(DropReason.BFD_NO_SESSION);
                 } else if (!bfdView.tryWrap(buffer, classifier.payloadOffset(), classifier.payloadLength())) {
                     counters.drop(DropReason.BFD_MALFORMED);
                 } else {
-                    BfdReception reception = sessions[peer].onPacket(bfdView, System.nanoTime());
+                    BfdReception reception = peer.bfd.onPacket(bfdView, System.nanoTime());
                     if (reception == BfdReception.ACCEPTED_FINAL_DUE) {
                         endpoint.wakeBfd(); // the peer's Poll is answered at once (RFC 5880 §6.5)
                     } else if (!reception.accepted()) {
@@ -261,8 +268,8 @@ final class Receiver {
      * @return false if the datagram is not TCP the coalescer can take (anything held is written
      *     first, so the device sees the peer's order): write it as it is
      */
-    private boolean coalesce(int at, int length, int peer) {
-        if (peer != heldPeer) {
+    private boolean coalesce(int at, int length, Peer peer, Network network) {
+        if (peer != heldPeer || network != heldNetwork) {
             flush();
         }
         TcpCoalescer.Offer offer = coalescer.offerDatagram(buffer, at, length);
@@ -275,6 +282,7 @@ final class Receiver {
                 heldSince = System.nanoTime();
             }
             heldPeer = peer;
+            heldNetwork = network;
             return true;
         }
         // ARP, ICMP, UDP, a fragment, a bad inner checksum: the device's kernel decides about those
@@ -311,12 +319,13 @@ final class Receiver {
             counters.coalescedWrites.increment();
             counters.coalescedDatagrams.add(count);
         }
-        write(merged, RECEIVE_OFFSET, length, offload, heldPeer, count);
+        write(heldNetwork, merged, RECEIVE_OFFSET, length, offload, heldPeer, count);
     }
 
-    private void write(MemorySegment from, long offset, long length, FrameOffload meta, int peer, int frames) {
+    private void write(Network network, MemorySegment from, long offset, long length, FrameOffload meta, Peer peer,
+            int frames) {
         try {
-            endpoint.device.write(from, offset, length, meta);
+            network.device.write(from, offset, length, meta);
         } catch (IOException e) {
             // the device is down, or refuses the frame: count it and go on (closing ends the loop)
             if (!endpoint.closing()) {

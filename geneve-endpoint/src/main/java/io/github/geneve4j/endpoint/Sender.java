@@ -6,12 +6,12 @@ import io.github.geneve4j.codec.net.InternetChecksum;
 import io.github.geneve4j.codec.tso.SegmentCursor;
 import io.github.geneve4j.codec.tso.TcpSegmenter;
 import io.github.geneve4j.codec.tunnel.GeneveTunnel;
+import io.github.geneve4j.endpoint.spi.FrameDevice;
 import io.github.geneve4j.endpoint.spi.FrameOffload;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
@@ -19,10 +19,12 @@ import java.nio.channels.ClosedChannelException;
 /**
  * The send path of an endpoint with a device: each frame is read into native memory behind room for
  * the Geneve header, which is written in place in front of it, and the datagram is sent from that
- * memory to every peer. A TCP super-frame is cut by the segmenter in gather mode, its segments laid
- * back to back for one segmented send. Peers whose BFD session is down are skipped. Sends hold the
- * endpoint's send lock (the BFD thread sends on the same transport). Runs on one thread; allocates
- * nothing per frame.
+ * memory to the peer its destination MAC was learned behind, or to every peer (head-end
+ * replication: one encapsulation, the same memory sent once per peer) for broadcast, multicast and
+ * unknown unicast. A TCP super-frame is cut by the segmenter in gather mode, its segments laid back
+ * to back for one segmented send per peer. Peers whose BFD session is down are skipped. Sends hold
+ * the endpoint's send lock (the BFD thread sends on the same transport). One per device (VNI), on a
+ * thread of its own; allocates nothing per frame.
  */
 final class Sender {
 
@@ -31,6 +33,8 @@ final class Sender {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final GeneveEndpoint endpoint;
+    private final Network network;
+    private final FrameDevice device;
     private final Counters counters;
     private final byte[] geneve;
     private final MemorySegment buffer;
@@ -41,11 +45,13 @@ final class Sender {
     private final MemorySegment datagrams;
     private final int outerHeaders;
 
-    Sender(GeneveEndpoint endpoint) {
+    Sender(GeneveEndpoint endpoint, Network network) {
         this.endpoint = endpoint;
+        this.network = network;
+        this.device = network.device;
         this.counters = endpoint.counters;
-        this.geneve = endpoint.geneve;
-        int room = Math.max(geneve.length, endpoint.device.headroom());
+        this.geneve = network.geneve;
+        int room = Math.max(geneve.length, device.headroom());
         this.frameOffset = (room + 7) & ~7;
         this.headerOffset = frameOffset - geneve.length;
         Arena arena = Arena.ofAuto();
@@ -54,7 +60,7 @@ final class Sender {
             GeneveHeader header = GeneveHeader.decode(ByteBuffer.wrap(geneve), 0);
             // only its Geneve header leaves: the socket adds UDP and IP
             GeneveTunnel tunnel = GeneveTunnel.builder()
-                    .addresses(endpoint.localAddress().getAddress(), endpoint.peers[0].getAddress())
+                    .addresses(endpoint.localAddress().getAddress(), endpoint.localAddress().getAddress())
                     .header(header).udpChecksum(false).build();
             this.segmenter = new TcpSegmenter(tunnel, 1448, endpoint.mtu);
             this.datagrams = arena.allocate(DATAGRAMS_BUFFER, 64);
@@ -73,7 +79,7 @@ final class Sender {
         while (!endpoint.closing()) {
             int n;
             try {
-                n = endpoint.device.read(buffer, frameOffset, capacity, offload);
+                n = device.read(buffer, frameOffset, capacity, offload);
             } catch (ClosedChannelException stopped) {
                 if (endpoint.closing()) {
                     return;
@@ -115,11 +121,20 @@ final class Sender {
             }
             // the Geneve header goes in place in front of the frame, over the device's metadata
             MemorySegment.copy(geneve, 0, buffer, ValueLayout.JAVA_BYTE, headerOffset, geneve.length);
-            InetSocketAddress[] peers = endpoint.peers;
+            Peer.Set peers = endpoint.peerSet;
+            Peer to = GeneveEndpoint.route(network, buffer, frameOffset, peers);
             synchronized (endpoint.sendLock) {
-                for (int p = 0; p < peers.length; p++) {
-                    if (!endpoint.peerDown(p)) {
-                        endpoint.sendDatagram(buffer, headerOffset, n + geneve.length, peers[p], p, n);
+                if (to != null) {
+                    if (endpoint.allowed(to, 1)) {
+                        endpoint.sendDatagram(buffer, headerOffset, n + geneve.length, to.address, to, n);
+                    }
+                    continue;
+                }
+                counters.floods.increment();
+                for (Peer p : peers.list()) {
+                    if (endpoint.allowed(p, 1)) {
+                        p.floods.increment();
+                        endpoint.sendDatagram(buffer, headerOffset, n + geneve.length, p.address, p, n);
                     }
                 }
             }
@@ -175,30 +190,39 @@ final class Sender {
         int count = segment.count();
         counters.superFrames.increment();
         counters.segments.add(count);
-        InetSocketAddress[] peers = endpoint.peers;
-        for (int p = 0; p < peers.length; p++) {
-            if (endpoint.bfdSessions != null && !endpoint.bfdSessions[p].dataAllowed()) {
-                counters.drop(DropReason.PEER_DOWN, count);
-                continue;
+        // every segment has the super-frame's Ethernet header: one route for them all
+        Peer.Set peers = endpoint.peerSet;
+        Peer target = GeneveEndpoint.route(network, buffer, frameOffset, peers);
+        if (target != null) {
+            if (endpoint.allowed(target, count)) {
+                synchronized (endpoint.sendLock) {
+                    sendToPeer(target, count, to, size);
+                }
             }
-            synchronized (endpoint.sendLock) {
-                sendToPeer(p, count, to, size);
+            return;
+        }
+        counters.floods.add(count);
+        for (Peer p : peers.list()) {
+            if (endpoint.allowed(p, count)) {
+                p.floods.add(count);
+                synchronized (endpoint.sendLock) {
+                    sendToPeer(p, count, to, size);
+                }
             }
         }
     }
 
     /** Sends the {@code count} datagrams of {@code to} bytes (all but the last {@code size}) to peer {@code p}. */
-    private void sendToPeer(int p, int count, long to, int size) {
-        InetSocketAddress[] peers = endpoint.peers;
+    private void sendToPeer(Peer p, int count, long to, int size) {
         if (endpoint.observer != null) {
             for (long d = 0; d < to; d += size) {
-                endpoint.observer.sent(datagrams, d, Math.min(size, to - d), peers[p]);
+                endpoint.observer.sent(datagrams, d, Math.min(size, to - d), p.address);
             }
         }
         boolean segmenting = endpoint.transport.segmentation();
         int sent;
         try {
-            sent = endpoint.transport.sendSegments(datagrams, 0, to, size, peers[p]);
+            sent = endpoint.transport.sendSegments(datagrams, 0, to, size, p.address);
         } catch (ClosedChannelException stopped) {
             return;
         } catch (IOException e) {
@@ -209,7 +233,7 @@ final class Sender {
         int calls = endpoint.transport.lastSendCalls();
         counters.sends.add(calls >= 0 ? calls : sent + (sent < count ? 1 : 0));
         if (segmenting && !endpoint.transport.segmentation()) {
-            endpoint.warn("the kernel refused UDP segmentation (UDP_SEGMENT) towards " + peers[p]
+            endpoint.warn("the kernel refused UDP segmentation (UDP_SEGMENT) towards " + p.address
                     + "; sending one datagram per call");
         }
         if (sent < count) {

@@ -181,4 +181,30 @@ class BfdEndpointTest {
         }
         return bytes;
     }
+
+    @Test
+    void aPeerAddedAtRunTimeGetsASessionAndOneRemovedLosesIt() throws Exception {
+        List<Change> atA = new CopyOnWriteArrayList<>();
+        AtomicLong delivered = new AtomicLong();
+        ChannelTransport udpA = ChannelTransport.open(address("127.0.0.1", 0));
+        ChannelTransport udpB = ChannelTransport.open(address("127.0.0.2", 0));
+        try (DatagramChannel silent = DatagramChannel.open().bind(address("127.0.0.3", 0));
+                GeneveEndpoint a = endpoint(udpA, (InetSocketAddress) silent.getLocalAddress(), atA, delivered).start();
+                GeneveEndpoint b = endpoint(udpB, udpA.localAddress(), new CopyOnWriteArrayList<>(), delivered).start()) {
+            assertThat(a.addPeer(udpB.localAddress())).isTrue();
+            assertThat(a.peers()).hasSize(2);
+            java.util.function.Supplier<BfdSessionStatus> toB = () -> a.stats().peers().get(1).bfd();
+            assertThat(Loopback.await(() -> toB.get().state() == BfdState.UP && bfd(b).state() == BfdState.UP))
+                    .as("%s / %s", toB.get(), bfd(b)).isTrue();
+            assertThat(bfd(a).state()).as("the silent peer").isNotEqualTo(BfdState.UP);
+            assertThat(atA).anySatisfy(c -> {
+                assertThat(c.peer()).isEqualTo(udpB.localAddress());
+                assertThat(c.to()).isEqualTo(BfdState.UP);
+            });
+            assertThat(a.removePeer(udpB.localAddress())).isTrue();
+            // B stops hearing A: its session goes down within its detection time
+            assertThat(Loopback.await(() -> bfd(b).state() == BfdState.DOWN)).as("%s", bfd(b)).isTrue();
+            assertThat(a.stats().peers()).hasSize(1);
+        }
+    }
 }

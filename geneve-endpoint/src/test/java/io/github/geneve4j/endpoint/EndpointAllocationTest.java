@@ -120,6 +120,78 @@ class EndpointAllocationTest {
     }
 
     @Test
+    void learningAndRoutingAmongSeveralPeersAllocateNothingPerFrame() throws Exception {
+        try (DatagramChannel p0 = Loopback.socket("127.0.0.2");
+             DatagramChannel p1 = Loopback.socket("127.0.0.3");
+             DatagramChannel p2 = Loopback.socket("127.0.0.4");
+             GeneveEndpoint endpoint = GeneveEndpoint.builder().local(address("127.0.0.1", 0))
+                     .peer((InetSocketAddress) p0.getLocalAddress()).peer((InetSocketAddress) p1.getLocalAddress())
+                     .peer((InetSocketAddress) p2.getLocalAddress()).vni(5000)
+                     .macTable(256, java.time.Duration.ofSeconds(300)).handler(f -> { }).start()) {
+            long thread = threadId("geneve-receive-" + endpoint.localAddress().getPort());
+            byte[] header = io.github.geneve4j.codec.GeneveHeader.of(io.github.geneve4j.codec.ProtocolType.ETHERNET,
+                    5000, java.util.List.of()).toBytes();
+            // 1,000 source MACs through a table of 256: learning, moves between peers, evictions
+            ByteBuffer[] datagrams = new ByteBuffer[1_000];
+            for (int i = 0; i < datagrams.length; i++) {
+                byte[] frame = MeshEndpointTest.frame(0x0200_0000_00AAL, 0x0200_0000_1000L + i, i);
+                datagrams[i] = ByteBuffer.allocate(header.length + frame.length).put(header).put(frame).flip();
+            }
+            DatagramChannel[] from = {p0, p1, p2};
+            LongSupplier processed = () -> endpoint.stats().framesFromTunnel() + endpoint.stats().totalDrops();
+            Runnable receiveBurst = () -> {
+                try {
+                    for (int round = 0; round < 3; round++) {
+                        for (int i = 0; i < datagrams.length; i++) {
+                            // a round per peer: the JDK's DatagramChannel allocates a sender address for each
+                            // datagram whose source differs from the one before (geneve-linux's socket does not)
+                            from[round].send(datagrams[i].duplicate(), endpoint.localAddress());
+                            if (i % 100 == 99) {
+                                Thread.sleep(2); // let the receive thread keep up: loopback drops what overflows
+                            }
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+            receiveBurst.run(); // warm-up
+            settle(processed);
+            long before = allocated(thread);
+            long countedBefore = processed.getAsLong();
+            receiveBurst.run();
+            settle(processed);
+            long bytes = allocated(thread) - before;
+            long received = processed.getAsLong() - countedBefore;
+            assertThat(received).as("datagrams that arrived").isGreaterThan(1_000);
+            assertThat(endpoint.stats().macTables().get(0).evictions()).isPositive();
+            assertThat(bytes).as("bytes allocated by the receive thread over %d datagrams", received)
+                    .isLessThan(received / 4);
+            // sending: to learned MACs (one peer each), to unknown ones and broadcast (every peer)
+            ByteBuffer[] frames = new ByteBuffer[64];
+            for (int i = 0; i < frames.length; i++) {
+                long dst = i % 8 == 0 ? 0xFFFF_FFFF_FFFFL : 0x0200_0000_1000L + 990 + i % 10;
+                frames[i] = ByteBuffer.wrap(MeshEndpointTest.frame(dst, 0x0200_0000_00AAL, i));
+            }
+            Runnable sendBurst = () -> {
+                for (int i = 0; i < 20_000; i++) {
+                    endpoint.send(frames[i & 63]);
+                }
+            };
+            sendBurst.run();
+            long sendBefore = threads.getCurrentThreadAllocatedBytes();
+            sendBurst.run();
+            long sendBytes = threads.getCurrentThreadAllocatedBytes() - sendBefore;
+            assertThat(endpoint.stats().floods()).isPositive();
+            assertThat(endpoint.stats().peers().stream().mapToLong(p -> p.framesSent() - p.floods()).sum())
+                    .as("unicast to the peer of the last round, behind which the MACs were learned").isPositive();
+            assertThat(sendBytes).as("bytes allocated over 20,000 sends").isLessThan(20_000 / 4);
+        }
+    }
+
+    @Test
     void sendingFromAHandlerEndpointAllocatesNothingPerFrameEvenWhenTheBufferIsFull() throws Exception {
         try (DatagramChannel peer = Loopback.socket("127.0.0.2"); // never reads: its buffer fills, sends fail
              GeneveEndpoint endpoint = GeneveEndpoint.builder().local(address("127.0.0.1", 0))

@@ -69,8 +69,8 @@ class GeneveEndpointTest {
             assertThat(sb.framesToTunnel()).isEqualTo(10);
             assertThat(sa.drops()).isEmpty();
             assertThat(sb.drops()).isEmpty();
-            assertThat(sa.peers()).containsExactly(new PeerStats(udpB.localAddress(), 10, bytes, 10, bytes));
-            assertThat(sb.peers()).containsExactly(new PeerStats(udpA.localAddress(), 10, bytes, 10, bytes));
+            assertThat(sa.peers()).containsExactly(new PeerStats(udpB.localAddress(), 10, bytes, 10, bytes, 10, 10));
+            assertThat(sb.peers()).containsExactly(new PeerStats(udpA.localAddress(), 10, bytes, 10, bytes, 0, 10));
             assertThat(sa.superFrames() + sa.segments() + sa.coalescedWrites() + sa.coalescedDatagrams()).isZero();
         }
     }
@@ -264,7 +264,7 @@ class GeneveEndpointTest {
         InetSocketAddress local = address("127.0.0.1", 0);
         InetSocketAddress peer = address("127.0.0.2", 6081);
         assertThatThrownBy(() -> GeneveEndpoint.builder().local(local).peer(peer).start())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("a device or a handler");
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("a device, devices by VNI, or a handler");
         assertThatThrownBy(() -> GeneveEndpoint.builder().peer(peer).handler(f -> { }).start())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("local address or a transport");
         assertThatThrownBy(() -> GeneveEndpoint.builder().local(local).handler(f -> { }).start())

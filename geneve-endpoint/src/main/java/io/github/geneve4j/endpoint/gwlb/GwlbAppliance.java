@@ -401,10 +401,19 @@ public final class GwlbAppliance implements AutoCloseable {
                 kernel.ingress(p, buffer, at, view.headerLength(), source.low(), source.port(), localIpv4, localPort);
                 return;
             }
-            if (reply(at, length)) {
-                forwarded.increment();
-                forwardedBytes.add(length);
-            } else {
+            // counted before the send, so that whoever receives the reply finds it counted
+            forwarded.increment();
+            forwardedBytes.add(length);
+            boolean sent = false;
+            try {
+                sent = reply(at, length);
+            } finally {
+                if (!sent) {
+                    forwarded.decrement();
+                    forwardedBytes.add(-length);
+                }
+            }
+            if (!sent) {
                 drop(GwlbDropReason.SEND_FAILED);
             }
         }

@@ -25,31 +25,51 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code geneve vtep}: a userspace tunnel endpoint between a TAP device (a real kernel's network
- * stack on our side) and a Geneve peer over UDP. It parses and prints: the data path is
- * {@link GeneveEndpoint} over {@code geneve-linux}'s {@link Tap} and {@link UdpSocket}.
+ * {@code geneve vtep}: a userspace tunnel endpoint between TAP devices (a real kernel's network
+ * stack on our side), one per VNI, and Geneve peers over UDP, learning which inner MAC is behind
+ * which peer. It parses and prints: the data path is {@link GeneveEndpoint} over
+ * {@code geneve-linux}'s {@link Tap} and {@link UdpSocket}.
+ *
+ * <p>Forms: {@code --tap NAME --vni N} (one VNI), or {@code --tap NAME:VNI} repeated (one TAP per
+ * VNI, one UDP socket for all); {@code --remote} repeated for several peers.
  */
 @Command(name = "vtep", mixinStandardHelpOptions = true,
-        description = {"Run a userspace Geneve tunnel endpoint on a TAP device.",
-            "The kernel's traffic on the TAP is carried over UDP to the peer, the peer's to the TAP.",
+        description = {"Run a userspace Geneve tunnel endpoint on TAPs, one per VNI, with many peers.",
+            "The kernel's traffic on a TAP is carried over UDP to the peer its destination",
+            "MAC was learned behind, or to every peer (broadcast, multicast, unknown",
+            "unicast); the peers' traffic goes to the TAP of its VNI.",
             "Needs root (or CAP_NET_ADMIN)."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:stopped after --duration", "2:bad usage, or the TAP or socket cannot be opened"})
 public final class VtepCommand implements Callable<Integer> {
 
-    @Option(names = "--tap", required = true, paramLabel = "NAME", description = "TAP device to open or create.")
-    String tapName;
+    @Option(names = "--tap", required = true, paramLabel = "NAME[:VNI]",
+            description = "TAP device to open or create, for --vni; or NAME:VNI, repeatable, a TAP per VNI"
+                + " (e.g. --tap red:5000 --tap blue:5001): one UDP socket for them all.")
+    List<String> taps = new ArrayList<>();
 
     @Option(names = "--local", required = true, paramLabel = "ADDR[:PORT]", converter = Converters.SocketConverter.class,
             description = "Local UDP address (port 6081 unless given).")
     InetSocketAddress local;
 
     @Option(names = "--remote", required = true, paramLabel = "ADDR[:PORT]", converter = Converters.SocketConverter.class,
-            description = "The peer's Geneve address (port 6081 unless given).")
-    InetSocketAddress remote;
+            description = "A peer's Geneve address (port 6081 unless given). Repeatable: a full mesh gives every"
+                + " other host; broadcast, multicast and unknown unicast go to each, the rest to the peer"
+                + " its MAC was learned behind.")
+    List<InetSocketAddress> remotes = new ArrayList<>();
 
-    @Option(names = "--vni", defaultValue = "5000", description = "Virtual Network Identifier (default: ${DEFAULT-VALUE}).")
-    int vni;
+    @Option(names = "--vni", paramLabel = "N",
+            description = "Virtual Network Identifier of a single --tap NAME (default: 5000).")
+    Integer vni;
+
+    @Option(names = "--mac-max", defaultValue = "65536", paramLabel = "N",
+            description = "MAC table bound per VNI; a flood of source MACs evicts the least recently seen"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int macMax;
+
+    @Option(names = "--mac-age", defaultValue = "300", paramLabel = "SECONDS",
+            description = "A learned MAC not seen for SECONDS is forgotten (default: ${DEFAULT-VALUE}, as a Linux bridge).")
+    double macAge;
 
     @Option(names = "--option", paramLabel = "CLASS:TYPE:HEX", converter = Converters.OptionConverter.class,
             description = "Add a Geneve option to every packet sent. Repeatable.")
@@ -79,8 +99,8 @@ public final class VtepCommand implements Callable<Integer> {
             description = "Stop after SECONDS (default: 0, run until stopped).")
     double duration;
 
-    @Option(names = "--bfd", description = "Run BFD with the peer inside the tunnel (RFC 5880, RFC 9521, as Open vSwitch's"
-            + " bfd:enable=true); stop sending to it while its session is down after having been up.")
+    @Option(names = "--bfd", description = "Run BFD with each peer inside the tunnel (RFC 5880, RFC 9521, as Open vSwitch's"
+            + " bfd:enable=true); stop sending to a peer while its session is down after having been up.")
     boolean bfd;
 
     @Option(names = "--bfd-min-rx", defaultValue = "1000", paramLabel = "MS",
@@ -117,8 +137,42 @@ public final class VtepCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (vni < 0 || vni > Geneve.MAX_VNI) {
-            err.println("geneve vtep: --vni " + vni + " is out of range (0..16777215)");
+        List<String> tapNames = new ArrayList<>();
+        List<Integer> vnis = new ArrayList<>();
+        boolean byVni = taps.stream().anyMatch(t -> t.contains(":"));
+        if (byVni && (vni != null || taps.stream().anyMatch(t -> !t.contains(":")))) {
+            err.println("geneve vtep: --tap NAME:VNI for every TAP, or one --tap NAME with --vni (expected: one form)");
+            return 2;
+        }
+        if (!byVni && taps.size() > 1) {
+            err.println("geneve vtep: several --tap need their VNI each: --tap NAME:VNI");
+            return 2;
+        }
+        for (String t : taps) {
+            int colon = t.lastIndexOf(':');
+            String name = byVni ? t.substring(0, colon) : t;
+            int v;
+            try {
+                v = byVni ? Integer.parseInt(t.substring(colon + 1)) : (vni != null ? vni : 5000);
+            } catch (NumberFormatException e) {
+                err.println("geneve vtep: --tap " + t + " (expected: NAME:VNI with a number)");
+                return 2;
+            }
+            if (v < 0 || v > Geneve.MAX_VNI) {
+                err.println("geneve vtep: " + (byVni ? "--tap " + t + ": VNI " : "--vni ") + v
+                        + " is out of range (0..16777215)");
+                return 2;
+            }
+            if (name.isEmpty() || vnis.contains(v) || tapNames.contains(name)) {
+                err.println("geneve vtep: --tap " + t + " (expected: a name, each TAP and each VNI once)");
+                return 2;
+            }
+            tapNames.add(name);
+            vnis.add(v);
+        }
+        if (macMax < 1 || macMax > 1 << 24 || !(macAge > 0) || macAge > 1e8) {
+            err.println("geneve vtep: --mac-max " + macMax + " --mac-age " + macAge
+                    + " (expected: 1..16777216 entries, a positive age in seconds)");
             return 2;
         }
         if (!offload.equals("off") && !offload.equals("on")) {
@@ -145,10 +199,16 @@ public final class VtepCommand implements Callable<Integer> {
             err.println("geneve vtep: --bfd-min-tx/--bfd-min-rx/--bfd-mult: " + e.getMessage());
             return 2;
         }
-        GeneveHeader header = GeneveHeader.of(ProtocolType.ETHERNET, vni, options);
+        GeneveHeader header = GeneveHeader.of(ProtocolType.ETHERNET, vnis.get(0), options);
         boolean v4 = local.getAddress() instanceof Inet4Address;
-        if (v4 != remote.getAddress() instanceof Inet4Address) {
-            err.println("geneve vtep: --local " + local + " and --remote " + remote + " are not of one IP version");
+        for (InetSocketAddress remote : remotes) {
+            if (v4 != remote.getAddress() instanceof Inet4Address) {
+                err.println("geneve vtep: --local " + local + " and --remote " + remote + " are not of one IP version");
+                return 2;
+            }
+        }
+        if (remotes.stream().distinct().count() < remotes.size()) {
+            err.println("geneve vtep: a --remote given twice: " + remotes);
             return 2;
         }
         int overhead = 14 + (v4 ? 20 : 40) + 8 + header.encodedLength();
@@ -156,10 +216,13 @@ public final class VtepCommand implements Callable<Integer> {
             err.println("geneve vtep: --mtu " + mtu + " out of range (expected: " + (overhead + 68) + "..65535)");
             return 2;
         }
-        Tap tap;
+        List<Tap> opened = new ArrayList<>();
         try {
-            tap = Tap.open(tapName, offloads);
+            for (String name : tapNames) {
+                opened.add(Tap.open(name, offloads));
+            }
         } catch (IOException | UnsatisfiedLinkError e) {
+            closeAll(opened);
             err.println("geneve vtep: " + e.getMessage());
             return 2;
         }
@@ -170,18 +233,27 @@ public final class VtepCommand implements Callable<Integer> {
             socket = transport.equals("netty") ? NettyTransport.open(local, SOCKET_BUFFER)
                     : UdpSocket.open(local, SOCKET_BUFFER);
         } catch (IOException e) {
-            tap.close();
+            closeAll(opened);
             err.println("geneve vtep: cannot bind UDP " + local + ": " + e.getMessage());
             return 2;
         }
         GeneveEndpoint endpoint;
         try {
-            GeneveEndpoint.Builder builder = GeneveEndpoint.builder().transport(socket).device(tap).peer(remote).vni(vni)
+            GeneveEndpoint.Builder builder = GeneveEndpoint.builder().transport(socket)
+                    .macTable(macMax, Duration.ofMillis(Math.max(1, (long) (macAge * 1000))))
                     .options(options).mtu(Math.max(576, mtu)).offload(offloads).kernelFilter(kernelFilter.equals("on"))
                     .onWarning(message -> {
                         err.println("geneve vtep: " + message);
                         err.flush();
                     });
+            remotes.forEach(builder::peer);
+            if (byVni) {
+                for (int i = 0; i < opened.size(); i++) {
+                    builder.network(vnis.get(i), opened.get(i));
+                }
+            } else {
+                builder.device(opened.get(0)).vni(vnis.get(0));
+            }
             if (bfd) {
                 builder.bfd(timers).bfdOam(bfdOam.equals("on")).bfdListener((peer, from, to, diagnostic) -> {
                     out.printf(Locale.ROOT, "bfd %s: %s -> %s (%s)%n", peer.getAddress().getHostAddress() + ":" + peer.getPort(), key(from), key(to),
@@ -195,14 +267,25 @@ public final class VtepCommand implements Callable<Integer> {
             }
             endpoint = builder.start();
         } catch (IllegalStateException | IllegalArgumentException e) {
-            tap.close();
+            closeAll(opened);
             socket.close();
             err.println("geneve vtep: " + e.getMessage());
             return 2;
         }
         try (endpoint) {
-            out.printf(Locale.ROOT, "vtep %s <-> %s, VNI %d, offload %s; set the TAP's MTU to %d (outer MTU %d - %d)%n",
-                    tapName, remote, vni, offload, mtu - overhead, mtu, overhead);
+            String peers = remotes.size() == 1 ? remotes.get(0).toString() : remotes.toString();
+            if (byVni) {
+                StringBuilder t = new StringBuilder();
+                for (int i = 0; i < tapNames.size(); i++) {
+                    t.append(i == 0 ? "" : ", ").append(tapNames.get(i)).append(" VNI ").append(vnis.get(i));
+                }
+                out.printf(Locale.ROOT, "vtep %s <-> %s, offload %s; set the TAP's MTU to %d (outer MTU %d - %d)%n",
+                        t, peers, offload, mtu - overhead, mtu, overhead);
+            } else {
+                out.printf(Locale.ROOT, "vtep %s <-> %s, VNI %d, offload %s; set the TAP's MTU to %d (outer MTU %d - %d)%n",
+                        tapNames.get(0), peers, vnis.get(0), offload, mtu - overhead, mtu, overhead);
+            }
+            out.printf(Locale.ROOT, "mac table: %d entries per VNI, age %s s%n", macMax, fmt(macAge));
             if (bfd) {
                 out.printf(Locale.ROOT, "bfd on: min_tx %d ms, min_rx %d ms, mult %d, O bit %s%n", bfdMinTx, bfdMinRx,
                         bfdMult, bfdOam.equals("on") ? 1 : 0);
@@ -215,15 +298,33 @@ public final class VtepCommand implements Callable<Integer> {
                 long wake = Math.min(end, nextStats);
                 endpoint.awaitStop(Duration.ofNanos(Math.max(1, Math.min(wake - System.nanoTime(), 1_000_000_000L))));
                 if (System.nanoTime() >= nextStats) {
-                    out.println(endpoint.stats().format());
+                    var stats = endpoint.stats();
+                    out.println(stats.format());
+                    out.println(stats.formatMesh());
                     out.flush();
                     nextStats += period;
                 }
             }
-            out.println(endpoint.stats().format());
+            var stats = endpoint.stats();
+            out.println(stats.format());
+            out.println(stats.formatMesh());
             out.flush();
             return 0; // a failed endpoint throws from close(): one line on stderr, exit code 2
         }
+    }
+
+    private static void closeAll(List<Tap> taps) {
+        for (Tap t : taps) {
+            try {
+                t.close();
+            } catch (RuntimeException ignored) {
+                // best effort on the way out
+            }
+        }
+    }
+
+    private static String fmt(double seconds) {
+        return seconds == Math.rint(seconds) ? String.valueOf((long) seconds) : String.valueOf(seconds);
     }
 
     /** A state or diagnostic as printed: lower case with dashes, {@code admin-down}. */

@@ -38,4 +38,28 @@ class VtepCommandTest {
         assertThat(vni.code()).isEqualTo(2);
         assertThat(vni.err()).contains("--vni 16777216 is out of range").hasLineCount(1);
     }
+
+    @Test
+    void refusesMixedOrRepeatedTapFormsAndBadTables() {
+        Run mixed = vtep("--tap", "a:5000", "--tap", "b", "--local", "127.0.0.1", "--remote", "127.0.0.2");
+        assertThat(mixed.code()).isEqualTo(2);
+        assertThat(mixed.err()).contains("--tap NAME:VNI for every TAP").hasLineCount(1);
+        Run withVni = vtep("--tap", "a:5000", "--vni", "5001", "--local", "127.0.0.1", "--remote", "127.0.0.2");
+        assertThat(withVni.err()).contains("one form").hasLineCount(1);
+        Run twoPlain = vtep("--tap", "a", "--tap", "b", "--local", "127.0.0.1", "--remote", "127.0.0.2");
+        assertThat(twoPlain.err()).contains("several --tap need their VNI each").hasLineCount(1);
+        Run sameVni = vtep("--tap", "a:5000", "--tap", "b:5000", "--local", "127.0.0.1", "--remote", "127.0.0.2");
+        assertThat(sameVni.err()).contains("each TAP and each VNI once").hasLineCount(1);
+        Run badVni = vtep("--tap", "a:x", "--local", "127.0.0.1", "--remote", "127.0.0.2");
+        assertThat(badVni.err()).contains("expected: NAME:VNI with a number").hasLineCount(1);
+        Run bigVni = vtep("--tap", "a:16777216", "--local", "127.0.0.1", "--remote", "127.0.0.2");
+        assertThat(bigVni.err()).contains("--tap a:16777216: VNI 16777216 is out of range").hasLineCount(1);
+        Run twice = vtep("--tap", "a", "--local", "127.0.0.1", "--remote", "127.0.0.2", "--remote", "127.0.0.2");
+        assertThat(twice.err()).contains("a --remote given twice").hasLineCount(1);
+        Run table = vtep("--tap", "a", "--local", "127.0.0.1", "--remote", "127.0.0.2", "--mac-max", "0");
+        assertThat(table.code()).isEqualTo(2);
+        assertThat(table.err()).contains("--mac-max 0").hasLineCount(1);
+        Run age = vtep("--tap", "a", "--local", "127.0.0.1", "--remote", "127.0.0.2", "--mac-age", "0");
+        assertThat(age.err()).contains("a positive age").hasLineCount(1);
+    }
 }

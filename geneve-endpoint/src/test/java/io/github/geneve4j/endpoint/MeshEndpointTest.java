@@ -1,0 +1,263 @@
+package io.github.geneve4j.endpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.geneve4j.codec.GeneveHeader;
+import io.github.geneve4j.codec.ProtocolType;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One endpoint among several peers on loopback (raw UDP sockets on 127.0.0.2..5 that speak Geneve):
+ * learning per VNI, unicast to the learned peer alone, floods to every peer, moves, aging with a test
+ * clock, the table's bound under a flood of source MACs, split horizon, peers added and removed at
+ * run time, static entries, several VNIs on one socket.
+ */
+class MeshEndpointTest {
+
+    private static final int VNI = 5000;
+    private static final long M1 = 0x0200_0000_0011L;
+    private static final long M2 = 0x0200_0000_0022L;
+    private static final long OURS = 0x0200_0000_00AAL;
+    private static final long BROADCAST = 0xFFFF_FFFF_FFFFL;
+
+    private final List<DatagramChannel> peers = new ArrayList<>();
+    private final List<byte[]> delivered = new CopyOnWriteArrayList<>();
+    private final long[] clock = {1_000_000_000L};
+    private GeneveEndpoint endpoint;
+
+    @BeforeEach
+    void peers() throws IOException {
+        for (int i = 2; i <= 5; i++) {
+            DatagramChannel c = DatagramChannel.open().bind(new InetSocketAddress("127.0.0." + i, 0));
+            c.configureBlocking(false);
+            c.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
+            peers.add(c);
+        }
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (endpoint != null) {
+            endpoint.close();
+        }
+        for (DatagramChannel c : peers) {
+            c.close();
+        }
+    }
+
+    private InetSocketAddress peer(int i) throws IOException {
+        return (InetSocketAddress) peers.get(i).getLocalAddress();
+    }
+
+    /** An endpoint with a handler and peers 0..count-1. */
+    private GeneveEndpoint start(int count, GeneveEndpoint.Builder b) throws IOException {
+        b.local(new InetSocketAddress("127.0.0.1", 0)).vni(VNI).handler(f -> delivered.add(f.toByteArray()))
+                .macClock(() -> clock[0]);
+        for (int i = 0; i < count; i++) {
+            b.peer(peer(i));
+        }
+        endpoint = b.start();
+        return endpoint;
+    }
+
+    static byte[] frame(long dst, long src, int seed) {
+        ByteBuffer f = ByteBuffer.allocate(60);
+        f.putShort((short) (dst >>> 32)).putInt((int) dst).putShort((short) (src >>> 32)).putInt((int) src);
+        f.putShort((short) 0x88B5);
+        for (int i = 14; i < 60; i++) {
+            f.put(i, (byte) (seed + i));
+        }
+        return f.array();
+    }
+
+    /** Peer {@code i} sends a frame in Geneve to the endpoint. */
+    private void fromPeer(int i, int vni, byte[] frame) throws IOException {
+        byte[] header = GeneveHeader.of(ProtocolType.ETHERNET, vni, List.of()).toBytes();
+        ByteBuffer d = ByteBuffer.allocate(header.length + frame.length).put(header).put(frame).flip();
+        peers.get(i).send(d, endpoint.localAddress());
+    }
+
+    /** The datagrams each peer got (waits a little for stragglers). */
+    private int[] received() throws Exception {
+        Thread.sleep(150);
+        int[] counts = new int[peers.size()];
+        ByteBuffer b = ByteBuffer.allocate(2048);
+        for (int i = 0; i < peers.size(); i++) {
+            while (peers.get(i).receive(b.clear()) != null) {
+                counts[i]++;
+            }
+        }
+        return counts;
+    }
+
+    private void awaitDelivered(int n) throws InterruptedException {
+        assertThat(Loopback.await(() -> delivered.size() >= n)).as("%d delivered", n).isTrue();
+    }
+
+    private PeerStats stats(int i) throws IOException {
+        InetSocketAddress a = peer(i);
+        return endpoint.stats().peers().stream().filter(p -> p.address().equals(a)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void unicastGoesToTheLearnedPeerAloneAndTheRestIsFloodedToEveryPeer() throws Exception {
+        start(3, GeneveEndpoint.builder());
+        assertThat(endpoint.send(ByteBuffer.wrap(frame(M1, OURS, 1)))).isTrue();
+        assertThat(received()).as("unknown unicast: one copy per peer").containsExactly(1, 1, 1, 0);
+        fromPeer(1, VNI, frame(OURS, M1, 2));
+        awaitDelivered(1);
+        assertThat(endpoint.macPeer(VNI, M1)).contains(peer(1));
+        for (int i = 0; i < 5; i++) {
+            endpoint.send(ByteBuffer.wrap(frame(M1, OURS, 3)));
+        }
+        assertThat(received()).as("learned behind peer 1").containsExactly(0, 5, 0, 0);
+        endpoint.send(ByteBuffer.wrap(frame(BROADCAST, OURS, 4)));
+        endpoint.send(ByteBuffer.wrap(frame(0x0100_5E00_0001L, OURS, 5)));
+        assertThat(received()).as("broadcast and multicast").containsExactly(2, 2, 2, 0);
+        EndpointStats s = endpoint.stats();
+        assertThat(s.floods()).isEqualTo(3);
+        assertThat(stats(1).floods()).isEqualTo(3);
+        assertThat(stats(1).framesSent()).isEqualTo(8);
+        assertThat(stats(1).macs()).isEqualTo(1);
+        assertThat(stats(0).macs()).isZero();
+        assertThat(s.macTables()).singleElement().satisfies(t -> {
+            assertThat(t.vni()).isEqualTo(VNI);
+            assertThat(t.entries()).isEqualTo(1);
+            assertThat(t.learned()).isEqualTo(1);
+        });
+        assertThat(s.formatMesh()).contains("flood=3 macs=1", "vni 5000 entries=1/65536 learned=1");
+    }
+
+    @Test
+    void splitHorizonAFrameFromAPeerIsNeverSentToAnotherPeer() throws Exception {
+        start(3, GeneveEndpoint.builder());
+        fromPeer(0, VNI, frame(BROADCAST, M1, 1));
+        fromPeer(0, VNI, frame(M2, M1, 2)); // unknown unicast
+        fromPeer(1, VNI, frame(M1, M2, 3)); // known unicast, to a MAC behind another peer
+        awaitDelivered(3);
+        assertThat(received()).containsExactly(0, 0, 0, 0);
+        assertThat(endpoint.stats().framesToTunnel()).isZero();
+        assertThat(endpoint.stats().framesFromTunnel()).isEqualTo(3);
+    }
+
+    @Test
+    void aMacThatShowsUpBehindAnotherPeerMoves() throws Exception {
+        start(3, GeneveEndpoint.builder());
+        fromPeer(0, VNI, frame(OURS, M1, 1));
+        awaitDelivered(1);
+        endpoint.send(ByteBuffer.wrap(frame(M1, OURS, 2)));
+        assertThat(received()).containsExactly(1, 0, 0, 0);
+        fromPeer(2, VNI, frame(OURS, M1, 3)); // the VM migrated
+        awaitDelivered(2);
+        endpoint.send(ByteBuffer.wrap(frame(M1, OURS, 4)));
+        assertThat(received()).containsExactly(0, 0, 1, 0);
+        assertThat(endpoint.stats().macTables().get(0).moves()).isEqualTo(1);
+        assertThat(stats(2).macs()).isEqualTo(1);
+        assertThat(stats(0).macs()).isZero();
+    }
+
+    @Test
+    void entriesAgeOutAndTheFrameIsFloodedAgain() throws Exception {
+        start(2, GeneveEndpoint.builder().macTable(1024, Duration.ofSeconds(300)));
+        fromPeer(0, VNI, frame(OURS, M1, 1));
+        awaitDelivered(1);
+        clock[0] += Duration.ofSeconds(299).toNanos();
+        Thread.sleep(700); // the receive thread ticks the tables at least twice a second
+        endpoint.send(ByteBuffer.wrap(frame(M1, OURS, 2)));
+        assertThat(received()).as("299 s").containsExactly(1, 0, 0, 0);
+        clock[0] += Duration.ofSeconds(2).toNanos();
+        assertThat(Loopback.await(() -> endpoint.macPeer(VNI, M1).isEmpty())).as("aged by the next tick").isTrue();
+        endpoint.send(ByteBuffer.wrap(frame(M1, OURS, 3)));
+        assertThat(received()).as("301 s: aged, flooded").containsExactly(1, 1, 0, 0);
+        assertThat(endpoint.macPeer(VNI, M1)).isEmpty();
+    }
+
+    @Test
+    void aFloodOfSourceMacsStaysWithinTheBoundAndCountsEvictions() throws Exception {
+        start(2, GeneveEndpoint.builder().macTable(64, Duration.ofSeconds(300)));
+        int macs = 2_000;
+        for (int i = 0; i < macs; i++) {
+            fromPeer(0, VNI, frame(OURS, 0x0200_0000_0000L | (i * 7919L + 1), i));
+            if (i % 200 == 199) {
+                awaitDelivered(i + 1); // do not overrun the socket
+            }
+        }
+        awaitDelivered(macs);
+        MacTableStats t = endpoint.stats().macTables().get(0);
+        assertThat(t.entries()).isEqualTo(64);
+        assertThat(t.learned()).isEqualTo(macs);
+        assertThat(t.evictions()).isEqualTo(macs - 64);
+        assertThat(stats(0).macs()).isEqualTo(64);
+    }
+
+    @Test
+    void peersAddedAndRemovedAtRunTime() throws Exception {
+        start(2, GeneveEndpoint.builder());
+        fromPeer(1, VNI, frame(OURS, M1, 1));
+        awaitDelivered(1);
+        assertThat(endpoint.removePeer(peer(1))).isTrue();
+        assertThat(endpoint.removePeer(peer(1))).isFalse();
+        assertThat(endpoint.macPeer(VNI, M1)).as("forgotten with its peer").isEmpty();
+        endpoint.send(ByteBuffer.wrap(frame(M1, OURS, 2)));
+        assertThat(received()).containsExactly(1, 0, 0, 0);
+        fromPeer(1, VNI, frame(OURS, M1, 3));
+        assertThat(Loopback.await(() -> endpoint.stats().drops(DropReason.NOT_A_PEER) == 1)).isTrue();
+        assertThat(endpoint.addPeer(peer(3))).isTrue();
+        assertThat(endpoint.addPeer(peer(3))).isFalse();
+        assertThat(endpoint.peers()).containsExactly(peer(0), peer(3));
+        endpoint.send(ByteBuffer.wrap(frame(BROADCAST, OURS, 4)));
+        assertThat(received()).containsExactly(1, 0, 0, 1);
+        fromPeer(3, VNI, frame(OURS, M2, 5));
+        awaitDelivered(2);
+        assertThat(endpoint.macPeer(VNI, M2)).contains(peer(3));
+    }
+
+    @Test
+    void staticEntriesSendToTheirPeerAndDoNotMove() throws Exception {
+        start(3, GeneveEndpoint.builder());
+        assertThat(endpoint.addStaticMac(VNI, M2, peer(2))).isTrue();
+        fromPeer(0, VNI, frame(OURS, M2, 1)); // the same MAC seen elsewhere: the static entry stays
+        awaitDelivered(1);
+        endpoint.send(ByteBuffer.wrap(frame(M2, OURS, 2)));
+        assertThat(received()).containsExactly(0, 0, 1, 0);
+        assertThat(endpoint.removeMac(VNI, M2)).isTrue();
+        endpoint.send(ByteBuffer.wrap(frame(M2, OURS, 3)));
+        assertThat(received()).containsExactly(1, 1, 1, 0);
+    }
+
+    @Test
+    void severalVnisShareOneSocketEachWithItsDevice() throws Exception {
+        MemoryDevice red = new MemoryDevice(false);
+        MemoryDevice blue = new MemoryDevice(false);
+        endpoint = GeneveEndpoint.builder().local(new InetSocketAddress("127.0.0.1", 0)).peer(peer(0)).peer(peer(1))
+                .network(5000, red).network(5001, blue).start();
+        assertThat(endpoint.vnis()).containsExactly(5000, 5001);
+        fromPeer(0, 5001, frame(OURS, M1, 1));
+        fromPeer(0, 5000, frame(OURS, M2, 2));
+        fromPeer(0, 5002, frame(OURS, M2, 3));
+        assertThat(Loopback.await(() -> red.written.size() == 1 && blue.written.size() == 1
+                && endpoint.stats().drops(DropReason.WRONG_VNI) == 1)).isTrue();
+        assertThat(blue.written.get(0).bytes()).isEqualTo(frame(OURS, M1, 1));
+        assertThat(endpoint.macPeer(5001, M1)).contains(peer(0));
+        assertThat(endpoint.macPeer(5000, M1)).as("learned per VNI").isEmpty();
+        blue.inject(frame(M1, OURS, 4));
+        Thread.sleep(150);
+        ByteBuffer b = ByteBuffer.allocate(2048);
+        assertThat(peers.get(0).receive(b)).isNotNull();
+        b.flip();
+        assertThat(GeneveHeader.decode(b, 0).vni()).as("blue's frames go out with blue's VNI").isEqualTo(5001);
+        assertThat(received()).as("to the learned peer alone").containsExactly(0, 0, 0, 0);
+        assertThat(endpoint.stats().macTables()).extracting(MacTableStats::vni).containsExactly(5000, 5001);
+    }
+}
