@@ -38,7 +38,18 @@ public final class GeneveFormatException extends RuntimeException {
         /** A checksum does not verify. */
         BAD_CHECKSUM,
         /** The frame cannot be made to fit the MTU: its headers alone leave no room for payload. */
-        EXCEEDS_MTU
+        EXCEEDS_MTU,
+        /**
+         * Well-formed, but not a Geneve packet: not IP, not UDP, or not to the Geneve port. On a
+         * receive path this is ordinary traffic (ARP, other UDP), not damage.
+         */
+        NOT_GENEVE,
+        /**
+         * An IP fragment (IPv4 More Fragments or a fragment offset; an IPv6 Fragment header, first
+         * fragment or not): its upper-layer header and length are not those of a whole packet, so it is
+         * never read as one (RFC 791, RFC 8200 §4.5).
+         */
+        FRAGMENT
     }
 
     private final Reason reason;

@@ -270,7 +270,7 @@ class TcpSegmenterTest {
 
         byte[] fragment = good.clone();
         fragment[14 + 6] = 0x20; // MF
-        assertReason(segmenter, fragment, Reason.UNSUPPORTED_PROTOCOL);
+        assertReason(segmenter, fragment, Reason.FRAGMENT);
 
         assertReason(new TcpSegmenter(tunnel, MSS, tunnel.ipOverhead() + 41),
                 TestFrames.tcp(IpVersion.IPV4, false, 40, new byte[10], TcpView.ACK, 1, 0), Reason.EXCEEDS_MTU);
