@@ -1,7 +1,9 @@
 package io.github.geneve4j.options.aws;
 
+import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveOption;
+import io.github.geneve4j.codec.GeneveOptionCursor;
 import io.github.geneve4j.options.LengthRule;
 import io.github.geneve4j.options.OptionClass;
 import io.github.geneve4j.options.OptionCodec;
@@ -28,14 +30,17 @@ public final class GwlbOptions {
     public static final int FLOW_COOKIE_TYPE = 3;
 
     /** GWLB endpoint ID: class 0x0108, type 1, 8 bytes. */
-    public static final OptionDescriptor ENDPOINT_ID = new OptionDescriptor(OptionClass.AWS_GWLB, ENDPOINT_ID_TYPE,
-            "AWS GWLB endpoint ID", LengthRule.fixed(8), OptionCodec.of(EndpointId::from, EndpointId::toOption));
+    public static final OptionDescriptor<EndpointId> ENDPOINT_ID = new OptionDescriptor<>(OptionClass.AWS_GWLB,
+            ENDPOINT_ID_TYPE, "AWS GWLB endpoint ID", LengthRule.fixed(8),
+            OptionCodec.of(EndpointId::from, c -> new EndpointId(EndpointId.read(c)), EndpointId::toOption));
     /** GWLB attachment ID: class 0x0108, type 2, 8 bytes. */
-    public static final OptionDescriptor ATTACHMENT_ID = new OptionDescriptor(OptionClass.AWS_GWLB,
-            ATTACHMENT_ID_TYPE, "AWS GWLB attachment ID", LengthRule.fixed(8), OptionCodec.of(AttachmentId::from, AttachmentId::toOption));
+    public static final OptionDescriptor<AttachmentId> ATTACHMENT_ID = new OptionDescriptor<>(OptionClass.AWS_GWLB,
+            ATTACHMENT_ID_TYPE, "AWS GWLB attachment ID", LengthRule.fixed(8),
+            OptionCodec.of(AttachmentId::from, c -> new AttachmentId(AttachmentId.read(c)), AttachmentId::toOption));
     /** GWLB flow cookie: class 0x0108, type 3, 4 bytes. */
-    public static final OptionDescriptor FLOW_COOKIE = new OptionDescriptor(OptionClass.AWS_GWLB, FLOW_COOKIE_TYPE,
-            "AWS GWLB flow cookie", LengthRule.fixed(4), OptionCodec.of(FlowCookie::from, FlowCookie::toOption));
+    public static final OptionDescriptor<FlowCookie> FLOW_COOKIE = new OptionDescriptor<>(OptionClass.AWS_GWLB,
+            FLOW_COOKIE_TYPE, "AWS GWLB flow cookie", LengthRule.fixed(4),
+            OptionCodec.of(FlowCookie::from, c -> new FlowCookie(FlowCookie.read(c)), FlowCookie::toOption));
 
     private GwlbOptions() {
     }
@@ -51,6 +56,17 @@ public final class GwlbOptions {
             Layouts.expect(option, ENDPOINT_ID);
             return new EndpointId(Layouts.int64(option, 0));
         }
+
+        /**
+         * The endpoint ID of the option the cursor is on, read in place: no allocation.
+         *
+         * @throws GeneveFormatException {@code BAD_VALUE} if it is not this option, {@code BAD_LENGTH}
+         *     unless its data is 8 bytes (offsets from the first byte of the Geneve header)
+         */
+        public static long read(GeneveOptionCursor cursor) {
+            Layouts.expect(cursor, ENDPOINT_ID);
+            return cursor.dataLong(0);
+        }
     }
 
     /** The attachment ID (64 bits). */
@@ -64,6 +80,16 @@ public final class GwlbOptions {
             Layouts.expect(option, ATTACHMENT_ID);
             return new AttachmentId(Layouts.int64(option, 0));
         }
+
+        /**
+         * The attachment ID of the option the cursor is on, read in place: no allocation.
+         *
+         * @throws GeneveFormatException as {@link EndpointId#read(GeneveOptionCursor)}
+         */
+        public static long read(GeneveOptionCursor cursor) {
+            Layouts.expect(cursor, ATTACHMENT_ID);
+            return cursor.dataLong(0);
+        }
     }
 
     /** The flow cookie (32 bits). */
@@ -76,6 +102,23 @@ public final class GwlbOptions {
         public static FlowCookie from(GeneveOption option) {
             Layouts.expect(option, FLOW_COOKIE);
             return new FlowCookie(Layouts.int32(option, 0));
+        }
+
+        /**
+         * The cookie of the option the cursor is on, read in place: no allocation.
+         *
+         * <pre>{@code
+         * for (GeneveOptionCursor o = view.options(); o.next(); ) {
+         *     if (GwlbOptions.FLOW_COOKIE.matches(o)) cookie = GwlbOptions.FlowCookie.read(o);
+         * }
+         * }</pre>
+         *
+         * @throws GeneveFormatException {@code BAD_VALUE} if it is not this option, {@code BAD_LENGTH}
+         *     unless its data is 4 bytes (offsets from the first byte of the Geneve header)
+         */
+        public static int read(GeneveOptionCursor cursor) {
+            Layouts.expect(cursor, FLOW_COOKIE);
+            return cursor.dataInt(0);
         }
     }
 
