@@ -130,7 +130,7 @@ public final class TcpCoalescer {
     public boolean add(MemorySegment frame, long offset, long frameLength) {
         view.wrap(frame, offset, frameLength);
         if (!view.udpChecksumValid()) {
-            throw new GeneveFormatException(Reason.BAD_CHECKSUM, view.udp().offset() + 6 - offset,
+            throw GeneveFormatException.stackless(Reason.BAD_CHECKSUM, view.udp().offset() + 6 - offset,
                     "outer UDP checksum 0x%04x does not verify".formatted(view.udp().checksum()));
         }
         int udpPorts = (view.udp().sourcePort() << 16) | view.udp().destinationPort();
@@ -211,11 +211,12 @@ public final class TcpCoalescer {
     /** The last refusal as the exception {@link #add} and {@link #addDatagram} throw (made only for them). */
     private GeneveFormatException refusal() {
         return switch (refusedBy) {
-            case GENEVE -> new GeneveFormatException(datagramView.errorReason(), datagramView.errorOffset(),
+            case GENEVE -> GeneveFormatException.stackless(datagramView.errorReason(), datagramView.errorOffset(),
                     datagramView.errorMessage());
-            case LOCATOR -> locator.exception();
-            case TCP -> new GeneveFormatException(tcp.errorReason(), tcpBase + tcp.errorOffset(), tcp.errorMessage());
-            default -> own.exception();
+            case LOCATOR -> GeneveFormatException.stackless(locator.errorReason(), locator.errorOffset(),
+                    locator.errorMessage());
+            case TCP -> GeneveFormatException.stackless(tcp.errorReason(), tcpBase + tcp.errorOffset(), tcp.errorMessage());
+            default -> GeneveFormatException.stackless(own.reason(), own.offset(), own.message());
         };
     }
 
@@ -345,12 +346,6 @@ public final class TcpCoalescer {
 
     private boolean same(MemorySegment frame, long inner, int from, int to) {
         return MemorySegment.mismatch(frame, inner + from, inner + to, buffer, from, to) == -1;
-    }
-
-    private static void check(int protocol) {
-        if (protocol != EtherType.PROTOCOL_TCP) {
-            throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, 0, "inner IP protocol " + protocol + " (expected: 6)");
-        }
     }
 
     /**

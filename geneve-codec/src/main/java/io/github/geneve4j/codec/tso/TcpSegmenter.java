@@ -160,7 +160,9 @@ public final class TcpSegmenter {
      * @return the number of frames
      * @throws GeneveFormatException if the input is not a valid TCP frame ({@code UNSUPPORTED_PROTOCOL}
      *     for anything but unfragmented TCP, {@code BAD_LENGTH} when the IP length disagrees with the
-     *     frame, {@code EXCEEDS_MTU} when the headers leave no room for payload within the MTU)
+     *     frame; every offset from the frame's first byte; made without a stack trace)
+     * @throws MtuExceededException when the frame's headers and the encapsulation leave no room for
+     *     payload within the MTU (the configuration's limit, not bad input)
      * @throws X what the sink throws
      */
     public <X extends Exception> int segment(MemorySegment frame, long offset, long length, FrameWriter<X> sink)
@@ -306,10 +308,10 @@ public final class TcpSegmenter {
         FrameLocator.Link link = innerProtocol == EtherType.TRANSPARENT_ETHERNET ? FrameLocator.Link.ETHERNET
                 : FrameLocator.Link.IP;
         if (!locator.tryWrap(link, frame, offset, length)) {
-            throw locator.exception();
+            throw GeneveFormatException.stackless(locator.errorReason(), locator.errorOffset(), locator.errorMessage());
         }
         if (link == FrameLocator.Link.IP && locator.etherType() != innerProtocol) {
-            throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, 0,
+            throw GeneveFormatException.stackless(Reason.UNSUPPORTED_PROTOCOL, 0,
                     "inner IP version %d (expected: the tunnel's protocol type 0x%04x)".formatted(
                             locator.ipVersion() == IpVersion.IPV4 ? 4 : 6, innerProtocol));
         }
@@ -319,18 +321,21 @@ public final class TcpSegmenter {
         long ipLength = locator.ipLength();
         long tcpOffset = locator.transportOffset();
         if (protocol != EtherType.PROTOCOL_TCP) {
-            throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, tcpOffset - offset,
+            throw GeneveFormatException.stackless(Reason.UNSUPPORTED_PROTOCOL, tcpOffset - offset,
                     "inner IP protocol " + protocol + " (expected: 6, TCP)");
         }
         // a trailer is Ethernet padding only in a minimum-size frame; elsewhere the lengths disagree
         if (locator.trailerLength() != 0 && length > 60) {
-            throw new GeneveFormatException(Reason.BAD_LENGTH, ipOffset - offset + (v4 ? 2 : 4),
+            throw GeneveFormatException.stackless(Reason.BAD_LENGTH, ipOffset - offset + (v4 ? 2 : 4),
                     "inner IP packet length " + ipLength + " disagrees with the " + (length - locator.linkHeaderLength())
                             + " bytes the frame carries");
         }
         Ipv4View ipv4 = locator.ipv4();
         long tcpLength = ipOffset + ipLength - tcpOffset;
-        tcp.wrap(frame, tcpOffset, tcpLength);
+        if (!tcp.tryWrap(frame, tcpOffset, tcpLength)) {
+            throw GeneveFormatException.stackless(tcp.errorReason(), tcpOffset - offset + tcp.errorOffset(),
+                    "inner " + tcp.errorMessage());
+        }
         this.l3 = (int) (ipOffset - offset);
         this.tcpAt = (int) (tcpOffset - offset);
         this.tcpHeaderLength = tcp.headerLength();
@@ -361,8 +366,7 @@ public final class TcpSegmenter {
         // the inner Ethernet header travels inside the outer IP packet, so it counts against the MTU
         int room = mtu - tunnel.ipOverhead() - headers;
         if (room < 1) {
-            throw new GeneveFormatException(Reason.EXCEEDS_MTU, 0, "inner headers of " + headers
-                    + " bytes plus " + tunnel.ipOverhead() + " bytes of encapsulation leave no payload within MTU " + mtu);
+            throw new MtuExceededException(headers, tunnel.ipOverhead(), mtu);
         }
         this.segmentSize = Math.min(wanted, room);
     }

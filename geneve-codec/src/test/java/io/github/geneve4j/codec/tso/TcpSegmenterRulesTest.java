@@ -93,9 +93,17 @@ class TcpSegmenterRulesTest {
         int headers = 18 + 40 + 32;
         List<byte[]> frames = segment(new TcpSegmenter(tunnel, 1000, tunnel.ipOverhead() + headers + 1), frame, 0, frame.length);
         assertThat(frames).hasSize(6).allSatisfy(f -> assertThat(f).hasSize(tunnel.overhead() + headers + 1));
-        assertRefused(new TcpSegmenter(tunnel, 1000, tunnel.ipOverhead() + headers), frame, 0, frame.length,
-                Reason.EXCEEDS_MTU, 0, "inner headers of 90 bytes plus " + tunnel.ipOverhead()
-                        + " bytes of encapsulation leave no payload within MTU " + (tunnel.ipOverhead() + headers));
+        // not bad input but the configuration's limit: an IllegalArgumentException of its own, stackless
+        assertThatThrownBy(() -> segment(new TcpSegmenter(tunnel, 1000, tunnel.ipOverhead() + headers), frame, 0,
+                frame.length)).isInstanceOfSatisfying(MtuExceededException.class, e -> {
+                    assertThat(e).isInstanceOf(IllegalArgumentException.class)
+                            .hasMessage("inner headers of 90 bytes plus " + tunnel.ipOverhead()
+                                    + " bytes of encapsulation leave no payload within MTU " + (tunnel.ipOverhead() + headers));
+                    assertThat(e.headerLength()).isEqualTo(90);
+                    assertThat(e.overhead()).isEqualTo(tunnel.ipOverhead());
+                    assertThat(e.mtu()).isEqualTo(tunnel.ipOverhead() + headers);
+                    assertThat(e.getStackTrace()).isEmpty();
+                });
     }
 
     @Test
