@@ -157,4 +157,65 @@ class CursorReadsTest {
         }
         assertThat(sink).isEqualTo(2 * 200_000L * (1 + 2 + 3 + 9 + 7 + 7));
     }
+
+    @Test
+    void everyReaderRefusesAnotherOptionAndAWrongLength() {
+        // a cursor on an unknown option of 12 bytes: every reader refuses it as not its option
+        GeneveOptionCursor other = view(GeneveHeader.of(ProtocolType.IPV4, 0,
+                new GeneveOption(0x0199, 9, new byte[12]))).options();
+        other.next();
+        java.util.List<Runnable> readers = java.util.List.of(
+                () -> GwlbOptions.FlowCookie.read(other), () -> GwlbOptions.EndpointId.read(other),
+                () -> GwlbOptions.AttachmentId.read(other), () -> OvnPortKeys.ingress(other),
+                () -> OvnPortKeys.egress(other), () -> GcpOptions.Vnid.vnid(other),
+                () -> GcpOptions.Vnid.direction(other), () -> GcpOptions.ProfileId.read(other));
+        for (Runnable reader : readers) {
+            assertThatThrownBy(reader::run).isInstanceOfSatisfying(GeneveFormatException.class, e -> {
+                assertThat(e.reason()).isEqualTo(GeneveFormatException.Reason.BAD_VALUE);
+                assertThat(e.offset()).isEqualTo(8);
+                assertThat(e.getMessage()).contains("option class 0x0199 type 0x09 is not");
+            });
+        }
+        // each reader's own (class, type) with 12 bytes of data: BAD_LENGTH at the Length field
+        int[][] keys = {{0x0108, 3}, {0x0108, 1}, {0x0108, 2}, {0x0102, 0x80}, {0x0102, 0x80}, {0x0132, 1},
+                {0x0132, 1}, {0x0132, 3}};
+        for (int i = 0; i < keys.length; i++) {
+            GeneveOptionCursor o = view(GeneveHeader.of(ProtocolType.IPV4, 0,
+                    new GeneveOption(keys[i][0], keys[i][1], new byte[12]))).options();
+            o.next();
+            java.util.List<Runnable> own = java.util.List.of(
+                    () -> GwlbOptions.FlowCookie.read(o), () -> GwlbOptions.EndpointId.read(o),
+                    () -> GwlbOptions.AttachmentId.read(o), () -> OvnPortKeys.ingress(o),
+                    () -> OvnPortKeys.egress(o), () -> GcpOptions.Vnid.vnid(o),
+                    () -> GcpOptions.Vnid.direction(o), () -> GcpOptions.ProfileId.read(o));
+            assertThatThrownBy(own.get(i)::run).as("reader %d", i).isInstanceOfSatisfying(GeneveFormatException.class,
+                    e -> {
+                        assertThat(e.reason()).isEqualTo(GeneveFormatException.Reason.BAD_LENGTH);
+                        assertThat(e.offset()).isEqualTo(8 + 3);
+                    });
+        }
+    }
+
+    @Test
+    void rawDescriptorsKeepTheOptionItself() {
+        OptionDescriptor<GeneveOption> lab = OptionDescriptor.raw(0xFFFF, 0x80, "lab tag", LengthRule.fixed(4));
+        GeneveOption option = new GeneveOption(0xFFFF, 0x80, new byte[] {1, 2, 3, 4});
+        assertThat(lab.isRaw()).isTrue();
+        assertThat(lab.decode(option)).isSameAs(option);
+        assertThat(lab.encode(option)).isSameAs(option);
+        assertThat(lab.matches(option)).isTrue();
+        assertThat(lab.matches(new GeneveOption(0xFFFF, 0x81, new byte[4]))).isFalse();
+        assertThat(lab.matches(new GeneveOption(0xFFFE, 0x80, new byte[4]))).isFalse();
+        GeneveOptionCursor o = view(GeneveHeader.of(ProtocolType.IPV4, 0, option)).options();
+        o.next();
+        assertThat(lab.decode(o)).isEqualTo(option);
+        assertThat(lab.matches(o)).isTrue();
+        assertThat(GwlbOptions.FLOW_COOKIE.matches(option)).isFalse();
+        assertThatThrownBy(() -> lab.encode(null)).isInstanceOf(NullPointerException.class);
+        // a codec made of three functions reads from the cursor with the third
+        OptionCodec<Integer> lengths = OptionCodec.of(GeneveOption::dataLength, c -> -c.dataLength(), v -> option);
+        assertThat(lengths.decode(o)).isEqualTo(-4);
+        assertThat(lengths.decode(option)).isEqualTo(4);
+        assertThat(lengths.encode(1)).isSameAs(option);
+    }
 }

@@ -47,6 +47,11 @@ class WritersTest {
         assertThatThrownBy(() -> TcpView.write(s, 0, 1, 2, 0, 0, 0, 0x10000, 20)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> TcpView.write(s, 50, 1, 2, 0, 0, 0, 0, 20)).isInstanceOf(IllegalArgumentException.class);
         assertThat(TcpView.write(s, 4, 65535, 65535, 0xffffffffL, 0xffffffffL, 0xff, 0xffff, 60)).isEqualTo(60);
+        // over dirty bytes: the checksum and urgent pointer are written as 0, the smallest header taken
+        MemorySegment dirty = MemorySegment.ofArray(new byte[20]).fill((byte) 0xee);
+        assertThat(TcpView.write(dirty, 0, 1, 2, 3, 4, TcpView.SYN, 5, 20)).isEqualTo(20);
+        assertThat(HexFormat.of().formatHex(dirty.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)))
+                .isEqualTo("0001" + "0002" + "00000003" + "00000004" + "5002" + "0005" + "0000" + "0000");
     }
 
     @Test
