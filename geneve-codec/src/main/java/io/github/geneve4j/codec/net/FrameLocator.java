@@ -60,6 +60,9 @@ public final class FrameLocator {
     private static final int SLL2_HEADER_LENGTH = 20;
     private static final int SLL2_PROTOCOL = 0;
     private static final int IPV4_FLAGS_FRAGMENT = 6;
+    // which view a failure came from, for its message
+    private static final int IPV4_VIEW = 1;
+    private static final int IPV6_VIEW = 2;
 
     private final Ipv4View ipv4 = new Ipv4View();
     private final Ipv6View ipv6 = new Ipv6View();
@@ -76,6 +79,8 @@ public final class FrameLocator {
     private int protocol;
     private long transportOffset;
     private boolean valid;
+    private int failedView;
+    private long failedBase;
 
     /** An unwrapped locator. */
     public FrameLocator() {
@@ -198,18 +203,12 @@ public final class FrameLocator {
         return true;
     }
 
-    private static final int IPV4_VIEW = 1;
-    private static final int IPV6_VIEW = 2;
-
     // a view's failure, moved to the frame's origin; the view's own message is kept, made when asked for
     private boolean failFrom(Reason reason, long base, int view) {
         failedView = view;
         failedBase = base;
         return error.fail(reason, base + (view == IPV4_VIEW ? ipv4.errorOffset() : ipv6.errorOffset()), null, 0, 0);
     }
-
-    private int failedView;
-    private long failedBase;
 
     /** Why the last {@code tryWrap} returned false (null before any failure). */
     public Reason errorReason() {
