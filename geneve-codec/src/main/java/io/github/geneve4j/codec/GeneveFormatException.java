@@ -6,8 +6,14 @@ import java.util.Objects;
  * Bad wire input: the bytes do not form what the decoder was asked to read.
  *
  * <p>Carries a {@link Reason} that callers and tools may switch on, and the byte offset at which
- * parsing failed, counted from the start of the structure being decoded (for a Geneve header, from
- * its first byte). The message states the value found and what was expected.
+ * parsing failed, counted from the base the throwing method documents: the first byte of the
+ * structure it was given (a Geneve header for {@code GeneveView}, the whole frame for
+ * {@code FrameLocator}, {@code GeneveFrameView} and {@code TcpSegmenter}, the inner frame for
+ * {@code TcpCoalescer}). The message states the value found and what was expected. Only bad input
+ * is reported so: the caller's own mistakes (bounds outside the buffer, a configuration that cannot
+ * work, such as an MTU too small for a frame's headers) are {@link IllegalArgumentException}s.
+ * Receive paths should prefer the {@code tryWrap} forms, which throw nothing; where a hot path
+ * must throw, {@link #stackless} makes the exception without a stack trace.
  *
  * <pre>{@code
  * try {
@@ -37,8 +43,26 @@ public final class GeneveFormatException extends RuntimeException {
         UNSUPPORTED_PROTOCOL,
         /** A checksum does not verify. */
         BAD_CHECKSUM,
-        /** The frame cannot be made to fit the MTU: its headers alone leave no room for payload. */
-        EXCEEDS_MTU
+        /**
+         * Never thrown since issue 19: a frame whose headers leave no room for payload within the MTU
+         * is the configuration's limit, and {@code TcpSegmenter} throws
+         * {@code io.github.geneve4j.codec.tso.MtuExceededException} for it.
+         *
+         * @deprecated not a wire-format error; kept so that code naming it still compiles
+         */
+        @Deprecated(since = "0.1.0", forRemoval = true)
+        EXCEEDS_MTU,
+        /**
+         * Well-formed, but not a Geneve packet: not IP, not UDP, or not to the Geneve port. On a
+         * receive path this is ordinary traffic (ARP, other UDP), not damage.
+         */
+        NOT_GENEVE,
+        /**
+         * An IP fragment (IPv4 More Fragments or a fragment offset; an IPv6 Fragment header, first
+         * fragment or not): its upper-layer header and length are not those of a whole packet, so it is
+         * never read as one (RFC 791, RFC 8200 §4.5).
+         */
+        FRAGMENT
     }
 
     private final Reason reason;
@@ -53,6 +77,20 @@ public final class GeneveFormatException extends RuntimeException {
         super(message);
         this.reason = Objects.requireNonNull(reason, "reason");
         this.offset = offset;
+    }
+
+    private GeneveFormatException(Reason reason, long offset, String message, boolean stackTrace) {
+        super(message, null, false, stackTrace);
+        this.reason = Objects.requireNonNull(reason, "reason");
+        this.offset = offset;
+    }
+
+    /**
+     * The exception without a stack trace (nor suppression): for a path that throws per packet, where
+     * walking the stack would cost more than the work. Same reason, offset and message.
+     */
+    public static GeneveFormatException stackless(Reason reason, long offset, String message) {
+        return new GeneveFormatException(reason, offset, message, false);
     }
 
     /** Why the input was rejected. */

@@ -106,6 +106,28 @@ public final class GeneveView {
         return validate(offset, segment.byteSize());
     }
 
+    /**
+     * Wraps the Geneve header at {@code offset} in a datagram of {@code length} bytes (a UDP payload):
+     * the header, its options and the payload are bounded by that length, not by the segment's end.
+     *
+     * @throws GeneveFormatException if the bytes are not a valid Geneve header
+     * @throws IllegalArgumentException if the region lies outside the segment
+     */
+    public GeneveView wrap(MemorySegment segment, long offset, long length) {
+        if (!tryWrap(segment, offset, length)) {
+            throw error();
+        }
+        return this;
+    }
+
+    /** Like {@link #wrap(MemorySegment, long, long)}, but returns {@code false} on bad input instead of throwing. */
+    public boolean tryWrap(MemorySegment segment, long offset, long length) {
+        Wire.checkTarget(segment.byteSize(), offset, length, "datagram");
+        this.segment = segment;
+        this.buffer = null;
+        return validate(offset, offset + length);
+    }
+
     /** Like {@link #wrap(ByteBuffer, int)}, but returns {@code false} on bad input instead of throwing. */
     public boolean tryWrap(ByteBuffer buffer, int offset) {
         Wire.checkOffset(buffer.limit(), offset);

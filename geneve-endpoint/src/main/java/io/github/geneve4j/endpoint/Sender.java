@@ -3,6 +3,7 @@ package io.github.geneve4j.endpoint;
 import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.net.InternetChecksum;
+import io.github.geneve4j.codec.tso.MtuExceededException;
 import io.github.geneve4j.codec.tso.SegmentCursor;
 import io.github.geneve4j.codec.tso.TcpSegmenter;
 import io.github.geneve4j.codec.tunnel.GeneveTunnel;
@@ -168,7 +169,7 @@ final class Sender {
         SegmentCursor segment;
         try {
             segment = segmenter.gather(buffer, frameOffset, frameLength, Math.max(1, gsoSize));
-        } catch (GeneveFormatException e) {
+        } catch (GeneveFormatException | MtuExceededException e) {
             counters.drop(DropReason.BAD_SUPER_FRAME);
             return;
         }

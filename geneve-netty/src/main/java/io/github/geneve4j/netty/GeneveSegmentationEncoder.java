@@ -3,6 +3,7 @@ package io.github.geneve4j.netty;
 import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.net.IpVersion;
+import io.github.geneve4j.codec.tso.MtuExceededException;
 import io.github.geneve4j.codec.tso.SegmentCursor;
 import io.github.geneve4j.codec.tso.TcpSegmenter;
 import io.github.geneve4j.codec.tunnel.GeneveTunnel;
@@ -89,7 +90,7 @@ public final class GeneveSegmentationEncoder extends MessageToMessageEncoder<Gen
         try {
             MemorySegment memory = MemorySegment.ofBuffer(frame.nioBuffer(at, length));
             segments = segmenter(header, v4).gather(memory, 0, length);
-        } catch (GeneveFormatException notTcp) {
+        } catch (GeneveFormatException | MtuExceededException notTcp) {
             // not a TCP segment (UDP, ICMP, ...): sent whole, for the kernel to fragment as it would
             out.add(GeneveEncoder.datagram(ctx.alloc(), header, frame, recipient, envelope.sender()));
             return;

@@ -1,6 +1,7 @@
 package io.github.geneve4j.options;
 
 import io.github.geneve4j.codec.GeneveOption;
+import io.github.geneve4j.codec.GeneveOptionCursor;
 import io.github.geneve4j.options.aws.GwlbOptions;
 import io.github.geneve4j.options.google.GcpOptions;
 import io.github.geneve4j.options.ovn.OvnPortKeys;
@@ -21,8 +22,14 @@ import java.util.Objects;
  *         .registerAll(OptionRegistry.defaults())
  *         .register(OptionDescriptor.raw(0xFFFF, 0x80, "lab tag", LengthRule.fixed(4)))
  *         .build();
- * OptionDescriptor d = registry.lookup(0x0108, 3);   // AWS GWLB flow cookie
+ * OptionDescriptor<?> d = registry.lookup(0x0108, 3);   // AWS GWLB flow cookie
+ * Object value = registry.decode(option);   // a FlowCookie; an unknown option: the option itself
  * }</pre>
+ *
+ * <p>Typed reads go through a descriptor, whose type parameter is its value's
+ * ({@code GwlbOptions.FLOW_COOKIE.decode(cursor)} is a {@code FlowCookie}), or, with no allocation at
+ * all, through the value type's cursor readers ({@code GwlbOptions.FlowCookie.read(cursor)}, an
+ * {@code int}).
  */
 public final class OptionRegistry {
 
@@ -37,19 +44,19 @@ public final class OptionRegistry {
             .build();
 
     private final int[] keys;          // (class << 8 | type) + 1; 0 marks an empty slot
-    private final OptionDescriptor[] values;
+    private final OptionDescriptor<?>[] values;
     private final int mask;
-    private final List<OptionDescriptor> descriptors;
+    private final List<OptionDescriptor<?>> descriptors;
 
-    private OptionRegistry(List<OptionDescriptor> descriptors) {
+    private OptionRegistry(List<OptionDescriptor<?>> descriptors) {
         int capacity = 16;
         while (capacity < descriptors.size() * 2) {
             capacity <<= 1;
         }
         keys = new int[capacity];
-        values = new OptionDescriptor[capacity];
+        values = new OptionDescriptor<?>[capacity];
         mask = capacity - 1;
-        for (OptionDescriptor d : descriptors) {
+        for (OptionDescriptor<?> d : descriptors) {
             int key = key(d.optionClass(), d.type());
             int slot = slot(key);
             while (keys[slot] != 0) {
@@ -79,7 +86,7 @@ public final class OptionRegistry {
     }
 
     /** The descriptor of (class, type), or {@code null}. Allocates nothing. */
-    public OptionDescriptor lookup(int optionClass, int type) {
+    public OptionDescriptor<?> lookup(int optionClass, int type) {
         int key = key(optionClass, type);
         int slot = slot(key);
         for (int k; (k = keys[slot]) != 0; slot = (slot + 1) & mask) {
@@ -96,25 +103,63 @@ public final class OptionRegistry {
     }
 
     /** Every descriptor, in registration order. */
-    public List<OptionDescriptor> descriptors() {
+    public List<OptionDescriptor<?>> descriptors() {
         return descriptors;
     }
 
     /**
-     * The typed value of {@code option} when its (class, type) has a codec; {@code null} when it is
-     * unknown or registered raw.
+     * The value of {@code option}: its typed value when its (class, type) has a typed codec; the
+     * option itself when it is unknown or registered raw (kept byte for byte, as the ClassFile API
+     * keeps an unknown attribute).
      *
      * @throws io.github.geneve4j.codec.GeneveFormatException when a known option's data breaks its layout
      */
     public Object decode(GeneveOption option) {
-        OptionDescriptor d = lookup(option.optionClass(), option.type());
-        return d == null || d.codec() == null ? null : d.codec().decode(option);
+        OptionDescriptor<?> d = lookup(option.optionClass(), option.type());
+        return d == null ? option : d.decode(option);
+    }
+
+    /**
+     * The value of the option the cursor is on, as {@link #decode(GeneveOption)}, read in place for a
+     * typed option (an unknown one is copied out as a {@link GeneveOption}).
+     *
+     * @throws io.github.geneve4j.codec.GeneveFormatException when a known option's data breaks its
+     *     layout (offsets from the first byte of the Geneve header)
+     */
+    public Object decode(GeneveOptionCursor cursor) {
+        OptionDescriptor<?> d = lookup(cursor.optionClass(), cursor.type());
+        return d == null ? cursor.toOption() : d.decode(cursor);
+    }
+
+    /**
+     * The typed value of {@code option} by {@code descriptor}, when the registry holds that
+     * descriptor for its (class, type): {@code registry.decode(GwlbOptions.FLOW_COOKIE, option)} is a
+     * {@code FlowCookie}.
+     *
+     * @throws IllegalArgumentException if the registry holds another descriptor, or none, for the
+     *     descriptor's (class, type)
+     * @throws io.github.geneve4j.codec.GeneveFormatException as {@link OptionDescriptor#decode(GeneveOption)}
+     */
+    public <T> T decode(OptionDescriptor<T> descriptor, GeneveOption option) {
+        return registered(descriptor).decode(option);
+    }
+
+    /** As {@link #decode(OptionDescriptor, GeneveOption)}, from the option the cursor is on, read in place. */
+    public <T> T decode(OptionDescriptor<T> descriptor, GeneveOptionCursor cursor) {
+        return registered(descriptor).decode(cursor);
+    }
+
+    private <T> OptionDescriptor<T> registered(OptionDescriptor<T> descriptor) {
+        if (lookup(descriptor.optionClass(), descriptor.type()) != descriptor) {
+            throw new IllegalArgumentException("not registered here: " + descriptor);
+        }
+        return descriptor;
     }
 
     /** Builds a registry; not thread-safe. */
     public static final class Builder {
 
-        private final Map<Integer, OptionDescriptor> byKey = new LinkedHashMap<>();
+        private final Map<Integer, OptionDescriptor<?>> byKey = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -124,9 +169,9 @@ public final class OptionRegistry {
          *
          * @throws IllegalArgumentException if its (class, type) is registered already
          */
-        public Builder register(OptionDescriptor descriptor) {
+        public Builder register(OptionDescriptor<?> descriptor) {
             Objects.requireNonNull(descriptor, "descriptor");
-            OptionDescriptor earlier = byKey.putIfAbsent(key(descriptor.optionClass(), descriptor.type()), descriptor);
+            OptionDescriptor<?> earlier = byKey.putIfAbsent(key(descriptor.optionClass(), descriptor.type()), descriptor);
             if (earlier != null) {
                 throw new IllegalArgumentException(String.format(
                         "class 0x%04x type 0x%02x is registered already (as %s)",

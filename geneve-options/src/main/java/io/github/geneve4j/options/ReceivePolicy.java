@@ -76,7 +76,7 @@ public final class ReceivePolicy {
             int type = o.type();
             boolean critical = (type & Geneve.CRITICAL_TYPE_BIT) != 0;
             anyCritical |= critical;
-            OptionDescriptor d = registry.lookup(optionClass, type);
+            OptionDescriptor<?> d = registry.lookup(optionClass, type);
             if (d == null) {
                 if (critical) {
                     return into.set(Verdict.Kind.DROP_UNKNOWN_CRITICAL, optionClass, type, o.offset(), o.dataLength(),
@@ -103,7 +103,7 @@ public final class ReceivePolicy {
         int offset = Geneve.BASE_HEADER_LENGTH;
         for (GeneveOption o : header.options()) {
             anyCritical |= o.critical();
-            OptionDescriptor d = registry.lookup(o.optionClass(), o.type());
+            OptionDescriptor<?> d = registry.lookup(o.optionClass(), o.type());
             if (d == null) {
                 if (o.critical()) {
                     into.set(Verdict.Kind.DROP_UNKNOWN_CRITICAL, o.optionClass(), o.type(), offset, o.dataLength(), null);

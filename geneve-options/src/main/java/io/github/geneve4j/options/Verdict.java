@@ -38,9 +38,9 @@ public final class Verdict {
     private int optionType = -1;
     private int offset = -1;
     private int dataLength = -1;
-    private OptionDescriptor descriptor;
+    private OptionDescriptor<?> descriptor;
 
-    Verdict set(Kind kind, int optionClass, int optionType, int offset, int dataLength, OptionDescriptor descriptor) {
+    Verdict set(Kind kind, int optionClass, int optionType, int offset, int dataLength, OptionDescriptor<?> descriptor) {
         this.kind = kind;
         this.optionClass = optionClass;
         this.optionType = optionType;
@@ -75,7 +75,7 @@ public final class Verdict {
     }
 
     /** For {@link Kind#DROP_BAD_LENGTH}: the descriptor whose length rule was broken. */
-    public OptionDescriptor descriptor() {
+    public OptionDescriptor<?> descriptor() {
         return descriptor;
     }
 

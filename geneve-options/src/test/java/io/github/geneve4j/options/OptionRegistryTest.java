@@ -76,8 +76,20 @@ class OptionRegistryTest {
                 .register(OptionDescriptor.raw(0xFFFF, 0x80, "lab tag", LengthRule.fixed(4))).build();
         assertThat(registry.decode(new GeneveOption(0x0108, 3, new byte[] {0, 0, 1, 2})))
                 .isEqualTo(new GwlbOptions.FlowCookie(258));
-        assertThat(registry.decode(new GeneveOption(0xFFFF, 0x80, new byte[4]))).isNull();
-        assertThat(registry.decode(new GeneveOption(0x1234, 1, new byte[4]))).isNull();
+        // raw and unknown options stay raw: the option itself, the same object
+        GeneveOption lab = new GeneveOption(0xFFFF, 0x80, new byte[4]);
+        GeneveOption unknown = new GeneveOption(0x1234, 1, new byte[4]);
+        assertThat(registry.decode(lab)).isSameAs(lab);
+        assertThat(registry.decode(unknown)).isSameAs(unknown);
+        assertThat(registry.lookup(0xFFFF, 0x80).isRaw()).isTrue();
+        assertThat(registry.lookup(0x0108, 3).isRaw()).isFalse();
+        // typed through a descriptor: the static type is the value's
+        GwlbOptions.FlowCookie cookie = registry.decode(GwlbOptions.FLOW_COOKIE, new GeneveOption(0x0108, 3, new byte[] {0, 0, 1, 3}));
+        assertThat(cookie.cookie()).isEqualTo(259);
+        OptionDescriptor<GwlbOptions.FlowCookie> other = new OptionDescriptor<>(0x0108, 3, "another cookie",
+                LengthRule.fixed(4), GwlbOptions.FLOW_COOKIE.codec());
+        assertThatThrownBy(() -> registry.decode(other, new GeneveOption(0x0108, 3, new byte[4])))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not registered here");
     }
 
     @Test

@@ -48,6 +48,11 @@ public final class WrapError {
         return offset;
     }
 
+    /** Whether the last failure has a message template (a caller may record one without). */
+    public boolean hasTemplate() {
+        return template != null;
+    }
+
     /** The last failure's message. */
     public String message() {
         return template == null ? null : String.format(Locale.ROOT, template, a, b, c);

@@ -11,6 +11,8 @@ public final class EtherType {
     public static final int IPV6 = 0x86DD;
     /** An 802.1Q VLAN tag (0x8100). */
     public static final int VLAN = 0x8100;
+    /** 802.1ad service tag (the outer tag of Q-in-Q). */
+    public static final int SERVICE_VLAN = 0x88A8;
     /** Transparent Ethernet Bridging (0x6558), Geneve's protocol type for an Ethernet payload. */
     public static final int TRANSPARENT_ETHERNET = 0x6558;
 

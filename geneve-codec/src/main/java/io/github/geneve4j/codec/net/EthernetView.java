@@ -24,6 +24,12 @@ public final class EthernetView {
     /** Length of a header with one 802.1Q tag. */
     public static final int TAGGED_HEADER_LENGTH = 18;
 
+    private static final int DESTINATION = 0;
+    private static final int SOURCE = 6;
+    private static final int TYPE = 12;       // EtherType, or the TPID of a tag
+    private static final int TCI = 14;        // tag control information, when tagged
+    private static final int TAGGED_TYPE = 16;
+
     private MemorySegment segment;
     private final WrapError error = new WrapError();
     private long offset;
@@ -59,9 +65,9 @@ public final class EthernetView {
         if (length < HEADER_LENGTH) {
             return error.fail(Reason.TRUNCATED, 0, "Ethernet frame of %d bytes (expected: 14+ bytes)", length, 0);
         }
-        boolean tag = Wire.u16(segment, offset + 12) == EtherType.VLAN;
+        boolean tag = Wire.u16(segment, offset + TYPE) == EtherType.VLAN;
         if (tag && length < TAGGED_HEADER_LENGTH) {
-            return error.fail(Reason.TRUNCATED, 12, "802.1Q-tagged Ethernet frame of %d bytes (expected: 18+ bytes)",
+            return error.fail(Reason.TRUNCATED, TYPE, "802.1Q-tagged Ethernet frame of %d bytes (expected: 18+ bytes)",
                     length, 0);
         }
         this.segment = segment;
@@ -108,22 +114,22 @@ public final class EthernetView {
 
     /** The 12-bit VLAN ID, or -1 when untagged. */
     public int vlanId() {
-        return tagged ? Wire.u16(segment, offset + 14) & 0x0FFF : -1;
+        return tagged ? Wire.u16(segment, offset + TCI) & 0x0FFF : -1;
     }
 
     /** The 3-bit priority code point, or -1 when untagged. */
     public int vlanPriority() {
-        return tagged ? Wire.u16(segment, offset + 14) >>> 13 : -1;
+        return tagged ? Wire.u16(segment, offset + TCI) >>> 13 : -1;
     }
 
     /** Destination MAC address as a 48-bit value. */
     public long destination() {
-        return mac(offset);
+        return mac(offset + DESTINATION);
     }
 
     /** Source MAC address as a 48-bit value. */
     public long source() {
-        return mac(offset + 6);
+        return mac(offset + SOURCE);
     }
 
     private long mac(long at) {
@@ -143,15 +149,15 @@ public final class EthernetView {
     /** Writes an Ethernet header at {@code offset}: 14 bytes, or 18 with a tag when {@code vlanTci >= 0}. */
     public static int write(MemorySegment target, long offset, long destination, long source, int vlanTci,
             int etherType) {
-        putMac(target, offset, destination);
-        putMac(target, offset + 6, source);
+        putMac(target, offset + DESTINATION, destination);
+        putMac(target, offset + SOURCE, source);
         if (vlanTci >= 0) {
-            Wire.putU16(target, offset + 12, EtherType.VLAN);
-            Wire.putU16(target, offset + 14, vlanTci);
-            Wire.putU16(target, offset + 16, etherType);
+            Wire.putU16(target, offset + TYPE, EtherType.VLAN);
+            Wire.putU16(target, offset + TCI, vlanTci);
+            Wire.putU16(target, offset + TAGGED_TYPE, etherType);
             return TAGGED_HEADER_LENGTH;
         }
-        Wire.putU16(target, offset + 12, etherType);
+        Wire.putU16(target, offset + TYPE, etherType);
         return HEADER_LENGTH;
     }
 

@@ -25,6 +25,16 @@ public final class Ipv4View {
     /** Length of a header without options. */
     public static final int MIN_HEADER_LENGTH = 20;
 
+    private static final int TOS = 1;
+    private static final int TOTAL_LENGTH = 2;
+    private static final int IDENTIFICATION = 4;
+    private static final int FLAGS_FRAGMENT = 6;
+    private static final int TTL = 8;
+    private static final int PROTOCOL = 9;
+    private static final int CHECKSUM = 10;
+    private static final int SOURCE = 12;
+    private static final int DESTINATION = 16;
+
     private MemorySegment segment;
     private final WrapError error = new WrapError();
     private long offset;
@@ -72,10 +82,10 @@ public final class Ipv4View {
         if (headerLength > length) {
             return error.fail(Reason.TRUNCATED, 0, "IPv4 header of %d bytes in %d bytes", headerLength, length);
         }
-        int total = Wire.u16(segment, offset + 2);
+        int total = Wire.u16(segment, offset + TOTAL_LENGTH);
         boolean bigTcp = total == 0 && length > 0xFFFF;
         if (!bigTcp && (total < headerLength || total > length)) {
-            return error.fail(Reason.BAD_LENGTH, 2, "IPv4 total length %d (expected: %d..%d)",
+            return error.fail(Reason.BAD_LENGTH, TOTAL_LENGTH, "IPv4 total length %d (expected: %d..%d)",
                     total, headerLength, Math.min(length, 0xFFFF));
         }
         this.segment = segment;
@@ -110,17 +120,17 @@ public final class Ipv4View {
 
     /** The 6-bit DSCP. */
     public int dscp() {
-        return Wire.u8(segment, offset + 1) >>> 2;
+        return Wire.u8(segment, offset + TOS) >>> 2;
     }
 
     /** The 2-bit ECN field. */
     public int ecn() {
-        return Wire.u8(segment, offset + 1) & 3;
+        return Wire.u8(segment, offset + TOS) & 3;
     }
 
     /** The Total Length field as sent (0 for a BIG TCP packet). */
     public int totalLength() {
-        return Wire.u16(segment, offset + 2);
+        return Wire.u16(segment, offset + TOTAL_LENGTH);
     }
 
     /** The packet's length: Total Length, or the bytes available for a BIG TCP packet. */
@@ -135,42 +145,52 @@ public final class Ipv4View {
     }
 
     public int identification() {
-        return Wire.u16(segment, offset + 4);
+        return Wire.u16(segment, offset + IDENTIFICATION);
     }
 
     public boolean dontFragment() {
-        return (Wire.u8(segment, offset + 6) & 0x40) != 0;
+        return (Wire.u8(segment, offset + FLAGS_FRAGMENT) & 0x40) != 0;
     }
 
     public boolean moreFragments() {
-        return (Wire.u8(segment, offset + 6) & 0x20) != 0;
+        return (Wire.u8(segment, offset + FLAGS_FRAGMENT) & 0x20) != 0;
     }
 
     /** Fragment offset in 8-byte units. */
     public int fragmentOffset() {
-        return Wire.u16(segment, offset + 6) & 0x1FFF;
+        return Wire.u16(segment, offset + FLAGS_FRAGMENT) & 0x1FFF;
     }
 
     public int ttl() {
-        return Wire.u8(segment, offset + 8);
+        return Wire.u8(segment, offset + TTL);
     }
 
     public int protocol() {
-        return Wire.u8(segment, offset + 9);
+        return Wire.u8(segment, offset + PROTOCOL);
     }
 
     public int checksum() {
-        return Wire.u16(segment, offset + 10);
+        return Wire.u16(segment, offset + CHECKSUM);
+    }
+
+    /** Offset of the 4-byte source address in the segment; the destination follows it. */
+    public long sourceOffset() {
+        return offset + SOURCE;
+    }
+
+    /** Offset of the 4-byte destination address in the segment. */
+    public long destinationOffset() {
+        return offset + DESTINATION;
     }
 
     /** Source address as an unsigned 32-bit value. */
     public long source() {
-        return Wire.u32(segment, offset + 12);
+        return Wire.u32(segment, offset + SOURCE);
     }
 
     /** Destination address as an unsigned 32-bit value. */
     public long destination() {
-        return Wire.u32(segment, offset + 16);
+        return Wire.u32(segment, offset + DESTINATION);
     }
 
     /** Offset of the payload (after options) in the segment. */
@@ -189,22 +209,22 @@ public final class Ipv4View {
     }
 
     public Ipv4View totalLength(int value) {
-        Wire.putU16(segment, offset + 2, value);
+        Wire.putU16(segment, offset + TOTAL_LENGTH, value);
         return this;
     }
 
     public Ipv4View identification(int value) {
-        Wire.putU16(segment, offset + 4, value);
+        Wire.putU16(segment, offset + IDENTIFICATION, value);
         return this;
     }
 
     public Ipv4View ttl(int value) {
-        Wire.putU8(segment, offset + 8, value);
+        Wire.putU8(segment, offset + TTL, value);
         return this;
     }
 
     public Ipv4View checksum(int value) {
-        Wire.putU16(segment, offset + 10, value);
+        Wire.putU16(segment, offset + CHECKSUM, value);
         return this;
     }
 
@@ -227,16 +247,16 @@ public final class Ipv4View {
     public static int write(MemorySegment target, long offset, int dscpEcn, int totalLength, int id,
             boolean dontFragment, int ttl, int protocol, long source, long destination) {
         Wire.putU8(target, offset, 0x45);
-        Wire.putU8(target, offset + 1, dscpEcn);
-        Wire.putU16(target, offset + 2, totalLength);
-        Wire.putU16(target, offset + 4, id);
-        Wire.putU16(target, offset + 6, dontFragment ? 0x4000 : 0);
-        Wire.putU8(target, offset + 8, ttl);
-        Wire.putU8(target, offset + 9, protocol);
-        Wire.putU16(target, offset + 10, 0);
-        Wire.putU32(target, offset + 12, source);
-        Wire.putU32(target, offset + 16, destination);
-        Wire.putU16(target, offset + 10, InternetChecksum.checksum(target, offset, MIN_HEADER_LENGTH));
+        Wire.putU8(target, offset + TOS, dscpEcn);
+        Wire.putU16(target, offset + TOTAL_LENGTH, totalLength);
+        Wire.putU16(target, offset + IDENTIFICATION, id);
+        Wire.putU16(target, offset + FLAGS_FRAGMENT, dontFragment ? 0x4000 : 0);
+        Wire.putU8(target, offset + TTL, ttl);
+        Wire.putU8(target, offset + PROTOCOL, protocol);
+        Wire.putU16(target, offset + CHECKSUM, 0);
+        Wire.putU32(target, offset + SOURCE, source);
+        Wire.putU32(target, offset + DESTINATION, destination);
+        Wire.putU16(target, offset + CHECKSUM, InternetChecksum.checksum(target, offset, MIN_HEADER_LENGTH));
         return MIN_HEADER_LENGTH;
     }
 }

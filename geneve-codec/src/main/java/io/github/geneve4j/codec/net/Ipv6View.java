@@ -16,14 +16,29 @@ import java.lang.foreign.MemorySegment;
  * }</pre>
  *
  * <p>A payload length of 0 with more than 65535 bytes after the header is accepted as a Linux BIG
- * TCP packet whose length is the bytes available. Hop-by-hop, routing, fragment, destination
- * options and AH headers are skipped by {@code wrap}; ESP and "no next header" end the walk. Error
- * offsets count from the first byte of the IPv6 header.
+ * TCP packet whose length is the bytes available. Hop-by-hop, routing, destination options and AH
+ * headers are skipped by {@code wrap}; ESP and "no next header" end the walk, and so does a Fragment
+ * header (RFC 8200 §4.5): what follows it is one fragment of the packet, not its upper-layer header,
+ * so {@link #upperLayerProtocol()} is then 44 and {@link #upperLayerOffset()} the Fragment header's.
+ * Error offsets count from the first byte of the IPv6 header.
  */
 public final class Ipv6View {
 
     /** Length of the fixed header. */
     public static final int HEADER_LENGTH = 40;
+    /** Next Header value of a Fragment header. */
+    public static final int FRAGMENT_HEADER = 44;
+
+    private static final int PAYLOAD_LENGTH = 4;
+    private static final int NEXT_HEADER = 6;
+    private static final int HOP_LIMIT = 7;
+    private static final int SOURCE = 8;
+    private static final int DESTINATION = 24;
+    private static final int HOP_BY_HOP = 0;
+    private static final int ROUTING = 43;
+    private static final int DESTINATION_OPTIONS = 60;
+    private static final int AUTHENTICATION = 51;
+    private static final int FRAGMENT_HEADER_LENGTH = 8;
 
     private MemorySegment segment;
     private final WrapError error = new WrapError();
@@ -68,38 +83,40 @@ public final class Ipv6View {
         if (version != 6) {
             return error.fail(Reason.BAD_VALUE, 0, "IP version %d (expected: 6)", version, 0);
         }
-        int payload = Wire.u16(segment, offset + 4);
+        int payload = Wire.u16(segment, offset + PAYLOAD_LENGTH);
         long packetLength;
         if (payload == 0 && length - HEADER_LENGTH > 0xFFFF) {
             packetLength = length;
         } else if (HEADER_LENGTH + payload > length) {
-            return error.fail(Reason.BAD_LENGTH, 4, "IPv6 payload length %d (expected: at most %d)", payload,
+            return error.fail(Reason.BAD_LENGTH, PAYLOAD_LENGTH, "IPv6 payload length %d (expected: at most %d)", payload,
                     length - HEADER_LENGTH);
         } else {
             packetLength = HEADER_LENGTH + payload;
         }
-        int next = Wire.u8(segment, offset + 6);
+        int next = Wire.u8(segment, offset + NEXT_HEADER);
         long at = HEADER_LENGTH;
-        boolean fragment = false;
-        while (next == 0 || next == 43 || next == 60 || next == 44 || next == 51) {
-            if (at + 2 > packetLength) {
+        while (next == HOP_BY_HOP || next == ROUTING || next == DESTINATION_OPTIONS || next == AUTHENTICATION
+                || next == FRAGMENT_HEADER) {
+            long extLength = next == FRAGMENT_HEADER ? FRAGMENT_HEADER_LENGTH : 2;
+            if (at + extLength > packetLength) {
                 return error.fail(Reason.TRUNCATED, at, "IPv6 extension header %d at %d truncated by the packet end at %d",
                         next, at, packetLength);
             }
+            if (next == FRAGMENT_HEADER) {
+                break; // what follows is a fragment's data, whatever its Next Header says
+            }
             int lengthField = Wire.u8(segment, offset + at + 1);
-            long extLength = switch (next) {
-                case 44 -> 8;                           // fragment header: fixed size
-                case 51 -> (lengthField + 2) * 4L;      // AH: 4-byte units, minus 2 (RFC 4302)
-                default -> (lengthField + 1) * 8L;      // 8-byte units, not counting the first 8
-            };
+            extLength = next == AUTHENTICATION
+                    ? (lengthField + 2) * 4L     // AH: 4-byte units, minus 2 (RFC 4302)
+                    : (lengthField + 1) * 8L;    // 8-byte units, not counting the first 8
             if (at + extLength > packetLength) {
                 return error.fail(Reason.BAD_LENGTH, at, "IPv6 extension header %d of %d bytes runs past the packet end at %d",
                         next, extLength, packetLength);
             }
-            fragment |= next == 44;
             next = Wire.u8(segment, offset + at);
             at += extLength;
         }
+        boolean fragment = next == FRAGMENT_HEADER;
         this.segment = segment;
         this.offset = offset;
         this.available = packetLength;
@@ -110,11 +127,21 @@ public final class Ipv6View {
     }
 
     /**
-     * Whether the packet has a Fragment header (RFC 8200 §4.5): then the upper-layer header and its
-     * length are those of one fragment, not of a whole packet.
+     * Whether the walk met a Fragment header (RFC 8200 §4.5): the packet is one fragment, its
+     * Fragment header at {@link #upperLayerOffset()}.
      */
     public boolean fragmented() {
         return fragment;
+    }
+
+    /** The Fragment Offset field in 8-byte units, or -1 when the packet has no Fragment header. */
+    public int fragmentOffset() {
+        return fragment ? Wire.u16(segment, upperOffset + 2) >>> 3 : -1;
+    }
+
+    /** Whether the Fragment header's M flag is set (false when there is none). */
+    public boolean moreFragments() {
+        return fragment && (Wire.u8(segment, upperOffset + 3) & 1) != 0;
     }
 
     /** Why the last {@code tryWrap} returned false (null before any failure). */
@@ -146,7 +173,7 @@ public final class Ipv6View {
 
     /** The Payload Length field as sent (0 for a BIG TCP packet). */
     public int payloadLengthField() {
-        return Wire.u16(segment, offset + 4);
+        return Wire.u16(segment, offset + PAYLOAD_LENGTH);
     }
 
     /** Length of the packet: 40 plus the payload (the bytes available for a BIG TCP packet). */
@@ -160,21 +187,21 @@ public final class Ipv6View {
     }
 
     public int nextHeader() {
-        return Wire.u8(segment, offset + 6);
+        return Wire.u8(segment, offset + NEXT_HEADER);
     }
 
     public int hopLimit() {
-        return Wire.u8(segment, offset + 7);
+        return Wire.u8(segment, offset + HOP_LIMIT);
     }
 
     /** Offset of the 16-byte source address; the destination follows it. */
     public long sourceOffset() {
-        return offset + 8;
+        return offset + SOURCE;
     }
 
     /** Offset of the 16-byte destination address. */
     public long destinationOffset() {
-        return offset + 24;
+        return offset + DESTINATION;
     }
 
     /** Protocol of the header after the extension headers (6 for TCP). */
@@ -198,13 +225,13 @@ public final class Ipv6View {
     }
 
     public Ipv6View payloadLength(int value) {
-        Wire.putU16(segment, offset + 4, value);
+        Wire.putU16(segment, offset + PAYLOAD_LENGTH, value);
         return this;
     }
 
     /** Pseudo-header sum for an upper-layer packet of {@code length} bytes (RFC 8200 §8.1). */
     public long pseudoHeaderSum(int protocol, long length) {
-        return InternetChecksum.pseudoHeaderIpv6(segment, offset + 8, protocol, length);
+        return InternetChecksum.pseudoHeaderIpv6(segment, offset + SOURCE, protocol, length);
     }
 
     /**
@@ -215,11 +242,11 @@ public final class Ipv6View {
     public static int write(MemorySegment target, long offset, int trafficClass, int flowLabel,
             int payloadLength, int nextHeader, int hopLimit, byte[] source, byte[] destination) {
         Wire.putU32(target, offset, (6L << 28) | ((trafficClass & 0xFFL) << 20) | (flowLabel & 0xF_FFFF));
-        Wire.putU16(target, offset + 4, payloadLength);
-        Wire.putU8(target, offset + 6, nextHeader);
-        Wire.putU8(target, offset + 7, hopLimit);
-        MemorySegment.copy(MemorySegment.ofArray(source), 0, target, offset + 8, 16);
-        MemorySegment.copy(MemorySegment.ofArray(destination), 0, target, offset + 24, 16);
+        Wire.putU16(target, offset + PAYLOAD_LENGTH, payloadLength);
+        Wire.putU8(target, offset + NEXT_HEADER, nextHeader);
+        Wire.putU8(target, offset + HOP_LIMIT, hopLimit);
+        MemorySegment.copy(MemorySegment.ofArray(source), 0, target, offset + SOURCE, 16);
+        MemorySegment.copy(MemorySegment.ofArray(destination), 0, target, offset + DESTINATION, 16);
         return HEADER_LENGTH;
     }
 }

@@ -38,6 +38,16 @@ public final class TcpView {
     /** CWR flag bit. */
     public static final int CWR = 0x80;
 
+    private static final int SOURCE_PORT = 0;
+    private static final int DESTINATION_PORT = 2;
+    private static final int SEQUENCE = 4;
+    private static final int ACKNOWLEDGMENT = 8;
+    private static final int DATA_OFFSET = 12;
+    private static final int FLAGS = 13;
+    private static final int WINDOW = 14;
+    private static final int CHECKSUM = 16;
+    private static final int URGENT_POINTER = 18;
+
     private MemorySegment segment;
     private final WrapError error = new WrapError();
     private long offset;
@@ -68,9 +78,9 @@ public final class TcpView {
         if (length < MIN_HEADER_LENGTH) {
             return error.fail(Reason.TRUNCATED, 0, "TCP segment of %d bytes (expected: 20+ bytes)", length, 0);
         }
-        int headerLength = (Wire.u8(segment, offset + 12) >>> 4) * 4;
+        int headerLength = (Wire.u8(segment, offset + DATA_OFFSET) >>> 4) * 4;
         if (headerLength < MIN_HEADER_LENGTH || headerLength > length) {
-            return error.fail(Reason.BAD_LENGTH, 12, "TCP data offset %d (expected: 5..%d)", headerLength / 4,
+            return error.fail(Reason.BAD_LENGTH, DATA_OFFSET, "TCP data offset %d (expected: 5..%d)", headerLength / 4,
                     Math.min(15, length / 4));
         }
         this.segment = segment;
@@ -99,29 +109,29 @@ public final class TcpView {
     }
 
     public int sourcePort() {
-        return Wire.u16(segment, offset);
+        return Wire.u16(segment, offset + SOURCE_PORT);
     }
 
     public int destinationPort() {
-        return Wire.u16(segment, offset + 2);
+        return Wire.u16(segment, offset + DESTINATION_PORT);
     }
 
     public long sequence() {
-        return Wire.u32(segment, offset + 4);
+        return Wire.u32(segment, offset + SEQUENCE);
     }
 
     public long acknowledgment() {
-        return Wire.u32(segment, offset + 8);
+        return Wire.u32(segment, offset + ACKNOWLEDGMENT);
     }
 
     /** Header length in bytes (data offset × 4), options included. */
     public int headerLength() {
-        return (Wire.u8(segment, offset + 12) >>> 4) * 4;
+        return (Wire.u8(segment, offset + DATA_OFFSET) >>> 4) * 4;
     }
 
     /** The eight flag bits CWR..FIN (see the constants). */
     public int flags() {
-        return Wire.u8(segment, offset + 13);
+        return Wire.u8(segment, offset + FLAGS);
     }
 
     public boolean fin() {
@@ -137,15 +147,15 @@ public final class TcpView {
     }
 
     public int window() {
-        return Wire.u16(segment, offset + 14);
+        return Wire.u16(segment, offset + WINDOW);
     }
 
     public int checksum() {
-        return Wire.u16(segment, offset + 16);
+        return Wire.u16(segment, offset + CHECKSUM);
     }
 
     public int urgentPointer() {
-        return Wire.u16(segment, offset + 18);
+        return Wire.u16(segment, offset + URGENT_POINTER);
     }
 
     public long payloadOffset() {
@@ -167,17 +177,17 @@ public final class TcpView {
     }
 
     public TcpView sequence(long value) {
-        Wire.putU32(segment, offset + 4, value);
+        Wire.putU32(segment, offset + SEQUENCE, value);
         return this;
     }
 
     public TcpView flags(int value) {
-        Wire.putU8(segment, offset + 13, value);
+        Wire.putU8(segment, offset + FLAGS, value);
         return this;
     }
 
     public TcpView checksum(int value) {
-        Wire.putU16(segment, offset + 16, value);
+        Wire.putU16(segment, offset + CHECKSUM, value);
         return this;
     }
 
@@ -185,5 +195,42 @@ public final class TcpView {
     public TcpView updateChecksum(long pseudoHeaderSum) {
         checksum(0);
         return checksum(InternetChecksum.finish(pseudoHeaderSum + InternetChecksum.sum(segment, offset, length)));
+    }
+
+    /**
+     * Writes a TCP header without options or with room for them ({@code headerLength} 20..60, a
+     * multiple of 4; the option bytes are the caller's to fill), checksum and urgent pointer 0.
+     * Compute the checksum once the payload is in place, with {@link #updateChecksum(long)}:
+     *
+     * <pre>{@code
+     * int n = TcpView.write(frame, at, 40000, 5201, seq, ack, TcpView.ACK | TcpView.PSH, 502, 20);
+     * new TcpView().wrap(frame, at, n + payloadLength).updateChecksum(ip.pseudoHeaderSum(6, n + payloadLength));
+     * }</pre>
+     *
+     * @return {@code headerLength}
+     * @throws IllegalArgumentException for a header length out of range or a field out of its width
+     */
+    public static int write(MemorySegment target, long offset, int sourcePort, int destinationPort, long sequence,
+            long acknowledgment, int flags, int window, int headerLength) {
+        if (headerLength < MIN_HEADER_LENGTH || headerLength > 60 || (headerLength & 3) != 0) {
+            throw new IllegalArgumentException("TCP header length " + headerLength
+                    + " (expected: 20..60, a multiple of 4)");
+        }
+        if ((sourcePort | destinationPort | window) >>> 16 != 0 || flags >>> 8 != 0
+                || (sequence | acknowledgment) >>> 32 != 0) {
+            throw new IllegalArgumentException("TCP field out of range: ports %d, %d, window %d, flags 0x%x, seq %d, ack %d"
+                    .formatted(sourcePort, destinationPort, window, flags, sequence, acknowledgment));
+        }
+        Wire.checkTarget(target.byteSize(), offset, headerLength, "header");
+        Wire.putU16(target, offset + SOURCE_PORT, sourcePort);
+        Wire.putU16(target, offset + DESTINATION_PORT, destinationPort);
+        Wire.putU32(target, offset + SEQUENCE, sequence);
+        Wire.putU32(target, offset + ACKNOWLEDGMENT, acknowledgment);
+        Wire.putU8(target, offset + DATA_OFFSET, (headerLength / 4) << 4);
+        Wire.putU8(target, offset + FLAGS, flags);
+        Wire.putU16(target, offset + WINDOW, window);
+        Wire.putU16(target, offset + CHECKSUM, 0);
+        Wire.putU16(target, offset + URGENT_POINTER, 0);
+        return headerLength;
     }
 }

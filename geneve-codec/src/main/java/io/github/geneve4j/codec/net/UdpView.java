@@ -3,6 +3,7 @@ package io.github.geneve4j.codec.net;
 import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveFormatException.Reason;
 import io.github.geneve4j.codec.internal.Wire;
+import io.github.geneve4j.codec.internal.WrapError;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -21,7 +22,13 @@ public final class UdpView {
     /** Length of the UDP header. */
     public static final int HEADER_LENGTH = 8;
 
+    private static final int SOURCE_PORT = 0;
+    private static final int DESTINATION_PORT = 2;
+    private static final int LENGTH = 4;
+    private static final int CHECKSUM = 6;
+
     private MemorySegment segment;
+    private final WrapError error = new WrapError();
     private long offset;
 
     /**
@@ -31,19 +38,46 @@ public final class UdpView {
      * @throws IllegalArgumentException if the region lies outside the segment
      */
     public UdpView wrap(MemorySegment segment, long offset, long length) {
+        if (!tryWrap(segment, offset, length)) {
+            throw error.exception();
+        }
+        return this;
+    }
+
+    /**
+     * Like {@link #wrap(MemorySegment, long, long)}, but returns false on bad input (see
+     * {@link #errorReason()}) instead of throwing; allocates nothing either way.
+     *
+     * @throws IllegalArgumentException if the region lies outside the segment (the caller's mistake)
+     */
+    public boolean tryWrap(MemorySegment segment, long offset, long length) {
         Wire.checkTarget(segment.byteSize(), offset, length, "datagram");
         if (length < HEADER_LENGTH) {
-            throw new GeneveFormatException(Reason.TRUNCATED, 0,
-                    "UDP datagram of " + length + " bytes (expected: 8+ bytes)");
+            return error.fail(Reason.TRUNCATED, 0, "UDP datagram of %d bytes (expected: 8+ bytes)", length, 0);
         }
-        int udpLength = Wire.u16(segment, offset + 4);
+        int udpLength = Wire.u16(segment, offset + LENGTH);
         if (udpLength < HEADER_LENGTH || udpLength > length) {
-            throw new GeneveFormatException(Reason.BAD_LENGTH, 4, "UDP length " + udpLength
-                    + " (expected: 8.." + Math.min(length, 0xFFFF) + ")");
+            return error.fail(Reason.BAD_LENGTH, LENGTH, "UDP length %d (expected: 8..%d)", udpLength,
+                    Math.min(length, 0xFFFF));
         }
         this.segment = segment;
         this.offset = offset;
-        return this;
+        return true;
+    }
+
+    /** Why the last {@code tryWrap} returned false (null before any failure). */
+    public Reason errorReason() {
+        return error.reason();
+    }
+
+    /** Where the last {@code tryWrap} failure was found, from the first byte given to it. */
+    public long errorOffset() {
+        return error.offset();
+    }
+
+    /** The last {@code tryWrap} failure's message, made when asked for. */
+    public String errorMessage() {
+        return error.message();
     }
 
     public long offset() {
@@ -51,20 +85,20 @@ public final class UdpView {
     }
 
     public int sourcePort() {
-        return Wire.u16(segment, offset);
+        return Wire.u16(segment, offset + SOURCE_PORT);
     }
 
     public int destinationPort() {
-        return Wire.u16(segment, offset + 2);
+        return Wire.u16(segment, offset + DESTINATION_PORT);
     }
 
     /** The Length field: header plus data. */
     public int length() {
-        return Wire.u16(segment, offset + 4);
+        return Wire.u16(segment, offset + LENGTH);
     }
 
     public int checksum() {
-        return Wire.u16(segment, offset + 6);
+        return Wire.u16(segment, offset + CHECKSUM);
     }
 
     public long payloadOffset() {
@@ -86,17 +120,17 @@ public final class UdpView {
     }
 
     public UdpView checksum(int value) {
-        Wire.putU16(segment, offset + 6, value);
+        Wire.putU16(segment, offset + CHECKSUM, value);
         return this;
     }
 
     /** Writes a UDP header with the given checksum field. @return 8 */
     public static int write(MemorySegment target, long offset, int sourcePort, int destinationPort, int length,
             int checksum) {
-        Wire.putU16(target, offset, sourcePort);
-        Wire.putU16(target, offset + 2, destinationPort);
-        Wire.putU16(target, offset + 4, length);
-        Wire.putU16(target, offset + 6, checksum);
+        Wire.putU16(target, offset + SOURCE_PORT, sourcePort);
+        Wire.putU16(target, offset + DESTINATION_PORT, destinationPort);
+        Wire.putU16(target, offset + LENGTH, length);
+        Wire.putU16(target, offset + CHECKSUM, checksum);
         return HEADER_LENGTH;
     }
 }

@@ -6,7 +6,7 @@ import io.github.geneve4j.codec.GeneveView;
 import io.github.geneve4j.codec.internal.Wire;
 import io.github.geneve4j.codec.internal.WrapError;
 import io.github.geneve4j.codec.net.EtherType;
-import io.github.geneve4j.codec.net.EthernetView;
+import io.github.geneve4j.codec.net.FrameLocator;
 import io.github.geneve4j.codec.net.InternetChecksum;
 import io.github.geneve4j.codec.net.IpVersion;
 import io.github.geneve4j.codec.net.Ipv4View;
@@ -52,10 +52,9 @@ public final class TcpCoalescer {
     private final GeneveView datagramView = new GeneveView();
     private final WrapError own = new WrapError();
     private int refusedBy;
-    private final EthernetView ethernet = new EthernetView();
-    private final Ipv4View ipv4 = new Ipv4View();
-    private final Ipv6View ipv6 = new Ipv6View();
+    private final FrameLocator locator = new FrameLocator();
     private final TcpView tcp = new TcpView();
+    private long tcpBase; // where the TCP header that tcp refused sits, from the inner frame's first byte
     private int geneveLength;
     private int ports;
     private int count;
@@ -131,7 +130,7 @@ public final class TcpCoalescer {
     public boolean add(MemorySegment frame, long offset, long frameLength) {
         view.wrap(frame, offset, frameLength);
         if (!view.udpChecksumValid()) {
-            throw new GeneveFormatException(Reason.BAD_CHECKSUM, view.udp().offset() + 6 - offset,
+            throw GeneveFormatException.stackless(Reason.BAD_CHECKSUM, view.udp().offset() + 6 - offset,
                     "outer UDP checksum 0x%04x does not verify".formatted(view.udp().checksum()));
         }
         int udpPorts = (view.udp().sourcePort() << 16) | view.udp().destinationPort();
@@ -203,9 +202,7 @@ public final class TcpCoalescer {
     public Reason refusalReason() {
         return switch (refusedBy) {
             case GENEVE -> datagramView.errorReason();
-            case ETHERNET -> ethernet.errorReason();
-            case IPV4 -> ipv4.errorReason();
-            case IPV6 -> ipv6.errorReason();
+            case LOCATOR -> locator.errorReason();
             case TCP -> tcp.errorReason();
             default -> own.reason();
         };
@@ -214,28 +211,25 @@ public final class TcpCoalescer {
     /** The last refusal as the exception {@link #add} and {@link #addDatagram} throw (made only for them). */
     private GeneveFormatException refusal() {
         return switch (refusedBy) {
-            case GENEVE -> new GeneveFormatException(datagramView.errorReason(), datagramView.errorOffset(),
+            case GENEVE -> GeneveFormatException.stackless(datagramView.errorReason(), datagramView.errorOffset(),
                     datagramView.errorMessage());
-            case ETHERNET -> new GeneveFormatException(ethernet.errorReason(), ethernet.errorOffset(), ethernet.errorMessage());
-            case IPV4 -> new GeneveFormatException(ipv4.errorReason(), ipv4.errorOffset(), ipv4.errorMessage());
-            case IPV6 -> new GeneveFormatException(ipv6.errorReason(), ipv6.errorOffset(), ipv6.errorMessage());
-            case TCP -> new GeneveFormatException(tcp.errorReason(), tcp.errorOffset(), tcp.errorMessage());
-            default -> own.exception();
+            case LOCATOR -> GeneveFormatException.stackless(locator.errorReason(), locator.errorOffset(),
+                    locator.errorMessage());
+            case TCP -> GeneveFormatException.stackless(tcp.errorReason(), tcpBase + tcp.errorOffset(), tcp.errorMessage());
+            default -> GeneveFormatException.stackless(own.reason(), own.offset(), own.message());
         };
     }
 
     // who refused: the coalescer itself, or one of its views (whose reason, offset and message stand)
     private static final int OWN = 0;
     private static final int GENEVE = 1;
-    private static final int ETHERNET = 2;
-    private static final int IPV4 = 3;
-    private static final int IPV6 = 4;
-    private static final int TCP = 5;
+    private static final int LOCATOR = 2;
+    private static final int TCP = 3;
+    private static final int TCP_CHECKSUM = 16;
+    private static final int IPV4_CHECKSUM = 10;
 
     private static final String NOT_ETHERNET = "Geneve protocol type 0x%04x (expected: 0x6558)";
-    private static final String NOT_IP = "inner EtherType 0x%04x";
     private static final String NOT_TCP = "inner IP protocol %d (expected: 6)";
-    private static final String FRAGMENT = "inner IP fragment (offset %d, more fragments %d): only whole packets are merged";
     private static final String BAD_TCP_CHECKSUM = "inner TCP checksum 0x%04x does not verify";
     private static final String BAD_IPV4_CHECKSUM = "inner IPv4 header checksum 0x%04x does not verify";
 
@@ -261,52 +255,28 @@ public final class TcpCoalescer {
         if (geneve.protocolType() != EtherType.TRANSPARENT_ETHERNET) {
             return refuse(Reason.UNSUPPORTED_PROTOCOL, 2, NOT_ETHERNET, geneve.protocolType());
         }
-        if (!ethernet.tryWrap(frame, inner, innerLength)) {
-            return refuse(ETHERNET);
+        if (!locator.tryWrap(FrameLocator.Link.ETHERNET, frame, inner, innerLength)) {
+            return refuse(LOCATOR);
         }
-        long tcpOffset;
-        long tcpLength;
-        long pseudo;
-        boolean isV4 = ethernet.etherType() == EtherType.IPV4;
-        if (isV4) {
-            if (!ipv4.tryWrap(frame, ethernet.payloadOffset(), ethernet.payloadLength())) {
-                return refuse(IPV4);
-            }
-            if (ipv4.protocol() != EtherType.PROTOCOL_TCP) {
-                return refuse(Reason.UNSUPPORTED_PROTOCOL, 0, NOT_TCP, ipv4.protocol());
-            }
-            // a fragment's TCP header and checksum are not a whole segment's: never merged (RFC 791)
-            if (ipv4.moreFragments() || ipv4.fragmentOffset() != 0) {
-                return refuse(Reason.UNSUPPORTED_PROTOCOL, 6, FRAGMENT, ipv4.fragmentOffset(), ipv4.moreFragments() ? 1 : 0);
-            }
-            tcpOffset = ipv4.payloadOffset();
-            tcpLength = ipv4.payloadLength();
-            pseudo = ipv4.pseudoHeaderSum(EtherType.PROTOCOL_TCP, tcpLength);
-        } else if (ethernet.etherType() == EtherType.IPV6) {
-            if (!ipv6.tryWrap(frame, ethernet.payloadOffset(), ethernet.payloadLength())) {
-                return refuse(IPV6);
-            }
-            if (ipv6.upperLayerProtocol() != EtherType.PROTOCOL_TCP) {
-                return refuse(Reason.UNSUPPORTED_PROTOCOL, 0, NOT_TCP, ipv6.upperLayerProtocol());
-            }
-            if (ipv6.fragmented()) {
-                return refuse(Reason.UNSUPPORTED_PROTOCOL, 6, FRAGMENT, 0, 1);
-            }
-            tcpOffset = ipv6.upperLayerOffset();
-            tcpLength = ipv6.upperLayerLength();
-            pseudo = ipv6.pseudoHeaderSum(EtherType.PROTOCOL_TCP, tcpLength);
-        } else {
-            return refuse(Reason.UNSUPPORTED_PROTOCOL, 12, NOT_IP, ethernet.etherType());
+        boolean isV4 = locator.ipVersion() == IpVersion.IPV4;
+        Ipv4View ipv4 = locator.ipv4();
+        long tcpOffset = locator.transportOffset();
+        long tcpLength = locator.transportLength();
+        if (locator.protocol() != EtherType.PROTOCOL_TCP) {
+            return refuse(Reason.UNSUPPORTED_PROTOCOL, tcpOffset - inner, NOT_TCP, locator.protocol());
         }
+        long pseudo = locator.pseudoHeaderSum(EtherType.PROTOCOL_TCP, tcpLength);
         if (!tcp.tryWrap(frame, tcpOffset, tcpLength)) {
+            tcpBase = tcpOffset - inner;
             return refuse(TCP);
         }
         if (!tcp.checksumValid(pseudo)) {
-            return refuse(Reason.BAD_CHECKSUM, 16, BAD_TCP_CHECKSUM, tcp.checksum());
+            return refuse(Reason.BAD_CHECKSUM, tcpOffset - inner + TCP_CHECKSUM, BAD_TCP_CHECKSUM, tcp.checksum());
         }
         // finish() writes a fresh IPv4 header checksum: a header damaged on the way must not get one
         if (isV4 && !ipv4.checksumValid()) {
-            return refuse(Reason.BAD_CHECKSUM, 10, BAD_IPV4_CHECKSUM, Wire.u16(frame, ipv4.offset() + 10));
+            return refuse(Reason.BAD_CHECKSUM, ipv4.offset() - inner + IPV4_CHECKSUM, BAD_IPV4_CHECKSUM,
+                    ipv4.checksum());
         }
         int h = (int) (tcp.payloadOffset() - inner);
         long payload = tcp.payloadLength();
@@ -320,7 +290,7 @@ public final class TcpCoalescer {
             outerAddressesLength = addressesLength;
             MemorySegment.copy(frame, addresses, outerAddresses, 0, addressesLength);
             v4 = isV4;
-            l3 = ethernet.headerLength();
+            l3 = locator.linkHeaderLength();
             tcpAt = (int) (tcpOffset - inner);
             headers = h;
             MemorySegment.copy(frame, inner, buffer, 0, h + payload);
@@ -376,12 +346,6 @@ public final class TcpCoalescer {
 
     private boolean same(MemorySegment frame, long inner, int from, int to) {
         return MemorySegment.mismatch(frame, inner + from, inner + to, buffer, from, to) == -1;
-    }
-
-    private static void check(int protocol) {
-        if (protocol != EtherType.PROTOCOL_TCP) {
-            throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, 0, "inner IP protocol " + protocol + " (expected: 6)");
-        }
     }
 
     /**

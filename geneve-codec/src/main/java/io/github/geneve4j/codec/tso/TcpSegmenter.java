@@ -4,8 +4,9 @@ import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveFormatException.Reason;
 import io.github.geneve4j.codec.internal.Wire;
 import io.github.geneve4j.codec.net.EtherType;
-import io.github.geneve4j.codec.net.EthernetView;
+import io.github.geneve4j.codec.net.FrameLocator;
 import io.github.geneve4j.codec.net.InternetChecksum;
+import io.github.geneve4j.codec.net.IpVersion;
 import io.github.geneve4j.codec.net.Ipv4View;
 import io.github.geneve4j.codec.net.Ipv6View;
 import io.github.geneve4j.codec.net.TcpView;
@@ -52,14 +53,32 @@ import java.util.Objects;
  */
 public final class TcpSegmenter {
 
-    /** Receives each segmented frame; the buffer is reused after the call returns. */
+    /**
+     * Receives each segmented frame and may throw {@code X} (an {@link java.io.IOException} when it
+     * writes to a channel or a file), which {@code segment} then throws, the frames after it unwritten:
+     *
+     * <pre>{@code
+     * segmenter.segment(frame, 0, frame.byteSize(),
+     *         (buffer, offset, length) -> channel.write(buffer.asSlice(offset, length).asByteBuffer()));
+     * }</pre>
+     *
+     * @param <X> what the sink may throw ({@code RuntimeException} when nothing checked)
+     */
     @FunctionalInterface
-    public interface FrameSink {
+    public interface FrameWriter<X extends Exception> {
         /**
-         * @param buffer the segmenter's scratch buffer
+         * @param buffer the segmenter's scratch buffer, reused after the call returns
          * @param offset where the frame starts in it
          * @param length the frame's length
+         * @throws X as the sink does
          */
+        void frame(MemorySegment buffer, long offset, int length) throws X;
+    }
+
+    /** A {@link FrameWriter} that throws no checked exception; the buffer is reused after the call returns. */
+    @FunctionalInterface
+    public interface FrameSink extends FrameWriter<RuntimeException> {
+        @Override
         void frame(MemorySegment buffer, long offset, int length);
     }
 
@@ -69,9 +88,7 @@ public final class TcpSegmenter {
     private final int mss;
     private final int mtu;
     private final int innerProtocol;
-    private final EthernetView ethernet = new EthernetView();
-    private final Ipv4View ipv4 = new Ipv4View();
-    private final Ipv6View ipv6 = new Ipv6View();
+    private final FrameLocator locator = new FrameLocator();
     private final TcpView tcp = new TcpView();
     private MemorySegment scratch = MemorySegment.ofArray(new byte[0]);
     private final SegmentCursor cursor;
@@ -143,14 +160,18 @@ public final class TcpSegmenter {
      * @return the number of frames
      * @throws GeneveFormatException if the input is not a valid TCP frame ({@code UNSUPPORTED_PROTOCOL}
      *     for anything but unfragmented TCP, {@code BAD_LENGTH} when the IP length disagrees with the
-     *     frame, {@code EXCEEDS_MTU} when the headers leave no room for payload within the MTU)
+     *     frame; every offset from the frame's first byte; made without a stack trace)
+     * @throws MtuExceededException when the frame's headers and the encapsulation leave no room for
+     *     payload within the MTU (the configuration's limit, not bad input)
+     * @throws X what the sink throws
      */
-    public int segment(MemorySegment frame, long offset, long length, FrameSink sink) {
+    public <X extends Exception> int segment(MemorySegment frame, long offset, long length, FrameWriter<X> sink)
+            throws X {
         return segment(frame, offset, length, mss, sink);
     }
 
     /**
-     * As {@link #segment(MemorySegment, long, long, FrameSink)}, with a segment size for this frame
+     * As {@link #segment(MemorySegment, long, long, FrameWriter)}, with a segment size for this frame
      * alone in place of the configured MSS: a TAP's or a NIC driver's {@code gso_size}, which the
      * sender's TCP chose for this super-frame.
      *
@@ -158,7 +179,8 @@ public final class TcpSegmenter {
      *     needed so that each outer IP packet fits the MTU)
      * @throws IllegalArgumentException if {@code segmentSize} is out of range
      */
-    public int segment(MemorySegment frame, long offset, long length, int segmentSize, FrameSink sink) {
+    public <X extends Exception> int segment(MemorySegment frame, long offset, long length, int segmentSize,
+            FrameWriter<X> sink) throws X {
         parse(frame, offset, length, segmentSize);
         long largest = overhead + headers + Math.min(segmentSize, payload);
         if (scratch.byteSize() < largest) {
@@ -181,7 +203,7 @@ public final class TcpSegmenter {
      * @return the number of frames
      * @throws IllegalArgumentException if the target or the lengths array is too small (nothing is
      *     written then)
-     * @throws GeneveFormatException as {@link #segment(MemorySegment, long, long, FrameSink)}
+     * @throws GeneveFormatException as {@link #segment(MemorySegment, long, long, FrameWriter)}
      */
     public int segment(MemorySegment frame, long offset, long length, MemorySegment target, long targetOffset,
             int[] frameLengths) {
@@ -191,7 +213,7 @@ public final class TcpSegmenter {
     /**
      * As {@link #segment(MemorySegment, long, long, MemorySegment, long, int[])}, with a segment size
      * for this frame alone in place of the configured MSS (see
-     * {@link #segment(MemorySegment, long, long, int, FrameSink)}).
+     * {@link #segment(MemorySegment, long, long, int, FrameWriter)}).
      *
      * @throws IllegalArgumentException if {@code segmentSize} is out of range, or as the other overload
      */
@@ -220,7 +242,7 @@ public final class TcpSegmenter {
      * {@code offset} for a walk with the returned cursor, which writes each segment's headers into a
      * small buffer of its own and leaves the payload in {@code frame}, for gathering writes without a
      * copy (see {@link SegmentCursor}). The frames are byte for byte those of
-     * {@link #segment(MemorySegment, long, long, FrameSink)}.
+     * {@link #segment(MemorySegment, long, long, FrameWriter)}.
      *
      * <pre>{@code
      * for (SegmentCursor s = segmenter.gather(superFrame, 0, length); s.next(); ) {
@@ -229,7 +251,7 @@ public final class TcpSegmenter {
      * }</pre>
      *
      * @return this segmenter's cursor, reset to before the first segment (the same instance each call)
-     * @throws GeneveFormatException as {@link #segment(MemorySegment, long, long, FrameSink)}
+     * @throws GeneveFormatException as {@link #segment(MemorySegment, long, long, FrameWriter)}
      */
     public SegmentCursor gather(MemorySegment frame, long offset, long length) {
         return gather(frame, offset, length, mss);
@@ -237,7 +259,7 @@ public final class TcpSegmenter {
 
     /**
      * As {@link #gather(MemorySegment, long, long)}, with a segment size for this frame alone in place
-     * of the configured MSS (see {@link #segment(MemorySegment, long, long, int, FrameSink)}).
+     * of the configured MSS (see {@link #segment(MemorySegment, long, long, int, FrameWriter)}).
      *
      * @throws IllegalArgumentException if {@code segmentSize} is out of range
      */
@@ -283,53 +305,37 @@ public final class TcpSegmenter {
         if (wanted < 1 || wanted > 0xFFFF) {
             throw new IllegalArgumentException("segment size " + wanted + " out of range (expected: 1..65535)");
         }
-        long ipOffset;
-        long ipAvailable;
-        int type = innerProtocol;
-        if (type == EtherType.TRANSPARENT_ETHERNET) {
-            ethernet.wrap(frame, offset, length);
-            type = ethernet.etherType();
-            ipOffset = ethernet.payloadOffset();
-            ipAvailable = ethernet.payloadLength();
-        } else {
-            Wire.checkTarget(frame.byteSize(), offset, length, "frame");
-            ipOffset = offset;
-            ipAvailable = length;
+        FrameLocator.Link link = innerProtocol == EtherType.TRANSPARENT_ETHERNET ? FrameLocator.Link.ETHERNET
+                : FrameLocator.Link.IP;
+        if (!locator.tryWrap(link, frame, offset, length)) {
+            throw GeneveFormatException.stackless(locator.errorReason(), locator.errorOffset(), locator.errorMessage());
         }
-        long ipLength;
-        long tcpOffset;
-        int protocol;
-        if (type == EtherType.IPV4) {
-            ipv4.wrap(frame, ipOffset, ipAvailable);
-            if (ipv4.moreFragments() || ipv4.fragmentOffset() != 0) {
-                throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, ipOffset - offset + 6,
-                        "inner IPv4 fragment (expected: an unfragmented TCP packet)");
-            }
-            protocol = ipv4.protocol();
-            ipLength = ipv4.packetLength();
-            tcpOffset = ipv4.payloadOffset();
-            v4 = true;
-        } else if (type == EtherType.IPV6) {
-            ipv6.wrap(frame, ipOffset, ipAvailable);
-            protocol = ipv6.upperLayerProtocol();
-            ipLength = ipv6.packetLength();
-            tcpOffset = ipv6.upperLayerOffset();
-            v4 = false;
-        } else {
-            throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, 12,
-                    "inner EtherType 0x%04x (expected: IPv4 or IPv6)".formatted(type));
+        if (link == FrameLocator.Link.IP && locator.etherType() != innerProtocol) {
+            throw GeneveFormatException.stackless(Reason.UNSUPPORTED_PROTOCOL, 0,
+                    "inner IP version %d (expected: the tunnel's protocol type 0x%04x)".formatted(
+                            locator.ipVersion() == IpVersion.IPV4 ? 4 : 6, innerProtocol));
         }
+        v4 = locator.ipVersion() == IpVersion.IPV4;
+        int protocol = locator.protocol();
+        long ipOffset = locator.ipOffset();
+        long ipLength = locator.ipLength();
+        long tcpOffset = locator.transportOffset();
         if (protocol != EtherType.PROTOCOL_TCP) {
-            throw new GeneveFormatException(Reason.UNSUPPORTED_PROTOCOL, tcpOffset - offset,
+            throw GeneveFormatException.stackless(Reason.UNSUPPORTED_PROTOCOL, tcpOffset - offset,
                     "inner IP protocol " + protocol + " (expected: 6, TCP)");
         }
-        if (ipLength != ipAvailable && !(ipLength < ipAvailable && length <= 60)) {
-            throw new GeneveFormatException(Reason.BAD_LENGTH, ipOffset - offset + (v4 ? 2 : 4),
-                    "inner IP packet length " + ipLength + " disagrees with the " + ipAvailable
+        // a trailer is Ethernet padding only in a minimum-size frame; elsewhere the lengths disagree
+        if (locator.trailerLength() != 0 && length > 60) {
+            throw GeneveFormatException.stackless(Reason.BAD_LENGTH, ipOffset - offset + (v4 ? 2 : 4),
+                    "inner IP packet length " + ipLength + " disagrees with the " + (length - locator.linkHeaderLength())
                             + " bytes the frame carries");
         }
+        Ipv4View ipv4 = locator.ipv4();
         long tcpLength = ipOffset + ipLength - tcpOffset;
-        tcp.wrap(frame, tcpOffset, tcpLength);
+        if (!tcp.tryWrap(frame, tcpOffset, tcpLength)) {
+            throw GeneveFormatException.stackless(tcp.errorReason(), tcpOffset - offset + tcp.errorOffset(),
+                    "inner " + tcp.errorMessage());
+        }
         this.l3 = (int) (ipOffset - offset);
         this.tcpAt = (int) (tcpOffset - offset);
         this.tcpHeaderLength = tcp.headerLength();
@@ -360,8 +366,7 @@ public final class TcpSegmenter {
         // the inner Ethernet header travels inside the outer IP packet, so it counts against the MTU
         int room = mtu - tunnel.ipOverhead() - headers;
         if (room < 1) {
-            throw new GeneveFormatException(Reason.EXCEEDS_MTU, 0, "inner headers of " + headers
-                    + " bytes plus " + tunnel.ipOverhead() + " bytes of encapsulation leave no payload within MTU " + mtu);
+            throw new MtuExceededException(headers, tunnel.ipOverhead(), mtu);
         }
         this.segmentSize = Math.min(wanted, room);
     }

@@ -105,6 +105,8 @@ class ViewFieldsTest {
         assertThat(ip.packetLength()).isEqualTo(26);
         assertThat(ip.bigTcp()).isFalse();
         assertThat(ip.identification()).isEqualTo(0xabcd);
+        assertThat(ip.sourceOffset()).isEqualTo(3 + 12);
+        assertThat(ip.destinationOffset()).isEqualTo(3 + 16);
         assertThat(ip.dontFragment()).isFalse();
         assertThat(ip.moreFragments()).isTrue();
         assertThat(ip.fragmentOffset()).isEqualTo(0x1fff);
@@ -224,17 +226,30 @@ class ViewFieldsTest {
     }
 
     @Test
-    void ipv6WalksFragmentAndAuthenticationHeaders() {
-        // fragment header (44): 8 bytes whatever its second byte; AH (51): (Payload Len + 2) × 4 (RFC 4302 §2.2)
-        String fragment = "33 ff 0000 00000001";
-        String ah = "06 04 0000 00000100 00000001 0000000000000000 00000000";
+    void ipv6WalksAuthenticationHeadersAndStopsAtAFragmentHeader() {
+        // AH (51): (Payload Len + 2) × 4 bytes (RFC 4302 §2.2); then a Fragment header (44), where the walk
+        // ends: what follows is a fragment's data, whatever the Fragment header's Next Header says
+        String ah = "2c 04 0000 00000100 00000001 0000000000000000 00000000";
+        String fragment = "06 00 0009 00000001"; // offset 1 (8 bytes), M set
         String tcp = "9c400050 00000001 00000000 5010faf0 0000 0000";
-        MemorySegment s = ipv6(8 + 24 + 20, 44, fragment + ah + tcp);
+        MemorySegment s = ipv6(24 + 8 + 20, 51, ah + fragment + tcp);
         Ipv6View ip = new Ipv6View().wrap(s, 3, 40 + 52);
-        assertThat(ip.upperLayerProtocol()).isEqualTo(6);
-        assertThat(ip.upperLayerOffset()).isEqualTo(3 + 40 + 8 + 24);
-        assertThat(ip.headerLength()).isEqualTo(72);
-        assertThat(ip.upperLayerLength()).isEqualTo(20);
+        assertThat(ip.fragmented()).isTrue();
+        assertThat(ip.upperLayerProtocol()).isEqualTo(Ipv6View.FRAGMENT_HEADER);
+        assertThat(ip.upperLayerOffset()).isEqualTo(3 + 40 + 24);
+        assertThat(ip.fragmentOffset()).isEqualTo(1);
+        assertThat(ip.moreFragments()).isTrue();
+        assertThat(ip.headerLength()).isEqualTo(64);
+        // the same with AH then TCP: walked to TCP, no fragment
+        Ipv6View whole = new Ipv6View().wrap(ipv6(24 + 20, 51, ah.replaceFirst("2c", "06") + tcp), 3, 40 + 44);
+        assertThat(whole.fragmented()).isFalse();
+        assertThat(whole.fragmentOffset()).isEqualTo(-1);
+        assertThat(whole.moreFragments()).isFalse();
+        assertThat(whole.upperLayerProtocol()).isEqualTo(6);
+        assertThat(whole.upperLayerOffset()).isEqualTo(3 + 40 + 24);
+        // a Fragment header cut short by the packet end
+        assertReason(() -> new Ipv6View().wrap(ipv6(4, 44, "0600 0001"), 3, 44), Reason.TRUNCATED, 40,
+                "IPv6 extension header 44 at 40 truncated by the packet end at 44");
     }
 
     @Test

@@ -71,7 +71,7 @@ class TcpCoalescerHostileTest {
         TcpCoalescer gro = new TcpCoalescer(100_000);
         for (byte[] fragment : List.of(first, second, offset)) {
             assertThat(offer(gro, fragment)).isEqualTo(TcpCoalescer.Offer.REFUSED);
-            assertThat(gro.refusalReason()).isEqualTo(Reason.UNSUPPORTED_PROTOCOL);
+            assertThat(gro.refusalReason()).isEqualTo(Reason.FRAGMENT);
             assertThat(gro.frameCount()).isZero();
         }
         assertThatThrownBy(() -> gro.addDatagram(MemorySegment.ofArray(first), 0, first.length))
@@ -100,7 +100,10 @@ class TcpCoalescerHostileTest {
         System.arraycopy(inner, 0, datagram, 8, inner.length);
         TcpCoalescer gro = new TcpCoalescer(100_000);
         assertThat(offer(gro, datagram)).isEqualTo(TcpCoalescer.Offer.REFUSED);
-        assertThat(gro.refusalReason()).isEqualTo(Reason.UNSUPPORTED_PROTOCOL);
+        assertThat(gro.refusalReason()).isEqualTo(Reason.FRAGMENT);
+        assertThatThrownBy(() -> gro.addDatagram(MemorySegment.ofArray(datagram), 0, datagram.length))
+                .isInstanceOfSatisfying(GeneveFormatException.class,
+                        e -> assertThat(e.offset()).isEqualTo(14 + 40)); // the Fragment header, from the inner frame
         assertThat(gro.frameCount()).isZero();
     }
 

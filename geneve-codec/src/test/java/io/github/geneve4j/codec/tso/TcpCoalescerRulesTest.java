@@ -329,7 +329,7 @@ class TcpCoalescerRulesTest {
         Wire.putU16(MemorySegment.ofArray(corrupt), 14 + 20 + 6, 0);
         assertThatThrownBy(() -> add(gro, corrupt)).isInstanceOfSatisfying(GeneveFormatException.class, e -> {
             assertThat(e.reason()).isEqualTo(Reason.BAD_CHECKSUM);
-            assertThat(e.offset()).isEqualTo(16);
+            assertThat(e.offset()).isEqualTo(14 + 20 + 16); // the TCP checksum, from the inner frame's first byte
         });
         // an inner IPv4 header damaged on the way: finish() would give it a valid checksum, so refuse it
         byte[] header = segments(IpVersion.IPV4, 100, TcpView.ACK).get(0);

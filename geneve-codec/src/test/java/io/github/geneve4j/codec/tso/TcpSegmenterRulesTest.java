@@ -93,9 +93,17 @@ class TcpSegmenterRulesTest {
         int headers = 18 + 40 + 32;
         List<byte[]> frames = segment(new TcpSegmenter(tunnel, 1000, tunnel.ipOverhead() + headers + 1), frame, 0, frame.length);
         assertThat(frames).hasSize(6).allSatisfy(f -> assertThat(f).hasSize(tunnel.overhead() + headers + 1));
-        assertRefused(new TcpSegmenter(tunnel, 1000, tunnel.ipOverhead() + headers), frame, 0, frame.length,
-                Reason.EXCEEDS_MTU, 0, "inner headers of 90 bytes plus " + tunnel.ipOverhead()
-                        + " bytes of encapsulation leave no payload within MTU " + (tunnel.ipOverhead() + headers));
+        // not bad input but the configuration's limit: an IllegalArgumentException of its own, stackless
+        assertThatThrownBy(() -> segment(new TcpSegmenter(tunnel, 1000, tunnel.ipOverhead() + headers), frame, 0,
+                frame.length)).isInstanceOfSatisfying(MtuExceededException.class, e -> {
+                    assertThat(e).isInstanceOf(IllegalArgumentException.class)
+                            .hasMessage("inner headers of 90 bytes plus " + tunnel.ipOverhead()
+                                    + " bytes of encapsulation leave no payload within MTU " + (tunnel.ipOverhead() + headers));
+                    assertThat(e.headerLength()).isEqualTo(90);
+                    assertThat(e.overhead()).isEqualTo(tunnel.ipOverhead());
+                    assertThat(e.mtu()).isEqualTo(tunnel.ipOverhead() + headers);
+                    assertThat(e.getStackTrace()).isEmpty();
+                });
     }
 
     @Test
@@ -119,8 +127,8 @@ class TcpSegmenterRulesTest {
         byte[] v4 = TestFrames.tcp(IpVersion.IPV4, false, 0, new byte[100], TcpView.ACK, 1, 0);
         byte[] fragment = v4.clone();
         fragment[14 + 7] = 1;                            // fragment offset 8 bytes
-        assertRefused(s, at7(fragment), 7, fragment.length, Reason.UNSUPPORTED_PROTOCOL, 20,
-                "inner IPv4 fragment (expected: an unfragmented TCP packet)");
+        assertRefused(s, at7(fragment), 7, fragment.length, Reason.FRAGMENT, 20,
+                "IPv4 fragment (offset 1, more fragments 0)");
         byte[] udp = v4.clone();
         udp[14 + 9] = 17;
         assertRefused(s, at7(udp), 7, udp.length, Reason.UNSUPPORTED_PROTOCOL, 34, "inner IP protocol 17 (expected: 6, TCP)");
@@ -128,7 +136,7 @@ class TcpSegmenterRulesTest {
         arp[12] = 8;
         arp[13] = 6;
         assertRefused(s, at7(arp), 7, arp.length, Reason.UNSUPPORTED_PROTOCOL, 12,
-                "inner EtherType 0x0806 (expected: IPv4 or IPv6)");
+                "EtherType 0x0806 (expected: IPv4 or IPv6)");
         // more bytes than the IP length says, in a frame longer than Ethernet's 60-byte minimum
         assertRefused(s, at7(v4), 7, v4.length + 1, Reason.BAD_LENGTH, 16,
                 "inner IP packet length 140 disagrees with the 141 bytes the frame carries");
@@ -242,5 +250,25 @@ class TcpSegmenterRulesTest {
         s.segment(MemorySegment.ofArray(smaller), 0, smaller.length, (b, o, l) -> buffers.add(b));
         assertThat(buffers).hasSize(7).allSatisfy(b -> assertThat(b).isSameAs(buffers.getFirst()));
         assertThat(buffers.getFirst().byteSize()).isEqualTo(50 + 54 + 1000);
+    }
+
+    @Test
+    void aFrameWriterMayThrowIoExceptionAndStopsTheFramesAfterIt() throws Exception {
+        TcpSegmenter s = new TcpSegmenter(TcpSegmenterTest.tunnel(IpVersion.IPV4, false, true), 1000, 1500);
+        byte[] frame = TestFrames.tcp(IpVersion.IPV4, false, 0, new byte[3500], TcpView.ACK, 1, 0);
+        java.util.List<Integer> written = new java.util.ArrayList<>();
+        TcpSegmenter.FrameWriter<java.io.IOException> disk = (buffer, offset, length) -> {
+            if (written.size() == 2) {
+                throw new java.io.IOException("disk full");
+            }
+            written.add(length);
+        };
+        assertThatThrownBy(() -> s.segment(MemorySegment.ofArray(frame), 0, frame.length, disk))
+                .isInstanceOf(java.io.IOException.class).hasMessage("disk full");
+        assertThat(written).hasSize(2);
+        // a lambda that throws nothing checked needs no try: segment() then throws no checked exception
+        int[] frames = {0};
+        assertThat(s.segment(MemorySegment.ofArray(frame), 0, frame.length, (b, o, l) -> frames[0]++)).isEqualTo(4);
+        assertThat(frames[0]).isEqualTo(4);
     }
 }

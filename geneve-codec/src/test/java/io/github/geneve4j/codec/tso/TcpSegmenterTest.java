@@ -270,10 +270,15 @@ class TcpSegmenterTest {
 
         byte[] fragment = good.clone();
         fragment[14 + 6] = 0x20; // MF
-        assertReason(segmenter, fragment, Reason.UNSUPPORTED_PROTOCOL);
+        assertReason(segmenter, fragment, Reason.FRAGMENT);
 
-        assertReason(new TcpSegmenter(tunnel, MSS, tunnel.ipOverhead() + 41),
-                TestFrames.tcp(IpVersion.IPV4, false, 40, new byte[10], TcpView.ACK, 1, 0), Reason.EXCEEDS_MTU);
+        byte[] longHeaders = TestFrames.tcp(IpVersion.IPV4, false, 40, new byte[10], TcpView.ACK, 1, 0);
+        assertThatThrownBy(() -> new TcpSegmenter(tunnel, MSS, tunnel.ipOverhead() + 41)
+                .segment(MemorySegment.ofArray(longHeaders), 0, longHeaders.length, (b, o, l) -> { }))
+                .isInstanceOf(MtuExceededException.class);
+        // wire errors from the segmenter carry no stack trace (a sender meets them per frame)
+        assertThatThrownBy(() -> segmenter.segment(MemorySegment.ofArray(fragment), 0, fragment.length, (b, o, l) -> { }))
+                .isInstanceOfSatisfying(GeneveFormatException.class, e -> assertThat(e.getStackTrace()).isEmpty());
 
         assertThatThrownBy(() -> new TcpSegmenter(tunnel, 0, MTU)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("MSS");

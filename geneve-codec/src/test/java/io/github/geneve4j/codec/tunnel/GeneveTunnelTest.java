@@ -107,7 +107,7 @@ class GeneveTunnelTest {
         byte[] tcp = TestFrames.tcp(IpVersion.IPV4, false, 0, new byte[10], 0x10, 5, 0);
         assertThatThrownBy(() -> new GeneveFrameView().wrap(MemorySegment.ofArray(tcp), 0, tcp.length))
                 .isInstanceOfSatisfying(GeneveFormatException.class,
-                        e -> assertThat(e.reason()).isEqualTo(GeneveFormatException.Reason.UNSUPPORTED_PROTOCOL));
+                        e -> assertThat(e.reason()).isEqualTo(GeneveFormatException.Reason.NOT_GENEVE));
     }
 
     @Test

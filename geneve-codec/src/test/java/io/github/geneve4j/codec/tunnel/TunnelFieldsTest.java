@@ -287,24 +287,24 @@ class TunnelFieldsTest {
         GeneveTunnel tunnel = v4().build();
         MemorySegment arp = frameAt5(tunnel, INNER);
         Wire.putU16(arp, 5 + 12, EtherType.ARP);
-        assertRefused(arp, Reason.UNSUPPORTED_PROTOCOL, 12, "EtherType 0x0806 (expected: IPv4 or IPv6)");
+        assertRefused(arp, Reason.NOT_GENEVE, 12, "EtherType 0x0806 (expected: IPv4 or IPv6)");
         MemorySegment taggedArp = frameAt5(v4().vlan(1, 0).build(), INNER);
         Wire.putU16(taggedArp, 5 + 16, EtherType.ARP);
-        assertRefused(taggedArp, Reason.UNSUPPORTED_PROTOCOL, 16, "EtherType 0x0806");
+        assertRefused(taggedArp, Reason.NOT_GENEVE, 16, "EtherType 0x0806");
         MemorySegment tcp = frameAt5(tunnel, INNER);
         Wire.putU8(tcp, 5 + 14 + 9, EtherType.PROTOCOL_TCP);
-        assertRefused(tcp, Reason.UNSUPPORTED_PROTOCOL, 34, "IP protocol 6 (expected: 17, UDP)");
+        assertRefused(tcp, Reason.NOT_GENEVE, 34, "IP protocol 6 (expected: 17, UDP)");
         MemorySegment v6tcp = frameAt5(v6().build(), INNER);
         Wire.putU8(v6tcp, 5 + 14 + 6, EtherType.PROTOCOL_TCP);
-        assertRefused(v6tcp, Reason.UNSUPPORTED_PROTOCOL, 54, "IP protocol 6");
+        assertRefused(v6tcp, Reason.NOT_GENEVE, 54, "IP protocol 6");
         MemorySegment vxlan = frameAt5(tunnel, INNER);
         Wire.putU16(vxlan, 5 + 34 + 2, 4789);
-        assertRefused(vxlan, Reason.UNSUPPORTED_PROTOCOL, 36, "UDP destination port 4789 (expected: 6081)");
+        assertRefused(vxlan, Reason.NOT_GENEVE, 36, "UDP destination port 4789 (expected: 6081)");
         // RFC 8926 §4.1.1 wants no fragmentation; a fragment is not decapsulated
         for (int fragment : new int[] {0x2000, 0x0001}) {
             MemorySegment f = frameAt5(tunnel, INNER);
             Wire.putU16(f, 5 + 14 + 6, fragment);
-            assertRefused(f, Reason.UNSUPPORTED_PROTOCOL, 14 + 6, "IPv4 fragment");
+            assertRefused(f, Reason.FRAGMENT, 14 + 6, "IPv4 fragment");
         }
         // the same frame untouched is accepted
         assertThat(new GeneveFrameView().wrap(frameAt5(tunnel, INNER), 5, tunnel.overhead() + INNER.length).udp().offset())
@@ -323,8 +323,9 @@ class TunnelFieldsTest {
         // a UDP length that stops inside the options
         MemorySegment cut = frameAt5(tunnel, INNER);
         Wire.putU16(cut, 5 + 34 + 4, 8 + geneve - 4);
-        assertRefused(cut, Reason.TRUNCATED, 42, "Geneve header of " + geneve + " bytes in a UDP payload of "
-                + (geneve - 4) + " bytes");
+        // (the Geneve view's offset, where the bytes ran out, moved to the frame's origin: 42 + its own)
+        assertRefused(cut, Reason.TRUNCATED, 42 + geneve - 4, "Geneve header truncated: " + (geneve - 4)
+                + " bytes, but Opt Len " + (geneve - 8) / 4 + " announces " + geneve + " bytes (Geneve header at frame offset 42)");
         // a UDP length that stops after the header: the inner frame is what is left, padding excluded
         MemorySegment shorter = frameAt5(tunnel, INNER);
         Wire.putU16(shorter, 5 + 34 + 4, 8 + geneve + 10);

@@ -321,13 +321,13 @@ public final class GwlbAppliance implements AutoCloseable {
                 }
                 int type = o.type();
                 if (type == GwlbOptions.ENDPOINT_ID_TYPE && GwlbOptions.is(o, type)) {
-                    p.endpointId = GwlbOptions.endpointId(o);
+                    p.endpointId = GwlbOptions.EndpointId.read(o);
                     seen |= 1;
                 } else if (type == GwlbOptions.ATTACHMENT_ID_TYPE && GwlbOptions.is(o, type)) {
-                    p.attachmentId = GwlbOptions.attachmentId(o);
+                    p.attachmentId = GwlbOptions.AttachmentId.read(o);
                     seen |= 2;
                 } else if (type == GwlbOptions.FLOW_COOKIE_TYPE && GwlbOptions.is(o, type)) {
-                    p.flowCookie = GwlbOptions.flowCookie(o);
+                    p.flowCookie = GwlbOptions.FlowCookie.read(o);
                     seen |= 4;
                 }
             }

@@ -1,5 +1,6 @@
 package io.github.geneve4j.options.aws;
 
+import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.codec.GeneveOptionCursor;
@@ -31,14 +32,17 @@ public final class GwlbOptions {
     public static final int FLOW_COOKIE_TYPE = 3;
 
     /** GWLB endpoint ID: class 0x0108, type 1, 8 bytes. */
-    public static final OptionDescriptor ENDPOINT_ID = new OptionDescriptor(OptionClass.AWS_GWLB, ENDPOINT_ID_TYPE,
-            "AWS GWLB endpoint ID", LengthRule.fixed(8), OptionCodec.of(EndpointId::from, EndpointId::toOption));
+    public static final OptionDescriptor<EndpointId> ENDPOINT_ID = new OptionDescriptor<>(OptionClass.AWS_GWLB,
+            ENDPOINT_ID_TYPE, "AWS GWLB endpoint ID", LengthRule.fixed(8),
+            OptionCodec.of(EndpointId::from, c -> new EndpointId(EndpointId.read(c)), EndpointId::toOption));
     /** GWLB attachment ID: class 0x0108, type 2, 8 bytes. */
-    public static final OptionDescriptor ATTACHMENT_ID = new OptionDescriptor(OptionClass.AWS_GWLB,
-            ATTACHMENT_ID_TYPE, "AWS GWLB attachment ID", LengthRule.fixed(8), OptionCodec.of(AttachmentId::from, AttachmentId::toOption));
+    public static final OptionDescriptor<AttachmentId> ATTACHMENT_ID = new OptionDescriptor<>(OptionClass.AWS_GWLB,
+            ATTACHMENT_ID_TYPE, "AWS GWLB attachment ID", LengthRule.fixed(8),
+            OptionCodec.of(AttachmentId::from, c -> new AttachmentId(AttachmentId.read(c)), AttachmentId::toOption));
     /** GWLB flow cookie: class 0x0108, type 3, 4 bytes. */
-    public static final OptionDescriptor FLOW_COOKIE = new OptionDescriptor(OptionClass.AWS_GWLB, FLOW_COOKIE_TYPE,
-            "AWS GWLB flow cookie", LengthRule.fixed(4), OptionCodec.of(FlowCookie::from, FlowCookie::toOption));
+    public static final OptionDescriptor<FlowCookie> FLOW_COOKIE = new OptionDescriptor<>(OptionClass.AWS_GWLB,
+            FLOW_COOKIE_TYPE, "AWS GWLB flow cookie", LengthRule.fixed(4),
+            OptionCodec.of(FlowCookie::from, c -> new FlowCookie(FlowCookie.read(c)), FlowCookie::toOption));
 
     private GwlbOptions() {
     }
@@ -60,6 +64,17 @@ public final class GwlbOptions {
         public String toString() {
             return "EndpointId[0x" + hex64(id) + "]";
         }
+
+        /**
+         * The endpoint ID of the option the cursor is on, read in place: no allocation.
+         *
+         * @throws GeneveFormatException {@code BAD_VALUE} if it is not this option, {@code BAD_LENGTH}
+         *     unless its data is 8 bytes (offsets from the first byte of the Geneve header)
+         */
+        public static long read(GeneveOptionCursor cursor) {
+            Layouts.expect(cursor, ENDPOINT_ID);
+            return cursor.dataLong(0);
+        }
     }
 
     /** The attachment ID (64 bits). */
@@ -79,6 +94,16 @@ public final class GwlbOptions {
         public String toString() {
             return "AttachmentId[0x" + hex64(id) + "]";
         }
+
+        /**
+         * The attachment ID of the option the cursor is on, read in place: no allocation.
+         *
+         * @throws GeneveFormatException as {@link EndpointId#read(GeneveOptionCursor)}
+         */
+        public static long read(GeneveOptionCursor cursor) {
+            Layouts.expect(cursor, ATTACHMENT_ID);
+            return cursor.dataLong(0);
+        }
     }
 
     /** The flow cookie (32 bits). */
@@ -97,6 +122,23 @@ public final class GwlbOptions {
         @Override
         public String toString() {
             return "FlowCookie[0x" + String.format("%08x", cookie) + "]";
+        }
+
+        /**
+         * The cookie of the option the cursor is on, read in place: no allocation.
+         *
+         * <pre>{@code
+         * for (GeneveOptionCursor o = view.options(); o.next(); ) {
+         *     if (GwlbOptions.FLOW_COOKIE.matches(o)) cookie = GwlbOptions.FlowCookie.read(o);
+         * }
+         * }</pre>
+         *
+         * @throws GeneveFormatException {@code BAD_VALUE} if it is not this option, {@code BAD_LENGTH}
+         *     unless its data is 4 bytes (offsets from the first byte of the Geneve header)
+         */
+        public static int read(GeneveOptionCursor cursor) {
+            Layouts.expect(cursor, FLOW_COOKIE);
+            return cursor.dataInt(0);
         }
     }
 
@@ -157,57 +199,19 @@ public final class GwlbOptions {
     /**
      * Whether the cursor's option is the GWLB option of {@code type} ({@link #ENDPOINT_ID_TYPE},
      * {@link #ATTACHMENT_ID_TYPE} or {@link #FLOW_COOKIE_TYPE}): class 0x0108, that type (C bit
-     * clear, as GWLB sends it) and its fixed data length. Allocates nothing.
+     * clear, as GWLB sends it) and its fixed data length, so that its {@code read} cannot fail.
+     * Allocates nothing and never throws, for a receive path that drops what is not.
+     *
+     * <pre>{@code
+     * for (GeneveOptionCursor o = view.options(); o.next(); ) {
+     *     if (GwlbOptions.is(o, GwlbOptions.ENDPOINT_ID_TYPE)) endpoint = GwlbOptions.EndpointId.read(o);
+     * }
+     * }</pre>
      */
     public static boolean is(GeneveOptionCursor option, int type) {
         int length = dataLength(type);
         return length != 0 && option.optionClass() == OptionClass.AWS_GWLB && option.type() == type
                 && option.dataLength() == length;
-    }
-
-    /**
-     * The endpoint ID of the cursor's option, a GWLB endpoint ID option; allocates nothing.
-     *
-     * <pre>{@code
-     * for (GeneveOptionCursor o = view.options(); o.next(); ) {
-     *     if (GwlbOptions.is(o, GwlbOptions.ENDPOINT_ID_TYPE)) endpoint = GwlbOptions.endpointId(o);
-     * }
-     * }</pre>
-     *
-     * @throws IllegalArgumentException if the option is not one ({@link #is} is false)
-     */
-    public static long endpointId(GeneveOptionCursor option) {
-        expect(option, ENDPOINT_ID_TYPE);
-        return option.dataLong(0);
-    }
-
-    /**
-     * The attachment ID of the cursor's option, a GWLB attachment ID option; allocates nothing.
-     *
-     * @throws IllegalArgumentException if the option is not one
-     */
-    public static long attachmentId(GeneveOptionCursor option) {
-        expect(option, ATTACHMENT_ID_TYPE);
-        return option.dataLong(0);
-    }
-
-    /**
-     * The flow cookie of the cursor's option, a GWLB flow cookie option; allocates nothing.
-     *
-     * @throws IllegalArgumentException if the option is not one
-     */
-    public static int flowCookie(GeneveOptionCursor option) {
-        expect(option, FLOW_COOKIE_TYPE);
-        return option.dataInt(0);
-    }
-
-    private static void expect(GeneveOptionCursor option, int type) {
-        if (!is(option, type)) {
-            throw new IllegalArgumentException(String.format(
-                    "found option class 0x%04x type 0x%02x with %d data bytes (expected: class 0x%04x type 0x%02x with %d)",
-                    option.optionClass(), option.type(), option.dataLength(), OptionClass.AWS_GWLB, type,
-                    dataLength(type)));
-        }
     }
 
     /**
@@ -234,7 +238,7 @@ public final class GwlbOptions {
      * @throws IllegalArgumentException if it has none (check {@link #complete(GeneveView)} first)
      */
     public static long endpointId(GeneveView view) {
-        return endpointId(find(view, ENDPOINT_ID_TYPE));
+        return EndpointId.read(find(view, ENDPOINT_ID_TYPE));
     }
 
     /**
@@ -243,7 +247,7 @@ public final class GwlbOptions {
      * @throws IllegalArgumentException if it has none
      */
     public static long attachmentId(GeneveView view) {
-        return attachmentId(find(view, ATTACHMENT_ID_TYPE));
+        return AttachmentId.read(find(view, ATTACHMENT_ID_TYPE));
     }
 
     /**
@@ -252,7 +256,7 @@ public final class GwlbOptions {
      * @throws IllegalArgumentException if it has none
      */
     public static int flowCookie(GeneveView view) {
-        return flowCookie(find(view, FLOW_COOKIE_TYPE));
+        return FlowCookie.read(find(view, FLOW_COOKIE_TYPE));
     }
 
     private static GeneveOptionCursor find(GeneveView view, int type) {

@@ -1,6 +1,7 @@
 package io.github.geneve4j.options.google;
 
 import io.github.geneve4j.codec.GeneveOption;
+import io.github.geneve4j.codec.GeneveOptionCursor;
 import io.github.geneve4j.options.LengthRule;
 import io.github.geneve4j.options.OptionClass;
 import io.github.geneve4j.options.OptionCodec;
@@ -29,12 +30,14 @@ public final class GcpOptions {
     public static final int ENDPOINT_TYPE = 2;
     public static final int PROFILE_TYPE = 3;
 
-    public static final OptionDescriptor VNID = new OptionDescriptor(OptionClass.GOOGLE, VNID_TYPE,
-            "GCP virtual network ID", LengthRule.fixed(4), OptionCodec.of(Vnid::from, Vnid::toOption));
-    public static final OptionDescriptor ENDPOINT = new OptionDescriptor(OptionClass.GOOGLE, ENDPOINT_TYPE,
-            "GCP endpoint ID", LengthRule.any(), OptionCodec.of(EndpointId::from, EndpointId::toOption));
-    public static final OptionDescriptor PROFILE = new OptionDescriptor(OptionClass.GOOGLE, PROFILE_TYPE,
-            "GCP profile ID", LengthRule.fixed(8), OptionCodec.of(ProfileId::from, ProfileId::toOption));
+    public static final OptionDescriptor<Vnid> VNID = new OptionDescriptor<>(OptionClass.GOOGLE, VNID_TYPE,
+            "GCP virtual network ID", LengthRule.fixed(4),
+            OptionCodec.of(Vnid::from, c -> new Vnid(Vnid.vnid(c), Vnid.direction(c)), Vnid::toOption));
+    public static final OptionDescriptor<EndpointId> ENDPOINT = new OptionDescriptor<>(OptionClass.GOOGLE,
+            ENDPOINT_TYPE, "GCP endpoint ID", LengthRule.any(), OptionCodec.of(EndpointId::from, EndpointId::toOption));
+    public static final OptionDescriptor<ProfileId> PROFILE = new OptionDescriptor<>(OptionClass.GOOGLE,
+            PROFILE_TYPE, "GCP profile ID", LengthRule.fixed(8),
+            OptionCodec.of(ProfileId::from, c -> new ProfileId(ProfileId.read(c)), ProfileId::toOption));
 
     private GcpOptions() {
     }
@@ -59,6 +62,18 @@ public final class GcpOptions {
             Layouts.expect(option, VNID);
             int word = Layouts.int32(option, 0);
             return new Vnid(word >>> 4, (word & 1) != 0);
+        }
+
+        /** The 28-bit VNID of the option the cursor is on, read in place: no allocation. */
+        public static int vnid(GeneveOptionCursor cursor) {
+            Layouts.expect(cursor, VNID);
+            return cursor.dataInt(0) >>> 4;
+        }
+
+        /** The direction bit of the option the cursor is on, read in place: no allocation. */
+        public static boolean direction(GeneveOptionCursor cursor) {
+            Layouts.expect(cursor, VNID);
+            return (cursor.dataInt(0) & 1) != 0;
         }
     }
 
@@ -110,6 +125,12 @@ public final class GcpOptions {
         public static ProfileId from(GeneveOption option) {
             Layouts.expect(option, PROFILE);
             return new ProfileId(Layouts.int64(option, 0));
+        }
+
+        /** The profile ID of the option the cursor is on, read in place: no allocation. */
+        public static long read(GeneveOptionCursor cursor) {
+            Layouts.expect(cursor, PROFILE);
+            return cursor.dataLong(0);
         }
     }
 }

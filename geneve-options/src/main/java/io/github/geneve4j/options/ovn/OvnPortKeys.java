@@ -2,6 +2,7 @@ package io.github.geneve4j.options.ovn;
 
 import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveOption;
+import io.github.geneve4j.codec.GeneveOptionCursor;
 import io.github.geneve4j.options.LengthRule;
 import io.github.geneve4j.options.OptionClass;
 import io.github.geneve4j.options.OptionCodec;
@@ -22,8 +23,9 @@ import io.github.geneve4j.options.internal.Layouts;
 public record OvnPortKeys(int ingress, int egress) implements TypedOption {
 
     public static final int TYPE = 0x80;
-    public static final OptionDescriptor DESCRIPTOR = new OptionDescriptor(OptionClass.OVN, TYPE,
-            "OVN logical ingress/egress port keys", LengthRule.fixed(4), OptionCodec.of(OvnPortKeys::from, OvnPortKeys::toOption));
+    public static final OptionDescriptor<OvnPortKeys> DESCRIPTOR = new OptionDescriptor<>(OptionClass.OVN, TYPE,
+            "OVN logical ingress/egress port keys", LengthRule.fixed(4),
+            OptionCodec.of(OvnPortKeys::from, c -> new OvnPortKeys(ingress(c), egress(c)), OvnPortKeys::toOption));
 
     public OvnPortKeys {
         if (ingress < 0 || ingress > 0x7FFF) {
@@ -47,5 +49,26 @@ public record OvnPortKeys(int ingress, int egress) implements TypedOption {
         Layouts.expect(option, DESCRIPTOR);
         int value = Layouts.int32(option, 0);
         return new OvnPortKeys((value >>> 16) & 0x7FFF, value & 0xFFFF);
+    }
+
+    /**
+     * The logical ingress port key of the option the cursor is on, read in place: no allocation.
+     *
+     * @throws GeneveFormatException {@code BAD_VALUE} if it is not this option, {@code BAD_LENGTH}
+     *     unless its data is 4 bytes (offsets from the first byte of the Geneve header)
+     */
+    public static int ingress(GeneveOptionCursor cursor) {
+        Layouts.expect(cursor, DESCRIPTOR);
+        return (cursor.dataInt(0) >>> 16) & 0x7FFF;
+    }
+
+    /**
+     * The logical egress port key of the option the cursor is on, read in place: no allocation.
+     *
+     * @throws GeneveFormatException as {@link #ingress(GeneveOptionCursor)}
+     */
+    public static int egress(GeneveOptionCursor cursor) {
+        Layouts.expect(cursor, DESCRIPTOR);
+        return cursor.dataInt(0) & 0xFFFF;
     }
 }

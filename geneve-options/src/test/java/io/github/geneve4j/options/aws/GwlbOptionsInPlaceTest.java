@@ -3,6 +3,7 @@ package io.github.geneve4j.options.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveOptionCursor;
 import io.github.geneve4j.codec.GeneveView;
 import io.github.geneve4j.testing.Hex;
@@ -48,16 +49,19 @@ class GwlbOptionsInPlaceTest {
         o.next();
         assertThat(GwlbOptions.is(o, GwlbOptions.ENDPOINT_ID_TYPE)).isTrue();
         assertThat(GwlbOptions.is(o, GwlbOptions.FLOW_COOKIE_TYPE)).isFalse();
-        assertThat(GwlbOptions.endpointId(o)).isEqualTo(0x2b8ee1d4db0c51c4L);
-        assertThatThrownBy(() -> GwlbOptions.flowCookie(o)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("found option class 0x0108 type 0x01 with 8 data bytes (expected: class 0x0108 type 0x03 with 4)");
+        assertThat(GwlbOptions.EndpointId.read(o)).isEqualTo(0x2b8ee1d4db0c51c4L);
+        assertThatThrownBy(() -> GwlbOptions.FlowCookie.read(o)).isInstanceOf(GeneveFormatException.class)
+                .extracting(e -> ((GeneveFormatException) e).reason()).isEqualTo(GeneveFormatException.Reason.BAD_VALUE);
         o.next();
         assertThat(GwlbOptions.is(o, 0x42)).isFalse();
-        assertThatThrownBy(() -> GwlbOptions.attachmentId(o)).hasMessageContaining("class 0x7f01 type 0x42");
+        assertThat(GwlbOptions.is(o, GwlbOptions.ATTACHMENT_ID_TYPE)).isFalse();
+        assertThatThrownBy(() -> GwlbOptions.AttachmentId.read(o)).isInstanceOf(GeneveFormatException.class);
         o.next();
-        assertThat(GwlbOptions.attachmentId(o)).isEqualTo(0x8000000000000001L);
+        assertThat(GwlbOptions.is(o, GwlbOptions.ATTACHMENT_ID_TYPE)).isTrue();
+        assertThat(GwlbOptions.AttachmentId.read(o)).isEqualTo(0x8000000000000001L);
         o.next();
-        assertThat(GwlbOptions.flowCookie(o)).isEqualTo(0xf1234567);
+        assertThat(GwlbOptions.is(o, GwlbOptions.FLOW_COOKIE_TYPE)).isTrue();
+        assertThat(GwlbOptions.FlowCookie.read(o)).isEqualTo(0xf1234567);
     }
 
     @Test

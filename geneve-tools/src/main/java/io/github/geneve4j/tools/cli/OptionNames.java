@@ -2,7 +2,6 @@ package io.github.geneve4j.tools.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.github.geneve4j.codec.GeneveFormatException;
-import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.codec.GeneveOptionCursor;
 import io.github.geneve4j.options.OptionClass;
 import io.github.geneve4j.options.OptionDescriptor;
@@ -25,7 +24,7 @@ final class OptionNames {
 
     /** The name of a known option, or {@code null}. */
     static String name(int optionClass, int type) {
-        OptionDescriptor d = OptionRegistry.defaults().lookup(optionClass, type);
+        OptionDescriptor<?> d = OptionRegistry.defaults().lookup(optionClass, type);
         return d == null ? null : d.name();
     }
 
@@ -37,9 +36,14 @@ final class OptionNames {
      * gets {@code null} and a field {@code valueError} with the reason.
      */
     static void writeValue(JsonGenerator g, GeneveOptionCursor o) throws IOException {
+        OptionDescriptor<?> descriptor = OptionRegistry.defaults().lookup(o.optionClass(), o.type());
+        if (descriptor == null || descriptor.isRaw()) {
+            g.writeNullField("value"); // unknown, or known but kept raw: the hex is all there is
+            return;
+        }
         Object value;
         try {
-            value = OptionRegistry.defaults().decode(new GeneveOption(o.optionClass(), o.type(), o.data()));
+            value = descriptor.decode(o);
         } catch (GeneveFormatException | IllegalArgumentException e) {
             g.writeNullField("value");
             g.writeStringField("valueError", e.getMessage());

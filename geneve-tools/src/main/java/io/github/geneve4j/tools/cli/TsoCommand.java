@@ -5,6 +5,7 @@ import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.codec.ProtocolType;
+import io.github.geneve4j.codec.tso.MtuExceededException;
 import io.github.geneve4j.codec.tso.TcpSegmenter;
 import io.github.geneve4j.codec.tunnel.GeneveTunnel;
 import io.github.geneve4j.pcap.CaptureReader;
@@ -111,7 +112,7 @@ final class TsoCommand implements Callable<Integer> {
                         // an I/O error is kept by the writer and thrown by its close()
                         frames += segmenter.segment(packet.data(), 0, packet.data().byteSize(),
                                 (buffer, offset, length) -> writer.tryWrite(timestamp, buffer, offset, length));
-                    } catch (GeneveFormatException e) {
+                    } catch (GeneveFormatException | MtuExceededException e) {
                         err.println("geneve tso: " + in + ": frame " + packet.frame() + ": " + e.getMessage());
                         return 2;
                     }
