@@ -22,14 +22,17 @@ public record LengthRule(int min, int max) {
         }
     }
 
+    /** Exactly {@code length} bytes of data. */
     public static LengthRule fixed(int length) {
         return new LengthRule(length, length);
     }
 
+    /** From {@code min} to {@code max} bytes of data. */
     public static LengthRule range(int min, int max) {
         return new LengthRule(min, max);
     }
 
+    /** Any length an option can have: 0 to 124 bytes of data. */
     public static LengthRule any() {
         return new LengthRule(0, 124);
     }

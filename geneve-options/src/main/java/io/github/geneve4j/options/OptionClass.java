@@ -51,6 +51,7 @@ public final class OptionClass {
             this.label = label;
         }
 
+        /** The name of the class or range, as IANA's registry gives it. */
         public String label() {
             return label;
         }

@@ -81,6 +81,7 @@ public final class OptionRegistry {
         return DEFAULTS;
     }
 
+    /** A builder of a registry, empty; {@code registerAll(defaults())} starts from the known options. */
     public static Builder builder() {
         return new Builder();
     }
@@ -186,6 +187,7 @@ public final class OptionRegistry {
             return this;
         }
 
+        /** The registry of what was registered (immutable and thread-safe). */
         public OptionRegistry build() {
             return new OptionRegistry(new ArrayList<>(byKey.values()));
         }

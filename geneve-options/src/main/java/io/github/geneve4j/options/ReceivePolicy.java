@@ -56,10 +56,12 @@ public final class ReceivePolicy {
         return new ReceivePolicy(registry, Mode.LENIENT);
     }
 
+    /** Whether the policy is strict or lenient about the C bit. */
     public Mode mode() {
         return mode;
     }
 
+    /** The options the policy knows. */
     public OptionRegistry registry() {
         return registry;
     }

@@ -7,6 +7,9 @@ import java.util.Locale;
  * path allocates nothing: pass one instance per thread to {@link ReceivePolicy#evaluate}.
  */
 public final class Verdict {
+    /** An empty verdict, to pass to {@link ReceivePolicy#evaluate} (one per thread). */
+    public Verdict() {
+    }
 
     /** What to do with the packet. */
     public enum Kind {
@@ -50,6 +53,7 @@ public final class Verdict {
         return this;
     }
 
+    /** What to do with the packet. */
     public Kind kind() {
         return kind;
     }

@@ -18,6 +18,9 @@ import java.lang.foreign.MemorySegment;
  * Ethernet header.
  */
 public final class EthernetView {
+    /** A view starts unwrapped; {@link #wrap} or {@link #tryWrap} it around a frame, and again for the next. */
+    public EthernetView() {
+    }
 
     /** Length of an untagged Ethernet II header. */
     public static final int HEADER_LENGTH = 14;

@@ -21,6 +21,9 @@ import java.lang.foreign.MemorySegment;
  * the first byte of the IPv4 header.
  */
 public final class Ipv4View {
+    /** A view starts unwrapped; {@link #wrap} or {@link #tryWrap} it around a packet, and again for the next. */
+    public Ipv4View() {
+    }
 
     /** Length of a header without options. */
     public static final int MIN_HEADER_LENGTH = 20;
@@ -109,6 +112,7 @@ public final class Ipv4View {
         return error.message();
     }
 
+    /** Where the wrapped header starts in its memory segment. */
     public long offset() {
         return offset;
     }
@@ -144,14 +148,17 @@ public final class Ipv4View {
         return totalLength() == 0;
     }
 
+    /** The Identification field (16 bits). */
     public int identification() {
         return Wire.u16(segment, offset + IDENTIFICATION);
     }
 
+    /** Whether the DF (Don't Fragment) flag is set. */
     public boolean dontFragment() {
         return (Wire.u8(segment, offset + FLAGS_FRAGMENT) & 0x40) != 0;
     }
 
+    /** Whether the MF (More Fragments) flag is set. */
     public boolean moreFragments() {
         return (Wire.u8(segment, offset + FLAGS_FRAGMENT) & 0x20) != 0;
     }
@@ -161,14 +168,17 @@ public final class Ipv4View {
         return Wire.u16(segment, offset + FLAGS_FRAGMENT) & 0x1FFF;
     }
 
+    /** The Time to Live field. */
     public int ttl() {
         return Wire.u8(segment, offset + TTL);
     }
 
+    /** The Protocol field: the upper layer (6 TCP, 17 UDP, ...). */
     public int protocol() {
         return Wire.u8(segment, offset + PROTOCOL);
     }
 
+    /** The header checksum field as stored. */
     public int checksum() {
         return Wire.u16(segment, offset + CHECKSUM);
     }
@@ -208,21 +218,25 @@ public final class Ipv4View {
         return InternetChecksum.fold(InternetChecksum.sum(segment, offset, headerLength())) == 0xFFFF;
     }
 
+    /** Writes the Total Length field; returns {@code this}. */
     public Ipv4View totalLength(int value) {
         Wire.putU16(segment, offset + TOTAL_LENGTH, value);
         return this;
     }
 
+    /** Writes the Identification field; returns {@code this}. */
     public Ipv4View identification(int value) {
         Wire.putU16(segment, offset + IDENTIFICATION, value);
         return this;
     }
 
+    /** Writes the Time to Live field; returns {@code this}. */
     public Ipv4View ttl(int value) {
         Wire.putU8(segment, offset + TTL, value);
         return this;
     }
 
+    /** Writes the header checksum field; returns {@code this}. */
     public Ipv4View checksum(int value) {
         Wire.putU16(segment, offset + CHECKSUM, value);
         return this;

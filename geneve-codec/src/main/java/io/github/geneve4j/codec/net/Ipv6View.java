@@ -23,6 +23,9 @@ import java.lang.foreign.MemorySegment;
  * Error offsets count from the first byte of the IPv6 header.
  */
 public final class Ipv6View {
+    /** A view starts unwrapped; {@link #wrap} or {@link #tryWrap} it around a packet, and again for the next. */
+    public Ipv6View() {
+    }
 
     /** Length of the fixed header. */
     public static final int HEADER_LENGTH = 40;
@@ -159,14 +162,17 @@ public final class Ipv6View {
         return error.message();
     }
 
+    /** Where the wrapped header starts in its memory segment. */
     public long offset() {
         return offset;
     }
 
+    /** The Traffic Class field (8 bits). */
     public int trafficClass() {
         return (Wire.u16(segment, offset) >>> 4) & 0xFF;
     }
 
+    /** The Flow Label field (20 bits). */
     public int flowLabel() {
         return (int) (Wire.u32(segment, offset) & 0xF_FFFF);
     }
@@ -186,10 +192,12 @@ public final class Ipv6View {
         return payloadLengthField() == 0 && available - HEADER_LENGTH > 0xFFFF;
     }
 
+    /** The Next Header field of the fixed header (an extension header or the upper layer). */
     public int nextHeader() {
         return Wire.u8(segment, offset + NEXT_HEADER);
     }
 
+    /** The Hop Limit field. */
     public int hopLimit() {
         return Wire.u8(segment, offset + HOP_LIMIT);
     }
@@ -224,6 +232,7 @@ public final class Ipv6View {
         return (int) (upperOffset - offset);
     }
 
+    /** Writes the Payload Length field; returns {@code this}. */
     public Ipv6View payloadLength(int value) {
         Wire.putU16(segment, offset + PAYLOAD_LENGTH, value);
         return this;

@@ -18,6 +18,9 @@ import java.lang.foreign.MemorySegment;
  * first byte of the TCP header.
  */
 public final class TcpView {
+    /** A view starts unwrapped; {@link #wrap} or {@link #tryWrap} it around a segment, and again for the next. */
+    public TcpView() {
+    }
 
     /** Length of a header without options. */
     public static final int MIN_HEADER_LENGTH = 20;
@@ -104,22 +107,27 @@ public final class TcpView {
         return error.message();
     }
 
+    /** Where the wrapped header starts in its memory segment. */
     public long offset() {
         return offset;
     }
 
+    /** The source port. */
     public int sourcePort() {
         return Wire.u16(segment, offset + SOURCE_PORT);
     }
 
+    /** The destination port. */
     public int destinationPort() {
         return Wire.u16(segment, offset + DESTINATION_PORT);
     }
 
+    /** The sequence number (32 bits, unsigned). */
     public long sequence() {
         return Wire.u32(segment, offset + SEQUENCE);
     }
 
+    /** The acknowledgment number (32 bits, unsigned). */
     public long acknowledgment() {
         return Wire.u32(segment, offset + ACKNOWLEDGMENT);
     }
@@ -134,30 +142,37 @@ public final class TcpView {
         return Wire.u8(segment, offset + FLAGS);
     }
 
+    /** Whether the FIN flag is set. */
     public boolean fin() {
         return (flags() & FIN) != 0;
     }
 
+    /** Whether the PSH flag is set. */
     public boolean psh() {
         return (flags() & PSH) != 0;
     }
 
+    /** Whether the CWR flag is set. */
     public boolean cwr() {
         return (flags() & CWR) != 0;
     }
 
+    /** The window field (unscaled). */
     public int window() {
         return Wire.u16(segment, offset + WINDOW);
     }
 
+    /** The checksum field as stored. */
     public int checksum() {
         return Wire.u16(segment, offset + CHECKSUM);
     }
 
+    /** The urgent pointer field. */
     public int urgentPointer() {
         return Wire.u16(segment, offset + URGENT_POINTER);
     }
 
+    /** Where the segment's data starts: after the header and its options. */
     public long payloadOffset() {
         return offset + headerLength();
     }
@@ -167,6 +182,7 @@ public final class TcpView {
         return length;
     }
 
+    /** The segment's data bytes: its length as wrapped less the header. */
     public long payloadLength() {
         return length - headerLength();
     }
@@ -176,16 +192,19 @@ public final class TcpView {
         return InternetChecksum.fold(pseudoHeaderSum + InternetChecksum.sum(segment, offset, length)) == 0xFFFF;
     }
 
+    /** Writes the sequence number; returns {@code this}. */
     public TcpView sequence(long value) {
         Wire.putU32(segment, offset + SEQUENCE, value);
         return this;
     }
 
+    /** Writes the eight flag bits CWR..FIN; returns {@code this}. */
     public TcpView flags(int value) {
         Wire.putU8(segment, offset + FLAGS, value);
         return this;
     }
 
+    /** Writes the checksum field; returns {@code this}. */
     public TcpView checksum(int value) {
         Wire.putU16(segment, offset + CHECKSUM, value);
         return this;

@@ -18,6 +18,9 @@ import java.lang.foreign.MemorySegment;
  * Error offsets count from the first byte of the UDP header.
  */
 public final class UdpView {
+    /** A view starts unwrapped; {@link #wrap} or {@link #tryWrap} it around a datagram, and again for the next. */
+    public UdpView() {
+    }
 
     /** Length of the UDP header. */
     public static final int HEADER_LENGTH = 8;
@@ -80,14 +83,17 @@ public final class UdpView {
         return error.message();
     }
 
+    /** Where the wrapped header starts in its memory segment. */
     public long offset() {
         return offset;
     }
 
+    /** The source port. */
     public int sourcePort() {
         return Wire.u16(segment, offset + SOURCE_PORT);
     }
 
+    /** The destination port. */
     public int destinationPort() {
         return Wire.u16(segment, offset + DESTINATION_PORT);
     }
@@ -97,14 +103,17 @@ public final class UdpView {
         return Wire.u16(segment, offset + LENGTH);
     }
 
+    /** The checksum field as stored (0: none sent, over IPv4). */
     public int checksum() {
         return Wire.u16(segment, offset + CHECKSUM);
     }
 
+    /** Where the payload starts: right after the 8-byte header. */
     public long payloadOffset() {
         return offset + HEADER_LENGTH;
     }
 
+    /** The payload bytes: the Length field less the header. */
     public int payloadLength() {
         return length() - HEADER_LENGTH;
     }
@@ -119,6 +128,7 @@ public final class UdpView {
                 || InternetChecksum.fold(pseudoHeaderSum + InternetChecksum.sum(segment, offset, length())) == 0xFFFF;
     }
 
+    /** Writes the checksum field; returns {@code this}. */
     public UdpView checksum(int value) {
         Wire.putU16(segment, offset + CHECKSUM, value);
         return this;

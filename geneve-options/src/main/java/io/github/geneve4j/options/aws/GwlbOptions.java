@@ -27,8 +27,11 @@ import java.lang.foreign.MemorySegment;
  */
 public final class GwlbOptions {
 
+    /** The type of the GWLB endpoint ID option (8 bytes). */
     public static final int ENDPOINT_ID_TYPE = 1;
+    /** The type of the GWLB attachment ID option (8 bytes). */
     public static final int ATTACHMENT_ID_TYPE = 2;
+    /** The type of the GWLB flow cookie option (4 bytes). */
     public static final int FLOW_COOKIE_TYPE = 3;
 
     /** GWLB endpoint ID: class 0x0108, type 1, 8 bytes. */
@@ -54,6 +57,11 @@ public final class GwlbOptions {
             return new GeneveOption(OptionClass.AWS_GWLB, ENDPOINT_ID_TYPE, Layouts.bytes(id));
         }
 
+        /**
+         * The endpoint ID of a decoded option.
+         *
+         * @throws io.github.geneve4j.codec.GeneveFormatException if it is not one or its data is not 8 bytes
+         */
         public static EndpointId from(GeneveOption option) {
             Layouts.expect(option, ENDPOINT_ID);
             return new EndpointId(Layouts.int64(option, 0));
@@ -84,6 +92,11 @@ public final class GwlbOptions {
             return new GeneveOption(OptionClass.AWS_GWLB, ATTACHMENT_ID_TYPE, Layouts.bytes(id));
         }
 
+        /**
+         * The attachment ID of a decoded option.
+         *
+         * @throws io.github.geneve4j.codec.GeneveFormatException if it is not one or its data is not 8 bytes
+         */
         public static AttachmentId from(GeneveOption option) {
             Layouts.expect(option, ATTACHMENT_ID);
             return new AttachmentId(Layouts.int64(option, 0));
@@ -113,6 +126,11 @@ public final class GwlbOptions {
             return new GeneveOption(OptionClass.AWS_GWLB, FLOW_COOKIE_TYPE, Layouts.bytes(cookie));
         }
 
+        /**
+         * The flow cookie of a decoded option.
+         *
+         * @throws io.github.geneve4j.codec.GeneveFormatException if it is not one or its data is not 4 bytes
+         */
         public static FlowCookie from(GeneveOption option) {
             Layouts.expect(option, FLOW_COOKIE);
             return new FlowCookie(Layouts.int32(option, 0));

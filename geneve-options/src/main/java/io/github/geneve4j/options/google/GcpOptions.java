@@ -26,15 +26,21 @@ import java.util.HexFormat;
  */
 public final class GcpOptions {
 
+    /** The type of the virtual network ID option (4 bytes). */
     public static final int VNID_TYPE = 1;
+    /** The type of the endpoint ID option (opaque bytes). */
     public static final int ENDPOINT_TYPE = 2;
+    /** The type of the profile ID option (8 bytes). */
     public static final int PROFILE_TYPE = 3;
 
+    /** The virtual network ID option: class 0x0132, type 1, 4 bytes. */
     public static final OptionDescriptor<Vnid> VNID = new OptionDescriptor<>(OptionClass.GOOGLE, VNID_TYPE,
             "GCP virtual network ID", LengthRule.fixed(4),
             OptionCodec.of(Vnid::from, c -> new Vnid(Vnid.vnid(c), Vnid.direction(c)), Vnid::toOption));
+    /** The endpoint ID option: class 0x0132, type 2, any length. */
     public static final OptionDescriptor<EndpointId> ENDPOINT = new OptionDescriptor<>(OptionClass.GOOGLE,
             ENDPOINT_TYPE, "GCP endpoint ID", LengthRule.any(), OptionCodec.of(EndpointId::from, EndpointId::toOption));
+    /** The profile ID option: class 0x0132, type 3, 8 bytes. */
     public static final OptionDescriptor<ProfileId> PROFILE = new OptionDescriptor<>(OptionClass.GOOGLE,
             PROFILE_TYPE, "GCP profile ID", LengthRule.fixed(8),
             OptionCodec.of(ProfileId::from, c -> new ProfileId(ProfileId.read(c)), ProfileId::toOption));
@@ -58,6 +64,11 @@ public final class GcpOptions {
             return new GeneveOption(OptionClass.GOOGLE, VNID_TYPE, Layouts.bytes(vnid << 4 | (direction ? 1 : 0)));
         }
 
+        /**
+         * The VNID and direction of a decoded option.
+         *
+         * @throws io.github.geneve4j.codec.GeneveFormatException if it is not one or its data is not 4 bytes
+         */
         public static Vnid from(GeneveOption option) {
             Layouts.expect(option, VNID);
             int word = Layouts.int32(option, 0);
@@ -94,6 +105,11 @@ public final class GcpOptions {
             return new GeneveOption(OptionClass.GOOGLE, ENDPOINT_TYPE, id);
         }
 
+        /**
+         * The endpoint ID of a decoded option (its data, copied).
+         *
+         * @throws io.github.geneve4j.codec.GeneveFormatException if it is not one
+         */
         public static EndpointId from(GeneveOption option) {
             Layouts.expect(option, ENDPOINT);
             return new EndpointId(option.data());
@@ -122,6 +138,11 @@ public final class GcpOptions {
             return new GeneveOption(OptionClass.GOOGLE, PROFILE_TYPE, Layouts.bytes(id));
         }
 
+        /**
+         * The profile ID of a decoded option.
+         *
+         * @throws io.github.geneve4j.codec.GeneveFormatException if it is not one or its data is not 8 bytes
+         */
         public static ProfileId from(GeneveOption option) {
             Layouts.expect(option, PROFILE);
             return new ProfileId(Layouts.int64(option, 0));

@@ -22,7 +22,9 @@ import io.github.geneve4j.options.internal.Layouts;
  */
 public record OvnPortKeys(int ingress, int egress) implements TypedOption {
 
+    /** The option's type, 0x80: critical. */
     public static final int TYPE = 0x80;
+    /** The option: class 0x0102, type 0x80, 4 bytes. */
     public static final OptionDescriptor<OvnPortKeys> DESCRIPTOR = new OptionDescriptor<>(OptionClass.OVN, TYPE,
             "OVN logical ingress/egress port keys", LengthRule.fixed(4),
             OptionCodec.of(OvnPortKeys::from, c -> new OvnPortKeys(ingress(c), egress(c)), OvnPortKeys::toOption));

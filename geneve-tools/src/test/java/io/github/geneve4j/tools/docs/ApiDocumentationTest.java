@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ApiDocumentationTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"geneve-pcap", "geneve-endpoint", "geneve-linux", "geneve-netty"})
+    @ValueSource(strings = {"geneve-codec", "geneve-options", "geneve-pcap", "geneve-endpoint", "geneve-linux",
+        "geneve-netty"})
     void everyExportedPublicMemberIsDocumented(String module) throws IOException {
         Path sources = ReadmeExample.findUp(module + "/src/main/java");
         assertThat(JavadocCoverage.undocumented(sources)).as(module + ": public API without a comment").isEmpty();
@@ -52,6 +53,10 @@ class ApiDocumentationTest {
                     @Override public String toString() { return ""; }
                     /** Documented. */
                     public interface Inner { void implicitlyPublic(); }
+                    /** Documented: the compact constructor needs no comment of its own, a canonical one does. */
+                    public record Pair(int a) { public Pair { } }
+                    /** Documented. */
+                    public record Other(int a) { public Other(int a) { this.a = a; } }
                     private static class Hidden { public void notApi() { } }
                 }
                 """);
@@ -63,6 +68,6 @@ class ApiDocumentationTest {
         Files.writeString(dir.resolve("a/internal/Other.java"), "package a.internal; public class Other { public void x() { } }");
         assertThat(JavadocCoverage.undocumented(dir)).map(s -> s.substring(s.lastIndexOf(": ") + 2))
                 .containsExactlyInAnyOrder("Thing() (implicit default constructor)", "NO_COMMENT", "bare()",
-                        "implicitlyPublic()", "RED");
+                        "implicitlyPublic()", "constructor", "RED");
     }
 }

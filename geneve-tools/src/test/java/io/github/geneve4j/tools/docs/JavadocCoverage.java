@@ -139,8 +139,7 @@ public final class JavadocCoverage {
                 return null;
             }
             // a record's compact canonical constructor is documented by the record's @param tags
-            if (node.getName().contentEquals("<init>") && enclosingKind() == Tree.Kind.RECORD
-                    && node.getParameters().isEmpty()) {
+            if (node.getName().contentEquals("<init>") && enclosingKind() == Tree.Kind.RECORD && isCompact(node)) {
                 return null;
             }
             String name = node.getName().contentEquals("<init>") ? "constructor" : node.getName() + "()";
@@ -155,6 +154,18 @@ public final class JavadocCoverage {
                 check(node.getName().toString());
             }
             return null;
+        }
+
+        /** Whether a record's constructor is the compact form: no parameter list in its source. */
+        private boolean isCompact(MethodTree node) {
+            long start = docs.getSourcePositions().getStartPosition(unit, node);
+            long body = docs.getSourcePositions().getStartPosition(unit, node.getBody());
+            try {
+                return !unit.getSourceFile().getCharContent(true).subSequence((int) start, (int) body).toString()
+                        .contains("(");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
 
         private Tree.Kind enclosingKind() {
