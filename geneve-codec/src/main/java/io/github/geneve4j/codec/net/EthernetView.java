@@ -64,6 +64,7 @@ public final class EthernetView {
      * @throws IllegalArgumentException if the region lies outside the segment (the caller's mistake)
      */
     public boolean tryWrap(MemorySegment segment, long offset, long length) {
+        this.segment = null; // until this wrap succeeds: a failed one leaves the view unwrapped
         Wire.checkTarget(segment.byteSize(), offset, length, "frame");
         if (length < HEADER_LENGTH) {
             return error.fail(Reason.TRUNCATED, 0, "Ethernet frame of %d bytes (expected: 14+ bytes)", length, 0);
@@ -112,17 +113,17 @@ public final class EthernetView {
 
     /** The EtherType of the payload (after the tag, if any). */
     public int etherType() {
-        return Wire.u16(segment, offset + headerLength() - 2);
+        return Wire.u16(seg(), offset + headerLength() - 2);
     }
 
     /** The 12-bit VLAN ID, or -1 when untagged. */
     public int vlanId() {
-        return tagged ? Wire.u16(segment, offset + TCI) & 0x0FFF : -1;
+        return tagged ? Wire.u16(seg(), offset + TCI) & 0x0FFF : -1;
     }
 
     /** The 3-bit priority code point, or -1 when untagged. */
     public int vlanPriority() {
-        return tagged ? Wire.u16(segment, offset + TCI) >>> 13 : -1;
+        return tagged ? Wire.u16(seg(), offset + TCI) >>> 13 : -1;
     }
 
     /** Destination MAC address as a 48-bit value. */
@@ -136,7 +137,7 @@ public final class EthernetView {
     }
 
     private long mac(long at) {
-        return (Wire.u32(segment, at) << 16) | Wire.u16(segment, at + 4);
+        return (Wire.u32(seg(), at) << 16) | Wire.u16(seg(), at + 4);
     }
 
     /** Offset of the payload in the segment. */
@@ -167,5 +168,14 @@ public final class EthernetView {
     private static void putMac(MemorySegment target, long at, long mac) {
         Wire.putU32(target, at, mac >>> 16);
         Wire.putU16(target, at + 4, (int) mac);
+    }
+
+    /** The wrapped memory; throws when the view wraps nothing (never wrapped, or the last tryWrap failed). */
+    private MemorySegment seg() {
+        MemorySegment s = segment;
+        if (s == null) {
+            throw new IllegalStateException("EthernetView is not wrapped: wrap it, or check what tryWrap returned");
+        }
+        return s;
     }
 }

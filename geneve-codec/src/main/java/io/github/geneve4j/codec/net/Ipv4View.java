@@ -70,6 +70,7 @@ public final class Ipv4View {
      * @throws IllegalArgumentException if the region lies outside the segment (the caller's mistake)
      */
     public boolean tryWrap(MemorySegment segment, long offset, long length) {
+        this.segment = null; // until this wrap succeeds: a failed one leaves the view unwrapped
         Wire.checkTarget(segment.byteSize(), offset, length, "packet");
         if (length < MIN_HEADER_LENGTH) {
             return error.fail(Reason.TRUNCATED, 0, "IPv4 packet of %d bytes (expected: 20+ bytes)", length, 0);
@@ -119,22 +120,22 @@ public final class Ipv4View {
 
     /** Header length in bytes (IHL × 4). */
     public int headerLength() {
-        return (Wire.u8(segment, offset) & 0xF) * 4;
+        return (Wire.u8(seg(), offset) & 0xF) * 4;
     }
 
     /** The 6-bit DSCP. */
     public int dscp() {
-        return Wire.u8(segment, offset + TOS) >>> 2;
+        return Wire.u8(seg(), offset + TOS) >>> 2;
     }
 
     /** The 2-bit ECN field. */
     public int ecn() {
-        return Wire.u8(segment, offset + TOS) & 3;
+        return Wire.u8(seg(), offset + TOS) & 3;
     }
 
     /** The Total Length field as sent (0 for a BIG TCP packet). */
     public int totalLength() {
-        return Wire.u16(segment, offset + TOTAL_LENGTH);
+        return Wire.u16(seg(), offset + TOTAL_LENGTH);
     }
 
     /** The packet's length: Total Length, or the bytes available for a BIG TCP packet. */
@@ -150,37 +151,37 @@ public final class Ipv4View {
 
     /** The Identification field (16 bits). */
     public int identification() {
-        return Wire.u16(segment, offset + IDENTIFICATION);
+        return Wire.u16(seg(), offset + IDENTIFICATION);
     }
 
     /** Whether the DF (Don't Fragment) flag is set. */
     public boolean dontFragment() {
-        return (Wire.u8(segment, offset + FLAGS_FRAGMENT) & 0x40) != 0;
+        return (Wire.u8(seg(), offset + FLAGS_FRAGMENT) & 0x40) != 0;
     }
 
     /** Whether the MF (More Fragments) flag is set. */
     public boolean moreFragments() {
-        return (Wire.u8(segment, offset + FLAGS_FRAGMENT) & 0x20) != 0;
+        return (Wire.u8(seg(), offset + FLAGS_FRAGMENT) & 0x20) != 0;
     }
 
     /** Fragment offset in 8-byte units. */
     public int fragmentOffset() {
-        return Wire.u16(segment, offset + FLAGS_FRAGMENT) & 0x1FFF;
+        return Wire.u16(seg(), offset + FLAGS_FRAGMENT) & 0x1FFF;
     }
 
     /** The Time to Live field. */
     public int ttl() {
-        return Wire.u8(segment, offset + TTL);
+        return Wire.u8(seg(), offset + TTL);
     }
 
     /** The Protocol field: the upper layer (6 TCP, 17 UDP, ...). */
     public int protocol() {
-        return Wire.u8(segment, offset + PROTOCOL);
+        return Wire.u8(seg(), offset + PROTOCOL);
     }
 
     /** The header checksum field as stored. */
     public int checksum() {
-        return Wire.u16(segment, offset + CHECKSUM);
+        return Wire.u16(seg(), offset + CHECKSUM);
     }
 
     /** Offset of the 4-byte source address in the segment; the destination follows it. */
@@ -195,12 +196,12 @@ public final class Ipv4View {
 
     /** Source address as an unsigned 32-bit value. */
     public long source() {
-        return Wire.u32(segment, offset + SOURCE);
+        return Wire.u32(seg(), offset + SOURCE);
     }
 
     /** Destination address as an unsigned 32-bit value. */
     public long destination() {
-        return Wire.u32(segment, offset + DESTINATION);
+        return Wire.u32(seg(), offset + DESTINATION);
     }
 
     /** Offset of the payload (after options) in the segment. */
@@ -215,37 +216,37 @@ public final class Ipv4View {
 
     /** Whether the header checksum verifies. */
     public boolean checksumValid() {
-        return InternetChecksum.fold(InternetChecksum.sum(segment, offset, headerLength())) == 0xFFFF;
+        return InternetChecksum.fold(InternetChecksum.sum(seg(), offset, headerLength())) == 0xFFFF;
     }
 
     /** Writes the Total Length field; returns {@code this}. */
     public Ipv4View totalLength(int value) {
-        Wire.putU16(segment, offset + TOTAL_LENGTH, value);
+        Wire.putU16(seg(), offset + TOTAL_LENGTH, value);
         return this;
     }
 
     /** Writes the Identification field; returns {@code this}. */
     public Ipv4View identification(int value) {
-        Wire.putU16(segment, offset + IDENTIFICATION, value);
+        Wire.putU16(seg(), offset + IDENTIFICATION, value);
         return this;
     }
 
     /** Writes the Time to Live field; returns {@code this}. */
     public Ipv4View ttl(int value) {
-        Wire.putU8(segment, offset + TTL, value);
+        Wire.putU8(seg(), offset + TTL, value);
         return this;
     }
 
     /** Writes the header checksum field; returns {@code this}. */
     public Ipv4View checksum(int value) {
-        Wire.putU16(segment, offset + CHECKSUM, value);
+        Wire.putU16(seg(), offset + CHECKSUM, value);
         return this;
     }
 
     /** Recomputes the header checksum over the header as it stands. */
     public Ipv4View updateChecksum() {
         checksum(0);
-        return checksum(InternetChecksum.checksum(segment, offset, headerLength()));
+        return checksum(InternetChecksum.checksum(seg(), offset, headerLength()));
     }
 
     /** Pseudo-header sum for an upper-layer packet of {@code length} bytes (RFC 793). */
@@ -272,5 +273,14 @@ public final class Ipv4View {
         Wire.putU32(target, offset + DESTINATION, destination);
         Wire.putU16(target, offset + CHECKSUM, InternetChecksum.checksum(target, offset, MIN_HEADER_LENGTH));
         return MIN_HEADER_LENGTH;
+    }
+
+    /** The wrapped memory; throws when the view wraps nothing (never wrapped, or the last tryWrap failed). */
+    private MemorySegment seg() {
+        MemorySegment s = segment;
+        if (s == null) {
+            throw new IllegalStateException("Ipv4View is not wrapped: wrap it, or check what tryWrap returned");
+        }
+        return s;
     }
 }

@@ -78,6 +78,7 @@ public final class Ipv6View {
      * @throws IllegalArgumentException if the region lies outside the segment (the caller's mistake)
      */
     public boolean tryWrap(MemorySegment segment, long offset, long length) {
+        this.segment = null; // until this wrap succeeds: a failed one leaves the view unwrapped
         Wire.checkTarget(segment.byteSize(), offset, length, "packet");
         if (length < HEADER_LENGTH) {
             return error.fail(Reason.TRUNCATED, 0, "IPv6 packet of %d bytes (expected: 40+ bytes)", length, 0);
@@ -139,12 +140,12 @@ public final class Ipv6View {
 
     /** The Fragment Offset field in 8-byte units, or -1 when the packet has no Fragment header. */
     public int fragmentOffset() {
-        return fragment ? Wire.u16(segment, upperOffset + 2) >>> 3 : -1;
+        return fragment ? Wire.u16(seg(), upperOffset + 2) >>> 3 : -1;
     }
 
     /** Whether the Fragment header's M flag is set (false when there is none). */
     public boolean moreFragments() {
-        return fragment && (Wire.u8(segment, upperOffset + 3) & 1) != 0;
+        return fragment && (Wire.u8(seg(), upperOffset + 3) & 1) != 0;
     }
 
     /** Why the last {@code tryWrap} returned false (null before any failure). */
@@ -169,17 +170,17 @@ public final class Ipv6View {
 
     /** The Traffic Class field (8 bits). */
     public int trafficClass() {
-        return (Wire.u16(segment, offset) >>> 4) & 0xFF;
+        return (Wire.u16(seg(), offset) >>> 4) & 0xFF;
     }
 
     /** The Flow Label field (20 bits). */
     public int flowLabel() {
-        return (int) (Wire.u32(segment, offset) & 0xF_FFFF);
+        return (int) (Wire.u32(seg(), offset) & 0xF_FFFF);
     }
 
     /** The Payload Length field as sent (0 for a BIG TCP packet). */
     public int payloadLengthField() {
-        return Wire.u16(segment, offset + PAYLOAD_LENGTH);
+        return Wire.u16(seg(), offset + PAYLOAD_LENGTH);
     }
 
     /** Length of the packet: 40 plus the payload (the bytes available for a BIG TCP packet). */
@@ -194,12 +195,12 @@ public final class Ipv6View {
 
     /** The Next Header field of the fixed header (an extension header or the upper layer). */
     public int nextHeader() {
-        return Wire.u8(segment, offset + NEXT_HEADER);
+        return Wire.u8(seg(), offset + NEXT_HEADER);
     }
 
     /** The Hop Limit field. */
     public int hopLimit() {
-        return Wire.u8(segment, offset + HOP_LIMIT);
+        return Wire.u8(seg(), offset + HOP_LIMIT);
     }
 
     /** Offset of the 16-byte source address; the destination follows it. */
@@ -234,13 +235,13 @@ public final class Ipv6View {
 
     /** Writes the Payload Length field; returns {@code this}. */
     public Ipv6View payloadLength(int value) {
-        Wire.putU16(segment, offset + PAYLOAD_LENGTH, value);
+        Wire.putU16(seg(), offset + PAYLOAD_LENGTH, value);
         return this;
     }
 
     /** Pseudo-header sum for an upper-layer packet of {@code length} bytes (RFC 8200 §8.1). */
     public long pseudoHeaderSum(int protocol, long length) {
-        return InternetChecksum.pseudoHeaderIpv6(segment, offset + SOURCE, protocol, length);
+        return InternetChecksum.pseudoHeaderIpv6(seg(), offset + SOURCE, protocol, length);
     }
 
     /**
@@ -257,5 +258,14 @@ public final class Ipv6View {
         MemorySegment.copy(MemorySegment.ofArray(source), 0, target, offset + SOURCE, 16);
         MemorySegment.copy(MemorySegment.ofArray(destination), 0, target, offset + DESTINATION, 16);
         return HEADER_LENGTH;
+    }
+
+    /** The wrapped memory; throws when the view wraps nothing (never wrapped, or the last tryWrap failed). */
+    private MemorySegment seg() {
+        MemorySegment s = segment;
+        if (s == null) {
+            throw new IllegalStateException("Ipv6View is not wrapped: wrap it, or check what tryWrap returned");
+        }
+        return s;
     }
 }

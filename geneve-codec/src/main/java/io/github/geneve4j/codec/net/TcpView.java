@@ -77,6 +77,7 @@ public final class TcpView {
      * @throws IllegalArgumentException if the region lies outside the segment (the caller's mistake)
      */
     public boolean tryWrap(MemorySegment segment, long offset, long length) {
+        this.segment = null; // until this wrap succeeds: a failed one leaves the view unwrapped
         Wire.checkTarget(segment.byteSize(), offset, length, "segment");
         if (length < MIN_HEADER_LENGTH) {
             return error.fail(Reason.TRUNCATED, 0, "TCP segment of %d bytes (expected: 20+ bytes)", length, 0);
@@ -114,32 +115,32 @@ public final class TcpView {
 
     /** The source port. */
     public int sourcePort() {
-        return Wire.u16(segment, offset + SOURCE_PORT);
+        return Wire.u16(seg(), offset + SOURCE_PORT);
     }
 
     /** The destination port. */
     public int destinationPort() {
-        return Wire.u16(segment, offset + DESTINATION_PORT);
+        return Wire.u16(seg(), offset + DESTINATION_PORT);
     }
 
     /** The sequence number (32 bits, unsigned). */
     public long sequence() {
-        return Wire.u32(segment, offset + SEQUENCE);
+        return Wire.u32(seg(), offset + SEQUENCE);
     }
 
     /** The acknowledgment number (32 bits, unsigned). */
     public long acknowledgment() {
-        return Wire.u32(segment, offset + ACKNOWLEDGMENT);
+        return Wire.u32(seg(), offset + ACKNOWLEDGMENT);
     }
 
     /** Header length in bytes (data offset × 4), options included. */
     public int headerLength() {
-        return (Wire.u8(segment, offset + DATA_OFFSET) >>> 4) * 4;
+        return (Wire.u8(seg(), offset + DATA_OFFSET) >>> 4) * 4;
     }
 
     /** The eight flag bits CWR..FIN (see the constants). */
     public int flags() {
-        return Wire.u8(segment, offset + FLAGS);
+        return Wire.u8(seg(), offset + FLAGS);
     }
 
     /** Whether the FIN flag is set. */
@@ -159,17 +160,17 @@ public final class TcpView {
 
     /** The window field (unscaled). */
     public int window() {
-        return Wire.u16(segment, offset + WINDOW);
+        return Wire.u16(seg(), offset + WINDOW);
     }
 
     /** The checksum field as stored. */
     public int checksum() {
-        return Wire.u16(segment, offset + CHECKSUM);
+        return Wire.u16(seg(), offset + CHECKSUM);
     }
 
     /** The urgent pointer field. */
     public int urgentPointer() {
-        return Wire.u16(segment, offset + URGENT_POINTER);
+        return Wire.u16(seg(), offset + URGENT_POINTER);
     }
 
     /** Where the segment's data starts: after the header and its options. */
@@ -189,31 +190,31 @@ public final class TcpView {
 
     /** Whether the checksum verifies against a pseudo-header sum from the IP view. */
     public boolean checksumValid(long pseudoHeaderSum) {
-        return InternetChecksum.fold(pseudoHeaderSum + InternetChecksum.sum(segment, offset, length)) == 0xFFFF;
+        return InternetChecksum.fold(pseudoHeaderSum + InternetChecksum.sum(seg(), offset, length)) == 0xFFFF;
     }
 
     /** Writes the sequence number; returns {@code this}. */
     public TcpView sequence(long value) {
-        Wire.putU32(segment, offset + SEQUENCE, value);
+        Wire.putU32(seg(), offset + SEQUENCE, value);
         return this;
     }
 
     /** Writes the eight flag bits CWR..FIN; returns {@code this}. */
     public TcpView flags(int value) {
-        Wire.putU8(segment, offset + FLAGS, value);
+        Wire.putU8(seg(), offset + FLAGS, value);
         return this;
     }
 
     /** Writes the checksum field; returns {@code this}. */
     public TcpView checksum(int value) {
-        Wire.putU16(segment, offset + CHECKSUM, value);
+        Wire.putU16(seg(), offset + CHECKSUM, value);
         return this;
     }
 
     /** Recomputes the checksum over the wrapped segment with the given pseudo-header sum. */
     public TcpView updateChecksum(long pseudoHeaderSum) {
         checksum(0);
-        return checksum(InternetChecksum.finish(pseudoHeaderSum + InternetChecksum.sum(segment, offset, length)));
+        return checksum(InternetChecksum.finish(pseudoHeaderSum + InternetChecksum.sum(seg(), offset, length)));
     }
 
     /**
@@ -251,5 +252,14 @@ public final class TcpView {
         Wire.putU16(target, offset + CHECKSUM, 0);
         Wire.putU16(target, offset + URGENT_POINTER, 0);
         return headerLength;
+    }
+
+    /** The wrapped memory; throws when the view wraps nothing (never wrapped, or the last tryWrap failed). */
+    private MemorySegment seg() {
+        MemorySegment s = segment;
+        if (s == null) {
+            throw new IllegalStateException("TcpView is not wrapped: wrap it, or check what tryWrap returned");
+        }
+        return s;
     }
 }

@@ -54,6 +54,7 @@ public final class UdpView {
      * @throws IllegalArgumentException if the region lies outside the segment (the caller's mistake)
      */
     public boolean tryWrap(MemorySegment segment, long offset, long length) {
+        this.segment = null; // until this wrap succeeds: a failed one leaves the view unwrapped
         Wire.checkTarget(segment.byteSize(), offset, length, "datagram");
         if (length < HEADER_LENGTH) {
             return error.fail(Reason.TRUNCATED, 0, "UDP datagram of %d bytes (expected: 8+ bytes)", length, 0);
@@ -90,22 +91,22 @@ public final class UdpView {
 
     /** The source port. */
     public int sourcePort() {
-        return Wire.u16(segment, offset + SOURCE_PORT);
+        return Wire.u16(seg(), offset + SOURCE_PORT);
     }
 
     /** The destination port. */
     public int destinationPort() {
-        return Wire.u16(segment, offset + DESTINATION_PORT);
+        return Wire.u16(seg(), offset + DESTINATION_PORT);
     }
 
     /** The Length field: header plus data. */
     public int length() {
-        return Wire.u16(segment, offset + LENGTH);
+        return Wire.u16(seg(), offset + LENGTH);
     }
 
     /** The checksum field as stored (0: none sent, over IPv4). */
     public int checksum() {
-        return Wire.u16(segment, offset + CHECKSUM);
+        return Wire.u16(seg(), offset + CHECKSUM);
     }
 
     /** Where the payload starts: right after the 8-byte header. */
@@ -125,12 +126,12 @@ public final class UdpView {
      */
     public boolean checksumValid(long pseudoHeaderSum) {
         return checksum() == 0
-                || InternetChecksum.fold(pseudoHeaderSum + InternetChecksum.sum(segment, offset, length())) == 0xFFFF;
+                || InternetChecksum.fold(pseudoHeaderSum + InternetChecksum.sum(seg(), offset, length())) == 0xFFFF;
     }
 
     /** Writes the checksum field; returns {@code this}. */
     public UdpView checksum(int value) {
-        Wire.putU16(segment, offset + CHECKSUM, value);
+        Wire.putU16(seg(), offset + CHECKSUM, value);
         return this;
     }
 
@@ -142,5 +143,14 @@ public final class UdpView {
         Wire.putU16(target, offset + LENGTH, length);
         Wire.putU16(target, offset + CHECKSUM, checksum);
         return HEADER_LENGTH;
+    }
+
+    /** The wrapped memory; throws when the view wraps nothing (never wrapped, or the last tryWrap failed). */
+    private MemorySegment seg() {
+        MemorySegment s = segment;
+        if (s == null) {
+            throw new IllegalStateException("UdpView is not wrapped: wrap it, or check what tryWrap returned");
+        }
+        return s;
     }
 }
