@@ -10,4 +10,6 @@ module io.github.geneve4j.codec {
     exports io.github.geneve4j.codec.net;
     exports io.github.geneve4j.codec.tunnel;
     exports io.github.geneve4j.codec.tso;
+    // the coalescer's GSO metadata for the engine's TAP writes, not public API
+    exports io.github.geneve4j.codec.internal to io.github.geneve4j.endpoint;
 }

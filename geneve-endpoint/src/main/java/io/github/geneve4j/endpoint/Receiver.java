@@ -2,6 +2,7 @@ package io.github.geneve4j.endpoint;
 
 import io.github.geneve4j.codec.GeneveView;
 import io.github.geneve4j.codec.ProtocolType;
+import io.github.geneve4j.codec.internal.Internals;
 import io.github.geneve4j.codec.tso.TcpCoalescer;
 import io.github.geneve4j.endpoint.bfd.BfdControlView;
 import io.github.geneve4j.endpoint.bfd.BfdFrameClassifier;
@@ -313,9 +314,10 @@ final class Receiver {
         long length = coalescer.finish(merged, RECEIVE_OFFSET, count > 1);
         offload.clear();
         if (count > 1) {
-            offload.segmentation(coalescer.ipv4() ? FrameOffload.Gso.TCPV4 : FrameOffload.Gso.TCPV6, false,
-                    coalescer.segmentSize(), coalescer.headerLength())
-                    .partialChecksum(coalescer.transportOffset(), 16);
+            Internals.Coalescer merged = Internals.coalescer();
+            offload.segmentation(merged.ipv4(coalescer) ? FrameOffload.Gso.TCPV4 : FrameOffload.Gso.TCPV6, false,
+                    coalescer.segmentSize(), merged.headerLength(coalescer))
+                    .partialChecksum(merged.transportOffset(coalescer), 16);
             counters.coalescedWrites.increment();
             counters.coalescedDatagrams.add(count);
         }

@@ -154,9 +154,4 @@ public final class InternetChecksum {
                 + ((newValue >>> 16) & 0xFFFF) + (newValue & 0xFFFF);
         return ~fold(sum) & 0xFFFF;
     }
-
-    /** One's complement negation of a 16-bit value, for subtracting a part from a partial sum. */
-    public static int negate(int value) {
-        return ~value & 0xFFFF;
-    }
 }

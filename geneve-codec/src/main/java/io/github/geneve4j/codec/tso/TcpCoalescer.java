@@ -3,6 +3,7 @@ package io.github.geneve4j.codec.tso;
 import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveFormatException.Reason;
 import io.github.geneve4j.codec.GeneveView;
+import io.github.geneve4j.codec.internal.Internals;
 import io.github.geneve4j.codec.internal.Wire;
 import io.github.geneve4j.codec.internal.WrapError;
 import io.github.geneve4j.codec.net.EtherType;
@@ -41,6 +42,25 @@ import java.lang.foreign.MemorySegment;
  * Not thread-safe.
  */
 public final class TcpCoalescer {
+
+    static {
+        Internals.coalescer(new Internals.Coalescer() {
+            @Override
+            public int headerLength(TcpCoalescer coalescer) {
+                return coalescer.headerLength();
+            }
+
+            @Override
+            public int transportOffset(TcpCoalescer coalescer) {
+                return coalescer.transportOffset();
+            }
+
+            @Override
+            public boolean ipv4(TcpCoalescer coalescer) {
+                return coalescer.ipv4();
+            }
+        });
+    }
 
     private final MemorySegment buffer;
     private final boolean bigTcp;
@@ -97,24 +117,26 @@ public final class TcpCoalescer {
     /**
      * The TCP payload of the first segment merged (the sender's segment size, a GSO write's
      * {@code gso_size}). Describes the frame being built, or after {@link #finish} the frame it
-     * wrote, until the next add; 0 before any.
+     * wrote, until the next add; 0 before any. The rest of a GSO write's metadata (the IP version,
+     * {@code csum_start}, {@code hdr_len}) is the merged frame's own: a
+     * {@link io.github.geneve4j.codec.net.FrameLocator} over it reads them.
      */
     public int segmentSize() {
         return (int) firstPayload;
     }
 
     /** Bytes of the merged frame's Ethernet, IP and TCP headers (a GSO write's {@code hdr_len}); as {@link #segmentSize()}. */
-    public int headerLength() {
+    int headerLength() {
         return headers;
     }
 
     /** Offset of the merged frame's TCP header from its first byte (a partial checksum's {@code csum_start}); as {@link #segmentSize()}. */
-    public int transportOffset() {
+    int transportOffset() {
         return tcpAt;
     }
 
     /** Whether the merged frame is IPv4 (else IPv6); as {@link #segmentSize()}. */
-    public boolean ipv4() {
+    boolean ipv4() {
         return v4;
     }
 

@@ -2,6 +2,7 @@ package io.github.geneve4j.codec.tso;
 
 import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveFormatException.Reason;
+import io.github.geneve4j.codec.internal.Internals;
 import io.github.geneve4j.codec.internal.Wire;
 import io.github.geneve4j.codec.net.EtherType;
 import io.github.geneve4j.codec.net.FrameLocator;
@@ -373,7 +374,7 @@ public final class TcpSegmenter {
 
     /** The one's complement negation of the 16-bit word at {@code at}: adding it takes the word out of a sum. */
     private static int minus(MemorySegment frame, long at) {
-        return InternetChecksum.negate(Wire.u16(frame, at));
+        return Internals.negate(Wire.u16(frame, at));
     }
 
     /**
@@ -442,8 +443,8 @@ public final class TcpSegmenter {
         if (udpChecksum) {
             // A TCP segment with a correct checksum sums to the negated pseudo-header sum, so the UDP
             // checksum needs only the headers before it (Linux's local checksum offload, lco_csum).
-            innerSum = preTcpBase + changed + InternetChecksum.negate(InternetChecksum.fold(pseudo));
+            innerSum = preTcpBase + changed + Internals.negate(InternetChecksum.fold(pseudo));
         }
-        tunnel.writeHeaders(buf, at, headers + length, port, innerSum);
+        Internals.tunnel().writeHeaders(tunnel, buf, at, headers + length, port, innerSum);
     }
 }

@@ -2,6 +2,7 @@ package io.github.geneve4j.codec.tunnel;
 
 import io.github.geneve4j.codec.Geneve;
 import io.github.geneve4j.codec.GeneveHeader;
+import io.github.geneve4j.codec.internal.Internals;
 import io.github.geneve4j.codec.internal.Wire;
 import io.github.geneve4j.codec.net.EtherType;
 import io.github.geneve4j.codec.net.EthernetView;
@@ -43,6 +44,11 @@ import java.util.Objects;
  * frame. Use one instance per thread (built from the same builder).
  */
 public final class GeneveTunnel {
+
+    static {
+        Internals.tunnel((tunnel, target, offset, innerLength, sourcePort, innerSum)
+                -> tunnel.writeHeaders(target, offset, innerLength, sourcePort, innerSum));
+    }
 
     private final MemorySegment template;
     private final IpVersion ipVersion;
@@ -183,7 +189,7 @@ public final class GeneveTunnel {
      * @throws IllegalArgumentException if the UDP datagram would exceed 65535 bytes, or the outer IPv4
      *     packet (whose Total Length counts its header too) 65535 bytes
      */
-    public int writeHeaders(MemorySegment target, long offset, long innerLength, int sourcePort, long innerSum) {
+    int writeHeaders(MemorySegment target, long offset, long innerLength, int sourcePort, long innerSum) {
         long udpLength = UdpView.HEADER_LENGTH + geneveLength + innerLength;
         if (udpLength > 0xFFFF) {
             throw new IllegalArgumentException("outer UDP datagram of " + udpLength
