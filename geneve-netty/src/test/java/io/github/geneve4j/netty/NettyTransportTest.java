@@ -73,6 +73,7 @@ class NettyTransportTest {
             DatagramSource source = new DatagramSource();
             List<int[]> got = new ArrayList<>();
             int receives = 0;
+            int largest = 0;
             for (int tries = 0; got.size() < COUNT && tries < 20; ) {
                 int n = receiving.receive(buffer, 16, 65_536, true, source);
                 if (n < 0) {
@@ -80,6 +81,7 @@ class NettyTransportTest {
                     continue;
                 }
                 receives++;
+                largest = Math.max(largest, n);
                 assertThat(source.toSocketAddress()).isEqualTo(sending.localAddress());
                 int size = source.segmentSize();
                 for (int at = 0; at < n; at += size) {
@@ -92,7 +94,10 @@ class NettyTransportTest {
             for (int i = 0; i < COUNT; i++) {
                 assertThat(got.get(i)).as("datagram %d", i).containsExactly(i == COUNT - 1 ? 77 : SIZE, i, i);
             }
-            assertThat(receives).as("the batch in fewer receives than datagrams").isLessThan(COUNT / 4);
+            // how the kernel's GRO cuts the batch depends on timing (a loaded machine splits it more):
+            // what must hold is that receives coalesce, each reporting its segment size
+            assertThat(largest).as("a receive of several datagrams (GRO)").isGreaterThan(SIZE);
+            assertThat(receives).as("the batch in fewer receives than datagrams").isLessThan(COUNT);
             assertThat(receiving.receive(buffer, 0, 2048, false, source)).as("nothing left").isEqualTo(-1);
         }
     }
