@@ -13,6 +13,7 @@ import io.github.geneve4j.codec.net.IpVersion;
 import io.github.geneve4j.codec.net.Ipv4View;
 import io.github.geneve4j.codec.net.Ipv6View;
 import io.github.geneve4j.codec.net.TcpView;
+import io.github.geneve4j.codec.net.UdpView;
 import io.github.geneve4j.codec.tunnel.GeneveFrameView;
 import java.lang.foreign.MemorySegment;
 
@@ -72,6 +73,11 @@ public final class TcpCoalescer {
     private final GeneveView datagramView = new GeneveView();
     private final WrapError own = new WrapError();
     private int refusedBy;
+    // set by add when a non-zero outer UDP checksum verified: the datagram's bounds and pseudo-header sum
+    private boolean covered;
+    private long coveredFrom;
+    private long coveredTo;
+    private long coveredPseudo;
     private final FrameLocator locator = new FrameLocator();
     private final TcpView tcp = new TcpView();
     private long tcpBase; // where the TCP header that tcp refused sits, from the inner frame's first byte
@@ -143,6 +149,11 @@ public final class TcpCoalescer {
     /**
      * Adds one Geneve frame.
      *
+     * <p>With a non-zero outer UDP checksum, the datagram is summed once: that sum, less the UDP
+     * pseudo-header and the bytes around the inner TCP segment, is the segment's own sum, so the
+     * inner TCP checksum is decided without a second pass (what Linux does with
+     * {@code CHECKSUM_COMPLETE} for tunnels); with a zero outer checksum the segment is summed.
+     *
      * @return {@code false} if the frame cannot be merged with those already held (nothing changes
      *     then: {@link #finish} and add it again)
      * @throws GeneveFormatException if the frame is not a valid Geneve frame carrying Ethernet/IP/TCP
@@ -151,9 +162,22 @@ public final class TcpCoalescer {
      */
     public boolean add(MemorySegment frame, long offset, long frameLength) {
         view.wrap(frame, offset, frameLength);
-        if (!view.udpChecksumValid()) {
-            throw GeneveFormatException.stackless(Reason.BAD_CHECKSUM, view.udp().offset() + 6 - offset,
-                    "outer UDP checksum 0x%04x does not verify".formatted(view.udp().checksum()));
+        UdpView udp = view.udp();
+        covered = false;
+        if (udp.checksum() != 0) {
+            // one pass over the datagram: the inner TCP checksum is then decided from this sum and
+            // the bytes around the segment (see tcpChecksumValid); a zero checksum (OVS's default)
+            // covers nothing and the TCP segment is summed itself
+            long udpPseudo = view.locator().pseudoHeaderSum(EtherType.PROTOCOL_UDP, udp.length());
+            long sum = udpPseudo + InternetChecksum.sum(frame, udp.offset(), udp.length());
+            if (InternetChecksum.fold(sum) != 0xFFFF) {
+                throw GeneveFormatException.stackless(Reason.BAD_CHECKSUM, udp.offset() + 6 - offset,
+                        "outer UDP checksum 0x%04x does not verify".formatted(udp.checksum()));
+            }
+            covered = true;
+            coveredFrom = udp.offset();
+            coveredTo = udp.offset() + udp.length();
+            coveredPseudo = udpPseudo;
         }
         int udpPorts = (view.udp().sourcePort() << 16) | view.udp().destinationPort();
         boolean outerV4 = view.ipVersion() == IpVersion.IPV4;
@@ -209,6 +233,8 @@ public final class TcpCoalescer {
      */
     public Offer offerDatagram(MemorySegment datagram, long offset, long length) {
         Wire.checkTarget(datagram.byteSize(), offset, length, "datagram");
+        // a socket strips the UDP header: its checksum (the kernel's to verify) is not at hand here
+        covered = false;
         if (!datagramView.tryWrap(datagram, offset)) {
             return refuse(GENEVE);
         }
@@ -292,7 +318,7 @@ public final class TcpCoalescer {
             tcpBase = tcpOffset - inner;
             return refuse(TCP);
         }
-        if (!tcp.checksumValid(pseudo)) {
+        if (!tcpChecksumValid(frame, pseudo, tcpOffset, tcpLength)) {
             return refuse(Reason.BAD_CHECKSUM, tcpOffset - inner + TCP_CHECKSUM, BAD_TCP_CHECKSUM, tcp.checksum());
         }
         // finish() writes a fresh IPv4 header checksum: a header damaged on the way must not get one
@@ -351,6 +377,27 @@ public final class TcpCoalescer {
         closed = (lastFlags & (TcpView.FIN | TcpView.PSH)) != 0 || payload < firstPayload;
         count++;
         return Offer.MERGED;
+    }
+
+    /**
+     * Whether the inner TCP checksum verifies. When {@link #add} has just verified a non-zero outer
+     * UDP checksum, the datagram's words, with the UDP pseudo-header, sum to 0 (mod 0xFFFF): the TCP
+     * segment then sums to minus the UDP pseudo-header and the datagram's bytes before and after the
+     * segment (headers, Ethernet padding), so only those are summed. One's complement sums of
+     * non-zero words are never +0, and the TCP pseudo-header is never zero, so the folded result
+     * equals the full pass's exactly (not only modulo 0xFFFF). Needs the segment at an even offset
+     * in the datagram (and its end, when bytes follow it); otherwise, and for a datagram without the
+     * outer checksum, the segment is summed.
+     */
+    private boolean tcpChecksumValid(MemorySegment frame, long pseudo, long tcpOffset, long tcpLength) {
+        long tcpEnd = tcpOffset + tcpLength;
+        if (!covered || ((tcpOffset - coveredFrom) & 1) != 0 || (tcpEnd < coveredTo && ((tcpEnd - coveredFrom) & 1) != 0)) {
+            return tcp.checksumValid(pseudo);
+        }
+        int around = InternetChecksum.fold(coveredPseudo + InternetChecksum.sum(frame, coveredFrom, tcpOffset - coveredFrom)
+                + InternetChecksum.sum(frame, tcpEnd, coveredTo - tcpEnd));
+        // 0xFFFF - around is -around in one's complement; + pseudo is the TCP segment's own check
+        return InternetChecksum.fold(pseudo + (0xFFFF - around)) == 0xFFFF;
     }
 
     /**
