@@ -111,7 +111,30 @@ public final class TcpCoalescer {
      *     BIG TCP, such as a TAP device's GSO write
      */
     public TcpCoalescer(int capacity, boolean bigTcp) {
-        this.buffer = MemorySegment.ofArray(new byte[capacity]);
+        this(MemorySegment.ofArray(new byte[capacity]), bigTcp);
+    }
+
+    /**
+     * A coalescer that builds the merged frame in {@code buffer}, from its first byte, so that
+     * {@link #finishInPlace} hands it over without a copy (a receive path writes it to its device
+     * from there: give a slice with room for the device's header in front of it).
+     *
+     * <pre>{@code
+     * MemorySegment merged = arena.allocate(64 + 262_144);
+     * TcpCoalescer gro = new TcpCoalescer(merged.asSlice(64), false);
+     * // ... offerDatagram ...
+     * long n = gro.finishInPlace(true); // the frame: n bytes at merged offset 64
+     * }</pre>
+     *
+     * @param buffer where merged frames are built; its size is the largest merged inner frame. The
+     *     coalescer owns its content: do not write to it
+     * @param bigTcp as {@link #TcpCoalescer(int, boolean)}
+     */
+    public TcpCoalescer(MemorySegment buffer, boolean bigTcp) {
+        if (buffer.isReadOnly()) {
+            throw new IllegalArgumentException("a read-only buffer");
+        }
+        this.buffer = buffer;
         this.bigTcp = bigTcp;
     }
 
@@ -442,6 +465,23 @@ public final class TcpCoalescer {
             return 0;
         }
         Wire.checkTarget(target.byteSize(), offset, length, "target");
+        long result = finishInPlace(partialChecksum);
+        MemorySegment.copy(buffer, 0, target, offset, result);
+        return result;
+    }
+
+    /**
+     * Completes the merged frame where it was built, from the first byte of the coalescer's buffer
+     * (the one given to {@link #TcpCoalescer(MemorySegment, boolean)}), and starts afresh: the
+     * frame stays there, unchanged, until the next add or offer. As {@link #finish(MemorySegment,
+     * long, boolean)} without its copy.
+     *
+     * @return its length, or 0 if nothing was added
+     */
+    public long finishInPlace(boolean partialChecksum) {
+        if (count == 0) {
+            return 0;
+        }
         long tcpLength = length - tcpAt;
         long ipLength = length - l3;
         long pseudo;
@@ -461,7 +501,6 @@ public final class TcpCoalescer {
         Wire.putU16(buffer, tcpAt + 16, 0);
         Wire.putU16(buffer, tcpAt + 16, partialChecksum ? InternetChecksum.fold(pseudo)
                 : InternetChecksum.finish(pseudo + InternetChecksum.sum(buffer, tcpAt, tcpLength)));
-        MemorySegment.copy(buffer, 0, target, offset, length);
         long result = length;
         count = 0;
         length = 0;
