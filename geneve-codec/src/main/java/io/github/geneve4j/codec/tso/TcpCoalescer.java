@@ -408,13 +408,14 @@ public final class TcpCoalescer {
      * segment then sums to minus the UDP pseudo-header and the datagram's bytes before and after the
      * segment (headers, Ethernet padding), so only those are summed. One's complement sums of
      * non-zero words are never +0, and the TCP pseudo-header is never zero, so the folded result
-     * equals the full pass's exactly (not only modulo 0xFFFF). Needs the segment at an even offset
-     * in the datagram (and its end, when bytes follow it); otherwise, and for a datagram without the
-     * outer checksum, the segment is summed.
+     * equals the full pass's exactly (not only modulo 0xFFFF). The segment starts at an even offset
+     * in the datagram (UDP, Geneve, Ethernet, VLAN tags and IP headers all have even lengths); bytes
+     * after it must too, else (an odd-length segment with Ethernet padding) and for a datagram
+     * without the outer checksum, the segment is summed.
      */
     private boolean tcpChecksumValid(MemorySegment frame, long pseudo, long tcpOffset, long tcpLength) {
         long tcpEnd = tcpOffset + tcpLength;
-        if (!covered || ((tcpOffset - coveredFrom) & 1) != 0 || (tcpEnd < coveredTo && ((tcpEnd - coveredFrom) & 1) != 0)) {
+        if (!covered || (tcpEnd < coveredTo && ((tcpEnd - coveredFrom) & 1) != 0)) {
             return tcp.checksumValid(pseudo);
         }
         int around = InternetChecksum.fold(coveredPseudo + InternetChecksum.sum(frame, coveredFrom, tcpOffset - coveredFrom)

@@ -33,14 +33,14 @@ class TcpChecksumFromOuterProperties {
     enum Damage { NONE, FLIP, FLIP_FIX_OUTER, FLIP_ZERO_OUTER, CHECKSUM_FIELD_FIX_OUTER }
 
     record Case(IpVersion outer, IpVersion inner, boolean options, boolean outerChecksum, int tcpOptions, int payload,
-            int mss, int pick, Damage damage, int where, int mask) {
+            int mss, int pick, int padding, Damage damage, int where, int mask) {
     }
 
     @Test
     void theTcpChecksumDecidedFromTheOuterSumIsTheFullPasssVerdict() {
         Gen<Case> cases = s -> new Case(s.bool() ? IpVersion.IPV6 : IpVersion.IPV4, s.bool() ? IpVersion.IPV6 : IpVersion.IPV4,
                 s.bool(), !s.bool(), s.choice(11) * 4, s.between(1, 9000), s.between(1, 1448), s.between(0, 1000),
-                Damage.values()[s.choice(Damage.values().length)], s.between(0, 1 << 20), s.between(1, 255));
+                s.bool() ? 0 : s.between(1, 7), Damage.values()[s.choice(Damage.values().length)], s.between(0, 1 << 20), s.between(1, 255));
         int[] verdicts = new int[2];
         Property.forAll("add's TCP checksum verdict == the full pass's", 400, cases, c -> {
             try {
@@ -50,7 +50,7 @@ class TcpChecksumFromOuterProperties {
                 List<byte[]> frames = new ArrayList<>();
                 new TcpSegmenter(tunnel, c.mss(), 9000).segment(MemorySegment.ofArray(inner), 0, inner.length,
                         (b, o, l) -> frames.add(PcapTestWriter.bytes(b, o, l)));
-                byte[] f = frames.get(c.pick() % frames.size());
+                byte[] f = padded(frames.get(c.pick() % frames.size()), c.padding(), c.outer(), c.outerChecksum());
                 MemorySegment frame = MemorySegment.ofArray(f);
                 GeneveFrameView view = new GeneveFrameView().wrap(frame, 0, f.length);
                 FrameLocator locator = new FrameLocator().wrap(FrameLocator.Link.ETHERNET, frame, view.innerOffset(),
@@ -101,6 +101,36 @@ class TcpChecksumFromOuterProperties {
         // the cases reach both verdicts
         assertThat(verdicts[0]).isGreaterThan(50);
         assertThat(verdicts[1]).isGreaterThan(50);
+    }
+
+    /**
+     * The frame with {@code padding} bytes after the inner IP packet (Ethernet padding: summed by
+     * the outer checksum, not part of the TCP segment, at an odd offset when the segment's length
+     * is odd), the outer lengths and checksums made to cover them.
+     */
+    private static byte[] padded(byte[] f, int padding, IpVersion outer, boolean outerChecksum) {
+        if (padding == 0) {
+            return f;
+        }
+        byte[] p = java.util.Arrays.copyOf(f, f.length + padding);
+        for (int i = f.length; i < p.length; i++) {
+            p[i] = (byte) (0xA5 + 31 * i);
+        }
+        MemorySegment frame = MemorySegment.ofArray(p);
+        if (outer == IpVersion.IPV4) {
+            Wire.putU16(frame, 14 + 2, Wire.u16(frame, 14 + 2) + padding);
+            Wire.putU16(frame, 14 + 10, 0);
+            Wire.putU16(frame, 14 + 10, InternetChecksum.checksum(frame, 14, 20));
+        } else {
+            Wire.putU16(frame, 14 + 4, Wire.u16(frame, 14 + 4) + padding);
+        }
+        int udpAt = 14 + (outer == IpVersion.IPV4 ? 20 : 40);
+        Wire.putU16(frame, udpAt + 4, Wire.u16(frame, udpAt + 4) + padding);
+        GeneveFrameView view = new GeneveFrameView().wrap(frame, 0, p.length);
+        if (outerChecksum) {
+            fixOuter(frame, view.udp(), view.locator().pseudoHeaderSum(EtherType.PROTOCOL_UDP, view.udp().length()));
+        }
+        return p;
     }
 
     private static void flip(byte[] f, int at, int mask) {
