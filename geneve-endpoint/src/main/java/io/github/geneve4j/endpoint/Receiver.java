@@ -65,8 +65,10 @@ final class Receiver {
         this.source = frame.mutableSource();
         this.networks = endpoint.networks;
         boolean coalesce = endpoint.offload && endpoint.handler == null;
-        this.coalescer = coalesce ? new TcpCoalescer(GeneveEndpoint.MAX_GSO_FRAME, false) : null;
         this.merged = coalesce ? arena.allocate(RECEIVE_OFFSET + GeneveEndpoint.MAX_GSO_FRAME, 64) : null;
+        // the coalescer builds its frame where the device write takes it: no copy out
+        this.coalescer = coalesce
+                ? new TcpCoalescer(merged.asSlice(RECEIVE_OFFSET, GeneveEndpoint.MAX_GSO_FRAME), false) : null;
         boolean bfd = endpoint.bfdTimers != null;
         this.classifier = bfd ? new BfdFrameClassifier() : null;
         this.bfdView = bfd ? new BfdControlView() : null;
@@ -311,7 +313,7 @@ final class Receiver {
         if (count == 0) {
             return;
         }
-        long length = coalescer.finish(merged, RECEIVE_OFFSET, count > 1);
+        long length = coalescer.finishInPlace(count > 1);
         offload.clear();
         if (count > 1) {
             Internals.Coalescer merged = Internals.coalescer();

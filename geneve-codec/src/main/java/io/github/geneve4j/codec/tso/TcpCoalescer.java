@@ -13,6 +13,7 @@ import io.github.geneve4j.codec.net.IpVersion;
 import io.github.geneve4j.codec.net.Ipv4View;
 import io.github.geneve4j.codec.net.Ipv6View;
 import io.github.geneve4j.codec.net.TcpView;
+import io.github.geneve4j.codec.net.UdpView;
 import io.github.geneve4j.codec.tunnel.GeneveFrameView;
 import java.lang.foreign.MemorySegment;
 
@@ -72,6 +73,11 @@ public final class TcpCoalescer {
     private final GeneveView datagramView = new GeneveView();
     private final WrapError own = new WrapError();
     private int refusedBy;
+    // set by add when a non-zero outer UDP checksum verified: the datagram's bounds and pseudo-header sum
+    private boolean covered;
+    private long coveredFrom;
+    private long coveredTo;
+    private long coveredPseudo;
     private final FrameLocator locator = new FrameLocator();
     private final TcpView tcp = new TcpView();
     private long tcpBase; // where the TCP header that tcp refused sits, from the inner frame's first byte
@@ -105,7 +111,30 @@ public final class TcpCoalescer {
      *     BIG TCP, such as a TAP device's GSO write
      */
     public TcpCoalescer(int capacity, boolean bigTcp) {
-        this.buffer = MemorySegment.ofArray(new byte[capacity]);
+        this(MemorySegment.ofArray(new byte[capacity]), bigTcp);
+    }
+
+    /**
+     * A coalescer that builds the merged frame in {@code buffer}, from its first byte, so that
+     * {@link #finishInPlace} hands it over without a copy (a receive path writes it to its device
+     * from there: give a slice with room for the device's header in front of it).
+     *
+     * <pre>{@code
+     * MemorySegment merged = arena.allocate(64 + 262_144);
+     * TcpCoalescer gro = new TcpCoalescer(merged.asSlice(64), false);
+     * // ... offerDatagram ...
+     * long n = gro.finishInPlace(true); // the frame: n bytes at merged offset 64
+     * }</pre>
+     *
+     * @param buffer where merged frames are built; its size is the largest merged inner frame. The
+     *     coalescer owns its content: do not write to it
+     * @param bigTcp as {@link #TcpCoalescer(int, boolean)}
+     */
+    public TcpCoalescer(MemorySegment buffer, boolean bigTcp) {
+        if (buffer.isReadOnly()) {
+            throw new IllegalArgumentException("a read-only buffer");
+        }
+        this.buffer = buffer;
         this.bigTcp = bigTcp;
     }
 
@@ -143,6 +172,11 @@ public final class TcpCoalescer {
     /**
      * Adds one Geneve frame.
      *
+     * <p>With a non-zero outer UDP checksum, the datagram is summed once: that sum, less the UDP
+     * pseudo-header and the bytes around the inner TCP segment, is the segment's own sum, so the
+     * inner TCP checksum is decided without a second pass (what Linux does with
+     * {@code CHECKSUM_COMPLETE} for tunnels); with a zero outer checksum the segment is summed.
+     *
      * @return {@code false} if the frame cannot be merged with those already held (nothing changes
      *     then: {@link #finish} and add it again)
      * @throws GeneveFormatException if the frame is not a valid Geneve frame carrying Ethernet/IP/TCP
@@ -151,9 +185,22 @@ public final class TcpCoalescer {
      */
     public boolean add(MemorySegment frame, long offset, long frameLength) {
         view.wrap(frame, offset, frameLength);
-        if (!view.udpChecksumValid()) {
-            throw GeneveFormatException.stackless(Reason.BAD_CHECKSUM, view.udp().offset() + 6 - offset,
-                    "outer UDP checksum 0x%04x does not verify".formatted(view.udp().checksum()));
+        UdpView udp = view.udp();
+        covered = false;
+        if (udp.checksum() != 0) {
+            // one pass over the datagram: the inner TCP checksum is then decided from this sum and
+            // the bytes around the segment (see tcpChecksumValid); a zero checksum (OVS's default)
+            // covers nothing and the TCP segment is summed itself
+            long udpPseudo = view.locator().pseudoHeaderSum(EtherType.PROTOCOL_UDP, udp.length());
+            long sum = udpPseudo + InternetChecksum.sum(frame, udp.offset(), udp.length());
+            if (InternetChecksum.fold(sum) != 0xFFFF) {
+                throw GeneveFormatException.stackless(Reason.BAD_CHECKSUM, udp.offset() + 6 - offset,
+                        "outer UDP checksum 0x%04x does not verify".formatted(udp.checksum()));
+            }
+            covered = true;
+            coveredFrom = udp.offset();
+            coveredTo = udp.offset() + udp.length();
+            coveredPseudo = udpPseudo;
         }
         int udpPorts = (view.udp().sourcePort() << 16) | view.udp().destinationPort();
         boolean outerV4 = view.ipVersion() == IpVersion.IPV4;
@@ -209,6 +256,8 @@ public final class TcpCoalescer {
      */
     public Offer offerDatagram(MemorySegment datagram, long offset, long length) {
         Wire.checkTarget(datagram.byteSize(), offset, length, "datagram");
+        // a socket strips the UDP header: its checksum (the kernel's to verify) is not at hand here
+        covered = false;
         if (!datagramView.tryWrap(datagram, offset)) {
             return refuse(GENEVE);
         }
@@ -292,7 +341,7 @@ public final class TcpCoalescer {
             tcpBase = tcpOffset - inner;
             return refuse(TCP);
         }
-        if (!tcp.checksumValid(pseudo)) {
+        if (!tcpChecksumValid(frame, pseudo, tcpOffset, tcpLength)) {
             return refuse(Reason.BAD_CHECKSUM, tcpOffset - inner + TCP_CHECKSUM, BAD_TCP_CHECKSUM, tcp.checksum());
         }
         // finish() writes a fresh IPv4 header checksum: a header damaged on the way must not get one
@@ -354,6 +403,28 @@ public final class TcpCoalescer {
     }
 
     /**
+     * Whether the inner TCP checksum verifies. When {@link #add} has just verified a non-zero outer
+     * UDP checksum, the datagram's words, with the UDP pseudo-header, sum to 0 (mod 0xFFFF): the TCP
+     * segment then sums to minus the UDP pseudo-header and the datagram's bytes before and after the
+     * segment (headers, Ethernet padding), so only those are summed. One's complement sums of
+     * non-zero words are never +0, and the TCP pseudo-header is never zero, so the folded result
+     * equals the full pass's exactly (not only modulo 0xFFFF). The segment starts at an even offset
+     * in the datagram (UDP, Geneve, Ethernet, VLAN tags and IP headers all have even lengths); bytes
+     * after it must too, else (an odd-length segment with Ethernet padding) and for a datagram
+     * without the outer checksum, the segment is summed.
+     */
+    private boolean tcpChecksumValid(MemorySegment frame, long pseudo, long tcpOffset, long tcpLength) {
+        long tcpEnd = tcpOffset + tcpLength;
+        if (!covered || (tcpEnd < coveredTo && ((tcpEnd - coveredFrom) & 1) != 0)) {
+            return tcp.checksumValid(pseudo);
+        }
+        int around = InternetChecksum.fold(coveredPseudo + InternetChecksum.sum(frame, coveredFrom, tcpOffset - coveredFrom)
+                + InternetChecksum.sum(frame, tcpEnd, coveredTo - tcpEnd));
+        // 0xFFFF - around is -around in one's complement; + pseudo is the TCP segment's own check
+        return InternetChecksum.fold(pseudo + (0xFFFF - around)) == 0xFFFF;
+    }
+
+    /**
      * Whether the first {@code h} bytes at {@code inner} equal the held frame's headers, except the
      * fields a merge may change: the IPv4 Total Length, Identification and header checksum, or the
      * IPv6 Payload Length; the TCP sequence number, flags and checksum.
@@ -395,6 +466,23 @@ public final class TcpCoalescer {
             return 0;
         }
         Wire.checkTarget(target.byteSize(), offset, length, "target");
+        long result = finishInPlace(partialChecksum);
+        MemorySegment.copy(buffer, 0, target, offset, result);
+        return result;
+    }
+
+    /**
+     * Completes the merged frame where it was built, from the first byte of the coalescer's buffer
+     * (the one given to {@link #TcpCoalescer(MemorySegment, boolean)}), and starts afresh: the
+     * frame stays there, unchanged, until the next add or offer. As {@link #finish(MemorySegment,
+     * long, boolean)} without its copy.
+     *
+     * @return its length, or 0 if nothing was added
+     */
+    public long finishInPlace(boolean partialChecksum) {
+        if (count == 0) {
+            return 0;
+        }
         long tcpLength = length - tcpAt;
         long ipLength = length - l3;
         long pseudo;
@@ -414,7 +502,6 @@ public final class TcpCoalescer {
         Wire.putU16(buffer, tcpAt + 16, 0);
         Wire.putU16(buffer, tcpAt + 16, partialChecksum ? InternetChecksum.fold(pseudo)
                 : InternetChecksum.finish(pseudo + InternetChecksum.sum(buffer, tcpAt, tcpLength)));
-        MemorySegment.copy(buffer, 0, target, offset, length);
         long result = length;
         count = 0;
         length = 0;
