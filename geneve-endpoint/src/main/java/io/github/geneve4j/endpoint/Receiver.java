@@ -316,10 +316,10 @@ final class Receiver {
         long length = coalescer.finishInPlace(count > 1);
         offload.clear();
         if (count > 1) {
-            Internals.Coalescer merged = Internals.coalescer();
-            offload.segmentation(merged.ipv4(coalescer) ? FrameOffload.Gso.TCPV4 : FrameOffload.Gso.TCPV6, false,
-                    coalescer.segmentSize(), merged.headerLength(coalescer))
-                    .partialChecksum(merged.transportOffset(coalescer), 16);
+            Internals.Coalescer gso = Internals.coalescer();
+            offload.segmentation(gso.ipv4(coalescer) ? FrameOffload.Gso.TCPV4 : FrameOffload.Gso.TCPV6, false,
+                    coalescer.segmentSize(), gso.headerLength(coalescer))
+                    .partialChecksum(gso.transportOffset(coalescer), 16);
             counters.coalescedWrites.increment();
             counters.coalescedDatagrams.add(count);
         }
