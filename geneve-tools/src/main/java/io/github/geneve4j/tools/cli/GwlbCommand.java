@@ -175,34 +175,32 @@ public final class GwlbCommand implements Callable<Integer> {
 
     private int serve(GwlbAppliance appliance, CountDownLatch stop, PrintWriter out, PrintWriter err)
             throws InterruptedException {
-        {
-            out.printf("gwlb appliance on %s:%d, %d receive thread%s, %s, replies %s, health %s%n",
-                    local.getAddress().getHostAddress(), local.getPort(), threads, threads == 1 ? "" : "s",
-                    mode.equals("kernel") ? "kernel inspection (TUN pairs gwi-X/gwo-X)" : "pass-through",
-                    reply.equals("raw") ? "with GWLB's ports (raw IPv4)" : "from port " + local.getPort() + " (udp)",
-                    healthPort > 0 ? "on TCP port " + healthPort : "off");
-            out.flush();
-            long end = System.nanoTime() + (long) (duration * 1e9);
-            long every = stats > 0 ? (long) (stats * 1e9) : Long.MAX_VALUE;
-            long next = stats > 0 ? System.nanoTime() + every : Long.MAX_VALUE;
-            while (!stop.await(100, TimeUnit.MILLISECONDS) && (duration == 0 || System.nanoTime() - end < 0)) {
-                if (appliance.failure() != null) {
-                    break;
-                }
-                if (System.nanoTime() - next >= 0) {
-                    out.println(appliance.stats());
-                    out.flush();
-                    next += every;
-                }
-            }
-            GwlbStats last = appliance.stats();
-            out.println(last);
-            out.flush();
+        out.printf("gwlb appliance on %s:%d, %d receive thread%s, %s, replies %s, health %s%n",
+                local.getAddress().getHostAddress(), local.getPort(), threads, threads == 1 ? "" : "s",
+                mode.equals("kernel") ? "kernel inspection (TUN pairs gwi-X/gwo-X)" : "pass-through",
+                reply.equals("raw") ? "with GWLB's ports (raw IPv4)" : "from port " + local.getPort() + " (udp)",
+                healthPort > 0 ? "on TCP port " + healthPort : "off");
+        out.flush();
+        long end = System.nanoTime() + (long) (duration * 1e9);
+        long every = stats > 0 ? (long) (stats * 1e9) : Long.MAX_VALUE;
+        long next = stats > 0 ? System.nanoTime() + every : Long.MAX_VALUE;
+        while (!stop.await(100, TimeUnit.MILLISECONDS) && (duration == 0 || System.nanoTime() - end < 0)) {
             if (appliance.failure() != null) {
-                err.println("geneve gwlb: a receive thread failed: " + appliance.failure());
-                return 1;
+                break;
             }
-            return 0;
+            if (System.nanoTime() - next >= 0) {
+                out.println(appliance.stats());
+                out.flush();
+                next += every;
+            }
         }
+        GwlbStats last = appliance.stats();
+        out.println(last);
+        out.flush();
+        if (appliance.failure() != null) {
+            err.println("geneve gwlb: a receive thread failed: " + appliance.failure());
+            return 1;
+        }
+        return 0;
     }
 }
