@@ -4,7 +4,9 @@
 #   ovs-ovs     Open vSwitch (userspace datapath) on both ends; ovs-ovs:on with OVS's userspace TSO
 #   vtep-ovs    our `geneve vtep` on one end (offload on and off), OVS on the other
 #   vtep-vtep   our vtep on both ends (offload on and off); vtep-vtep:on:netty runs both on the Netty
-#               epoll transport (--transport netty), vtep-vtep:on:native (= vtep-vtep:on) on our FFM socket
+#               epoll transport (--transport netty), vtep-vtep:on:native (= vtep-vtep:on) on our FFM socket;
+#               vtep-vtep:on:w2 runs 2 worker pairs on each end (--workers 2: a multi-queue TAP, an
+#               SO_REUSEPORT group), vtep-vtep:on:native:w2 the same
 #   relay       the I/O floor: TAP -> UDP -> TAP on both ends with the vtep's system calls and copies
 #               (virtio-net offloads, UDP_SEGMENT, UDP_GRO) and no Geneve work (bench.relay.TapUdpRelay)
 # each with iperf3, one stream and four, and prints the ratios to ovs-ovs. Not a unit test: it takes
@@ -81,10 +83,12 @@ underlay() { # the two namespaces and the veth between them
   ip -n $B link set g4jtb up
 }
 
-vtep() { # ns local remote address offload [transport]
-  local ns=$1 local=$2 remote=$3 address=$4 offload=$5 transport=${6:-native}
+vtep() { # ns local remote address offload [transport [workers]]
+  local ns=$1 local=$2 remote=$3 address=$4 offload=$5 transport=${6:-native} workers=${7:-1}
+  local extra=()
+  [ "$workers" != 1 ] && extra=(--workers "$workers")
   ip netns exec "$ns" "$JAVA" -jar "$JAR" vtep --tap g4jtap --local "$local" --remote "$remote" \
-    --offload "$offload" --transport "$transport" --stats 2 >"$WORK/vtep-$ns.log" 2>&1 &
+    --offload "$offload" --transport "$transport" "${extra[@]}" --stats 2 >"$WORK/vtep-$ns.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 200); do grep -q "set the TAP's MTU" "$WORK/vtep-$ns.log" 2>/dev/null && break; sleep 0.1; done
   grep -q "set the TAP's MTU" "$WORK/vtep-$ns.log" || { cat "$WORK/vtep-$ns.log" >&2; return 1; }
@@ -155,11 +159,17 @@ setup() { # config
     vtep-vtep:*)
       ip -n $A addr add 172.31.9.1/24 dev g4jta
       ip -n $B addr add 172.31.9.2/24 dev g4jtb
-      local mode=${1#*:}   # offload[:transport]
-      local transport=native
-      [ "${mode#*:}" != "$mode" ] && transport=${mode#*:}
-      vtep $A 172.31.9.1 172.31.9.2 10.0.0.1 "${mode%%:*}" "$transport"
-      vtep $B 172.31.9.2 172.31.9.1 10.0.0.2 "${mode%%:*}" "$transport" ;;
+      local mode=${1#*:}   # offload[:transport][:wN]
+      local transport=native workers=1 part
+      IFS=: read -ra parts <<<"$mode"
+      for part in "${parts[@]:1}"; do
+        case "$part" in
+          w[0-9]*) workers=${part#w} ;;
+          *) transport=$part ;;
+        esac
+      done
+      vtep $A 172.31.9.1 172.31.9.2 10.0.0.1 "${parts[0]}" "$transport" "$workers"
+      vtep $B 172.31.9.2 172.31.9.1 10.0.0.2 "${parts[0]}" "$transport" "$workers" ;;
     relay)
       ip -n $A addr add 172.31.9.1/24 dev g4jta
       ip -n $B addr add 172.31.9.2/24 dev g4jtb
@@ -195,7 +205,7 @@ profile() { # before-file after-file gbit/s: per-thread CPU seconds, and per GB 
       cpu = ($3 - $2) / hz
       if (gb > 0) printf "    %-32s %6.2f s CPU, %5.2f s per GB\n", $1, cpu, cpu / gb
       else printf "    %-32s %6.2f s CPU\n", $1, cpu }' \
-    | sort -k2 -rn | head -6 >&2
+    | sort -k2 -rn | head -10 >&2
 }
 
 gbits() { # streams -> Gbit/s received, from iperf3's JSON
@@ -254,16 +264,18 @@ done
 teardown
 [ -n "${KEEP_LOGS:-}" ] && cp -r "$WORK" "$KEEP_LOGS" 2>/dev/null
 
+ratio() { # value base -> "v/b×" or "-"
+  awk -v v="$1" -v b="$2" 'BEGIN { if (b == "nan" || v == "nan" || b + 0 == 0) print "-"; else printf "%.2f×", v / b }'
+}
 echo
-echo "| configuration | 1 stream Gbit/s | ÷ ovs-ovs | 4 streams Gbit/s | ÷ ovs-ovs |"
-echo "|---|---:|---:|---:|---:|"
+echo "| configuration | 1 stream Gbit/s | ÷ veth | ÷ relay | ÷ ovs-ovs | 4 streams Gbit/s | ÷ veth | ÷ relay | ÷ ovs-ovs |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for config in "${CONFIGS[@]}"; do
   row="| $config"
   for streams in 1 4; do
     v=${RESULT[$config,$streams]}
-    base=${RESULT[ovs-ovs,$streams]:-nan}
-    ratio=$(awk -v v="$v" -v b="$base" 'BEGIN { if (b == "nan" || v == "nan" || b + 0 == 0) print "-"; else printf "%.2f×", v / b }')
-    row="$row | $v | $ratio"
+    row="$row | $v | $(ratio "$v" "${RESULT[veth,$streams]:-nan}") | $(ratio "$v" "${RESULT[relay,$streams]:-nan}")"
+    row="$row | $(ratio "$v" "${RESULT[ovs-ovs,$streams]:-nan}")"
   done
   echo "$row |"
 done

@@ -116,7 +116,10 @@ public final class GeneveEndpoint implements AutoCloseable {
     static final int MAX_DATAGRAM = 65_535 - 8;
     static final int ETHERNET_HEADER = 14;
 
+    /** The first worker pair's transport: BFD and a handler's sends go on it. */
     final DatagramTransport transport;
+    /** One transport per worker pair (the first is {@link #transport}). */
+    final DatagramTransport[] transports;
     /** The VNIs served, each with its device (or the handler's one VNI), in the order given. */
     final Network[] networks;
     final FrameHandler handler;
@@ -160,7 +163,9 @@ public final class GeneveEndpoint implements AutoCloseable {
      * Held around every send on the transport, which takes one sender at a time: the device's send
      * thread, the handler's callers and the BFD thread.
      */
-    final Object sendLock = new Object();
+    final Object sendLock;
+    /** One lock per transport (the first is {@link #sendLock}): a worker pair's sends hold its own. */
+    final Object[] sendLocks;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment sendBuffer;
     private final ByteBuffer sendView;
@@ -169,13 +174,18 @@ public final class GeneveEndpoint implements AutoCloseable {
     private volatile boolean closing;
     private boolean closed;
 
-    private GeneveEndpoint(Builder b, DatagramTransport transport) {
-        this.transport = transport;
+    private GeneveEndpoint(Builder b, DatagramTransport[] transports) {
+        this.transports = transports;
+        this.transport = transports[0];
+        this.sendLocks = new Object[transports.length];
+        java.util.Arrays.setAll(sendLocks, i -> new Object());
+        this.sendLock = sendLocks[0];
         this.handler = b.handler;
         this.networks = new Network[b.networkVnis.size()];
         for (int i = 0; i < networks.length; i++) {
             int v = b.networkVnis.get(i);
-            networks[i] = new Network(v, b.networkDevices.get(i),
+            List<FrameDevice> queues = b.networkDevices.get(i);
+            networks[i] = new Network(v, queues == null ? null : queues.toArray(FrameDevice[]::new),
                     GeneveHeader.of(ProtocolType.ETHERNET, v, b.options).toBytes(),
                     new MacTable(b.macMax, b.macAge, b.clock));
         }
@@ -272,14 +282,20 @@ public final class GeneveEndpoint implements AutoCloseable {
     }
 
     private void startWorkers() {
-        Receiver receiver = new Receiver(this);
-        workers.add(Thread.ofPlatform().name("geneve-receive-" + transport.localAddress().getPort()).daemon()
-                .unstarted(() -> run(receiver::run)));
-        for (Network n : networks) {
-            if (n.device != null) {
-                Sender sender = new Sender(this, n);
-                workers.add(Thread.ofPlatform().name("geneve-send-" + n.device.name()).daemon()
-                        .unstarted(() -> run(sender::run)));
+        for (int w = 0; w < transports.length; w++) {
+            // worker pair w: its transport's receive thread, and a send thread per VNI for its device queue
+            // one pair: geneve-receive-PORT, geneve-send-DEVICE; several: geneve-rxW-PORT, geneve-txW-DEVICE
+            // (the pair first: Linux shows a thread's first 15 characters)
+            boolean one = transports.length == 1;
+            Receiver receiver = new Receiver(this, w);
+            workers.add(Thread.ofPlatform().name((one ? "geneve-receive-" : "geneve-rx" + w + "-")
+                    + transport.localAddress().getPort()).daemon().unstarted(() -> run(receiver::run)));
+            for (Network n : networks) {
+                if (n.device != null) {
+                    Sender sender = new Sender(this, n, w);
+                    workers.add(Thread.ofPlatform().name((one ? "geneve-send-" : "geneve-tx" + w + "-") + n.device.name())
+                            .daemon().unstarted(() -> run(sender::run)));
+                }
             }
         }
         if (bfdTimers != null) {
@@ -417,8 +433,11 @@ public final class GeneveEndpoint implements AutoCloseable {
     /** With the kernel filter on, the kernel's list of sources follows the peer set. Under peerLock. */
     private void refilter() throws IOException {
         if (kernelFilter && transport.isOpen()) {
-            transport.restrictSources(java.util.Arrays.stream(peerSet.list()).map(p -> p.address.getAddress())
-                    .distinct().toList());
+            List<java.net.InetAddress> sources = java.util.Arrays.stream(peerSet.list())
+                    .map(p -> p.address.getAddress()).distinct().toList();
+            for (DatagramTransport t : transports) {
+                t.restrictSources(sources);
+            }
         }
     }
 
@@ -675,6 +694,12 @@ public final class GeneveEndpoint implements AutoCloseable {
      */
     boolean sendDatagram(MemorySegment buffer, long offset, long length, InetSocketAddress to, Peer peer,
             long innerLength) {
+        return sendDatagram(transport, buffer, offset, length, to, peer, innerLength);
+    }
+
+    /** As the method above, on worker pair's {@code transport} (under its send lock). */
+    boolean sendDatagram(DatagramTransport transport, MemorySegment buffer, long offset, long length,
+            InetSocketAddress to, Peer peer, long innerLength) {
         if (observer != null) {
             observer.sent(buffer, offset, length, to);
         }
@@ -739,15 +764,17 @@ public final class GeneveEndpoint implements AutoCloseable {
             closing = true;
         }
         wakeBfd();
-        try {
-            transport.close();
-        } catch (IOException | RuntimeException ignored) {
-            // closing is best effort; the workers end either way
+        for (DatagramTransport t : transports) {
+            try {
+                t.close();
+            } catch (IOException | RuntimeException ignored) {
+                // closing is best effort; the workers end either way
+            }
         }
         for (Network n : networks) {
-            if (n.device != null) {
+            for (FrameDevice queue : n.queues) {
                 try {
-                    n.device.close();
+                    queue.close();
                 } catch (IOException | RuntimeException ignored) {
                     // as above
                 }
@@ -777,14 +804,14 @@ public final class GeneveEndpoint implements AutoCloseable {
     /** Describes an endpoint; {@link #start()} makes and starts it. Not thread-safe. */
     public static final class Builder {
         private InetSocketAddress local;
-        private DatagramTransport transport;
+        private List<DatagramTransport> transports;
         private final List<InetSocketAddress> peers = new ArrayList<>();
         private int vni;
         private final List<GeneveOption> options = new ArrayList<>();
         private ReceivePolicy policy;
         private int mtu = 1500;
         private boolean offload;
-        private FrameDevice device;
+        private List<FrameDevice> device;
         private FrameHandler handler;
         private boolean acceptAnySource;
         private boolean kernelFilter;
@@ -802,7 +829,7 @@ public final class GeneveEndpoint implements AutoCloseable {
         private boolean bfdUdpChecksum = true;
         private BfdPeerListener bfdListener;
         private final List<Integer> networkVnis = new ArrayList<>();
-        private final List<FrameDevice> networkDevices = new ArrayList<>();
+        private final List<List<FrameDevice>> networkDevices = new ArrayList<>();
         private int macMax = MacTable.DEFAULT_MAX_ENTRIES;
         private Duration macAge = MacTable.DEFAULT_AGE;
         private java.util.function.LongSupplier clock = System::nanoTime;
@@ -822,7 +849,36 @@ public final class GeneveEndpoint implements AutoCloseable {
 
         /** The transport to use instead of the default; the endpoint owns it from {@link #start()} on. */
         public Builder transport(DatagramTransport transport) {
-            this.transport = Objects.requireNonNull(transport, "transport");
+            this.transports = List.of(Objects.requireNonNull(transport, "transport"));
+            return this;
+        }
+
+        /**
+         * Runs the endpoint on several worker pairs, one per transport (instead of {@link #transport}):
+         * pair <em>i</em> receives on transport <em>i</em> and writes to queue <em>i</em> of each
+         * device, and reads queue <em>i</em> and sends on transport <em>i</em>, each on a thread of its
+         * own. Give every VNI as many device queues ({@link #devices}, {@link #network(int, List)}),
+         * e.g. a multi-queue TAP and an {@code SO_REUSEPORT} group from {@code geneve-linux}, so that
+         * flows spread over the pairs (and cores) by hash, one flow in one pair. The peers, MAC
+         * tables and counters are shared; BFD runs on the first transport. The endpoint owns them all.
+         *
+         * <pre>{@code
+         * GeneveEndpoint.builder()
+         *         .transports(UdpSocket.openGroup(local, 4 << 20, 2))
+         *         .devices(Tap.openQueues("geneve0", Tap.TUN_F_CSUM | Tap.TUN_F_TSO4 | Tap.TUN_F_TSO6, 2))
+         *         .peer(remote).vni(5000).offload(true)
+         *         .start();
+         * }</pre>
+         *
+         * @throws IllegalArgumentException if the list is empty or holds the same transport twice
+         */
+        public Builder transports(List<? extends DatagramTransport> transports) {
+            List<DatagramTransport> copy = List.copyOf(transports);
+            if (copy.isEmpty() || new HashSet<>(copy).size() != copy.size()) {
+                throw new IllegalArgumentException("found " + copy.size() + " transports, "
+                        + new HashSet<>(copy).size() + " of them distinct (expected: one or more, each once)");
+            }
+            this.transports = copy;
             return this;
         }
 
@@ -875,14 +931,33 @@ public final class GeneveEndpoint implements AutoCloseable {
          * }</pre>
          */
         public Builder network(int vni, FrameDevice device) {
+            return network(vni, List.of(Objects.requireNonNull(device, "device")));
+        }
+
+        /**
+         * Serves one more VNI with a device of several queues, one per worker pair (see
+         * {@link #transports}); as {@link #network(int, FrameDevice)} otherwise.
+         *
+         * @throws IllegalArgumentException if the list is empty or holds a queue twice
+         */
+        public Builder network(int vni, List<? extends FrameDevice> queues) {
             checkVni(vni);
-            Objects.requireNonNull(device, "device");
+            List<FrameDevice> copy = checkQueues(queues);
             if (networkVnis.contains(vni)) {
                 throw new IllegalArgumentException("VNI " + vni + " given twice");
             }
             networkVnis.add(vni);
-            networkDevices.add(device);
+            networkDevices.add(copy);
             return this;
+        }
+
+        private static List<FrameDevice> checkQueues(List<? extends FrameDevice> queues) {
+            List<FrameDevice> copy = List.copyOf(queues);
+            if (copy.isEmpty() || new HashSet<>(copy).size() != copy.size()) {
+                throw new IllegalArgumentException("found " + copy.size() + " device queues, "
+                        + new HashSet<>(copy).size() + " of them distinct (expected: one or more, each once)");
+            }
+            return copy;
         }
 
         /**
@@ -937,7 +1012,18 @@ public final class GeneveEndpoint implements AutoCloseable {
 
         /** The inner side: a device the endpoint reads (on a thread of its own) and writes. */
         public Builder device(FrameDevice device) {
-            this.device = Objects.requireNonNull(device, "device");
+            this.device = List.of(Objects.requireNonNull(device, "device"));
+            return this;
+        }
+
+        /**
+         * The inner side: a device of several queues, one per worker pair (see {@link #transports}),
+         * such as {@code Tap.openQueues}; for the one VNI of {@link #vni}.
+         *
+         * @throws IllegalArgumentException if the list is empty or holds a queue twice
+         */
+        public Builder devices(List<? extends FrameDevice> queues) {
+            this.device = checkQueues(queues);
             return this;
         }
 
@@ -1091,8 +1177,29 @@ public final class GeneveEndpoint implements AutoCloseable {
 
         private GeneveEndpoint startChecked() throws IOException {
             boolean hasDevice = handler == null;
-            if ((local == null) == (transport == null)) {
+            if ((local == null) == (transports == null)) {
                 throw new IllegalStateException("an endpoint needs a local address or a transport (exactly one)");
+            }
+            int pairs = transports == null ? 1 : transports.size();
+            if (!hasDevice && pairs > 1) {
+                throw new IllegalStateException("a handler takes one transport (found " + pairs
+                        + "): worker pairs need a device with a queue each");
+            }
+            for (int i = 0; i < networkDevices.size(); i++) {
+                List<FrameDevice> queues = networkDevices.get(i);
+                if (queues != null && queues.size() != pairs) {
+                    throw new IllegalStateException("VNI " + networkVnis.get(i) + " has " + queues.size()
+                            + " device queues for " + pairs + " transports (expected: one queue per transport)");
+                }
+            }
+            if (transports != null) {
+                InetSocketAddress first = transports.get(0).localAddress();
+                for (DatagramTransport t : transports) {
+                    if (!t.localAddress().equals(first)) {
+                        throw new IllegalStateException("transports bound to " + first + " and " + t.localAddress()
+                                + " (expected: one address, as an SO_REUSEPORT group)");
+                    }
+                }
             }
             if (peers.isEmpty() && !acceptAnySource) {
                 throw new IllegalStateException("an endpoint needs at least one peer (or acceptAnySource for a test tool)");
@@ -1100,13 +1207,15 @@ public final class GeneveEndpoint implements AutoCloseable {
             if (offload && !hasDevice) {
                 throw new IllegalStateException("offload needs a device that has offloads");
             }
-            for (FrameDevice d : networkDevices) {
-                if (offload && d != null && !d.offloads()) {
-                    throw new IllegalStateException("offload needs a device that has offloads (" + d.name()
-                            + " was opened without)");
+            for (List<FrameDevice> queues : networkDevices) {
+                for (FrameDevice d : queues == null ? List.<FrameDevice>of() : queues) {
+                    if (offload && !d.offloads()) {
+                        throw new IllegalStateException("offload needs a device that has offloads (" + d.name()
+                                + " was opened without)");
+                    }
                 }
             }
-            InetSocketAddress localAddress = transport != null ? transport.localAddress() : local;
+            InetSocketAddress localAddress = transports != null ? transports.get(0).localAddress() : local;
             boolean v4 = localAddress.getAddress() instanceof Inet4Address;
             for (InetSocketAddress p : peers) {
                 if ((p.getAddress() instanceof Inet4Address) != v4) {
@@ -1114,7 +1223,8 @@ public final class GeneveEndpoint implements AutoCloseable {
                             + " are not of one IP version");
                 }
             }
-            DatagramTransport t = transport != null ? transport : ChannelTransport.open(local, socketBuffer);
+            DatagramTransport[] t = transports != null ? transports.toArray(DatagramTransport[]::new)
+                    : new DatagramTransport[] {ChannelTransport.open(local, socketBuffer)};
             GeneveEndpoint endpoint;
             try {
                 endpoint = new GeneveEndpoint(this, t);
@@ -1123,14 +1233,18 @@ public final class GeneveEndpoint implements AutoCloseable {
                             + " bytes for inner packets (expected: at least 68)");
                 }
             } catch (RuntimeException e) {
-                if (transport == null) {
-                    t.close();
+                if (transports == null) {
+                    t[0].close();
                 }
                 throw e;
             }
             if (kernelFilter && !acceptAnySource) {
                 List<java.net.InetAddress> sources = peers.stream().map(InetSocketAddress::getAddress).distinct().toList();
-                if (sources.isEmpty() || !t.restrictSources(sources)) {
+                boolean filtered = !sources.isEmpty();
+                for (DatagramTransport each : t) {
+                    filtered = filtered && each.restrictSources(sources);
+                }
+                if (!filtered) {
                     endpoint.warn("the transport cannot drop non-peers in the kernel; the endpoint drops them");
                 }
             }

@@ -83,6 +83,15 @@ public final class MacTable {
     }
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle NOW;
+
+    static {
+        try {
+            NOW = MethodHandles.lookup().findVarHandle(MacTable.class, "now", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private static final long OCCUPIED = 1L << 48;
     private static final long MAC_MASK = 0xFFFF_FFFF_FFFFL;
     private static final long PEER_MASK = MAX_PEER;
@@ -158,8 +167,11 @@ public final class MacTable {
      */
     public void tick(long clockNanos) {
         long t = (clockNanos - epoch) / 1_000_000;
-        if (t > now) {
-            now = t;
+        // several receive threads tick one table: the time only moves forward
+        for (long seen = now; t > seen; seen = now) {
+            if (NOW.compareAndSet(this, seen, t)) {
+                return;
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import io.github.geneve4j.endpoint.bfd.BfdControlView;
 import io.github.geneve4j.endpoint.bfd.BfdFrameClassifier;
 import io.github.geneve4j.endpoint.bfd.BfdReception;
 import io.github.geneve4j.endpoint.spi.DatagramSource;
+import io.github.geneve4j.endpoint.spi.DatagramTransport;
 import io.github.geneve4j.endpoint.spi.FrameOffload;
 import io.github.geneve4j.options.Verdict;
 import java.io.IOException;
@@ -24,8 +25,9 @@ import java.nio.channels.ClosedChannelException;
  * the VNI's table as behind the peer; then the frame is delivered to the VNI's device (with offload,
  * TCP that continues one flow is coalesced first) or the handler; with BFD on, a peer's control
  * packets go to its session instead, whatever the O bit. Split horizon: nothing received is ever
- * sent to a peer again, this path only writes to the inner side. Runs on one thread; allocates
- * nothing per datagram, whatever becomes of it.
+ * sent to a peer again, this path only writes to the inner side. One per worker pair (its
+ * transport, its queue of each device), on a thread of its own; allocates nothing per datagram,
+ * whatever becomes of it.
  */
 final class Receiver {
 
@@ -37,6 +39,9 @@ final class Receiver {
     static final long MAX_HOLD_NANOS = 1_000_000;
 
     private final GeneveEndpoint endpoint;
+    private final DatagramTransport transport;
+    /** The worker pair this receiver is in: it writes to that queue of each device. */
+    private final int queue;
     private final Counters counters;
     private final MemorySegment buffer;
     private final ByteBuffer datagram;
@@ -56,8 +61,10 @@ final class Receiver {
     private final BfdFrameClassifier classifier;
     private final BfdControlView bfdView;
 
-    Receiver(GeneveEndpoint endpoint) {
+    Receiver(GeneveEndpoint endpoint, int worker) {
         this.endpoint = endpoint;
+        this.transport = endpoint.transports[worker];
+        this.queue = worker;
         this.counters = endpoint.counters;
         Arena arena = Arena.ofAuto();
         this.buffer = arena.allocate(RECEIVE_OFFSET + CAPACITY + 64, 64);
@@ -79,7 +86,7 @@ final class Receiver {
             int n;
             try {
                 boolean wait = coalescer == null || coalescer.frameCount() == 0;
-                n = endpoint.transport.receive(buffer, RECEIVE_OFFSET, CAPACITY, wait, source);
+                n = transport.receive(buffer, RECEIVE_OFFSET, CAPACITY, wait, source);
             } catch (ClosedChannelException stopped) {
                 if (endpoint.closing()) {
                     return;
@@ -329,7 +336,7 @@ final class Receiver {
     private void write(Network network, MemorySegment from, long offset, long length, FrameOffload meta, Peer peer,
             int frames) {
         try {
-            network.device.write(from, offset, length, meta);
+            network.queues[queue].write(from, offset, length, meta);
         } catch (IOException e) {
             // the device is down, or refuses the frame: count it and go on (closing ends the loop)
             if (!endpoint.closing()) {

@@ -7,8 +7,10 @@ import io.github.geneve4j.codec.tso.MtuExceededException;
 import io.github.geneve4j.codec.tso.SegmentCursor;
 import io.github.geneve4j.codec.tso.TcpSegmenter;
 import io.github.geneve4j.codec.tunnel.GeneveTunnel;
+import io.github.geneve4j.endpoint.spi.DatagramTransport;
 import io.github.geneve4j.endpoint.spi.FrameDevice;
 import io.github.geneve4j.endpoint.spi.FrameOffload;
+import io.github.geneve4j.endpoint.spi.GatherList;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,18 +24,25 @@ import java.nio.channels.ClosedChannelException;
  * the Geneve header, which is written in place in front of it, and the datagram is sent from that
  * memory to the peer its destination MAC was learned behind, or to every peer (head-end
  * replication: one encapsulation, the same memory sent once per peer) for broadcast, multicast and
- * unknown unicast. A TCP super-frame is cut by the segmenter in gather mode, its segments laid back
- * to back for one segmented send per peer. Peers whose BFD session is down are skipped. Sends hold
- * the endpoint's send lock (the BFD thread sends on the same transport). One per device (VNI), on a
- * thread of its own; allocates nothing per frame.
+ * unknown unicast. A TCP super-frame is cut by the segmenter in gather mode: with a transport that
+ * {@linkplain DatagramTransport#gathers gathers}, each segment leaves as its headers and its payload
+ * where the device read it (no copy of the payload in user space); otherwise the segments are laid
+ * back to back. One segmented send per peer either way. Peers whose BFD session is down are skipped. Sends hold
+ * its transport's send lock (the BFD thread sends on the first). One per device queue (a VNI's
+ * device, in each worker pair), on a thread of its own; allocates nothing per frame.
  */
 final class Sender {
 
     /** Room for one super-frame's datagrams: its payload plus the headers of over a thousand segments. */
     static final int DATAGRAMS_BUFFER = 1 << 19;
+    /** The most segments of one super-frame a gathering send describes (a 64 KiB frame cut at an MSS of 64). */
+    static final int MAX_GATHERED = 1024;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final GeneveEndpoint endpoint;
+    /** The worker pair's transport, and the lock its sends hold. */
+    private final DatagramTransport transport;
+    private final Object sendLock;
     private final Network network;
     private final FrameDevice device;
     private final Counters counters;
@@ -44,12 +53,16 @@ final class Sender {
     private final FrameOffload offload = new FrameOffload();
     private final TcpSegmenter segmenter;
     private final MemorySegment datagrams;
+    /** With a transport that {@linkplain DatagramTransport#gathers gathers}: each segment as [headers][payload in the frame]. */
+    private final GatherList gather;
     private final int outerHeaders;
 
-    Sender(GeneveEndpoint endpoint, Network network) {
+    Sender(GeneveEndpoint endpoint, Network network, int worker) {
         this.endpoint = endpoint;
+        this.transport = endpoint.transports[worker];
+        this.sendLock = endpoint.sendLocks[worker];
         this.network = network;
-        this.device = network.device;
+        this.device = network.queues[worker];
         this.counters = endpoint.counters;
         this.geneve = network.geneve;
         int room = Math.max(geneve.length, device.headroom());
@@ -65,11 +78,15 @@ final class Sender {
                     .header(header).udpChecksum(false).build();
             this.segmenter = new TcpSegmenter(tunnel, 1448, endpoint.mtu);
             this.datagrams = arena.allocate(DATAGRAMS_BUFFER, 64);
+            // headers apart, payload where the device read it: two pieces per segment
+            this.gather = transport.gathers() && endpoint.observer == null
+                    ? new GatherList(2 * MAX_GATHERED, MAX_GATHERED) : null;
             // the segmenter writes outer Ethernet, IP and UDP headers in front of each Geneve header: not sent
             this.outerHeaders = tunnel.overhead() - geneve.length;
         } else {
             this.segmenter = null;
             this.datagrams = null;
+            this.gather = null;
             this.outerHeaders = 0;
         }
     }
@@ -124,10 +141,10 @@ final class Sender {
             MemorySegment.copy(geneve, 0, buffer, ValueLayout.JAVA_BYTE, headerOffset, geneve.length);
             Peer.Set peers = endpoint.peerSet;
             Peer to = GeneveEndpoint.route(network, buffer, frameOffset, peers);
-            synchronized (endpoint.sendLock) {
+            synchronized (sendLock) {
                 if (to != null) {
                     if (endpoint.allowed(to, 1)) {
-                        endpoint.sendDatagram(buffer, headerOffset, n + geneve.length, to.address, to, n);
+                        endpoint.sendDatagram(transport, buffer, headerOffset, n + geneve.length, to.address, to, n);
                     }
                     continue;
                 }
@@ -135,7 +152,7 @@ final class Sender {
                 for (Peer p : peers.list()) {
                     if (endpoint.allowed(p, 1)) {
                         p.floods.increment();
-                        endpoint.sendDatagram(buffer, headerOffset, n + geneve.length, p.address, p, n);
+                        endpoint.sendDatagram(transport, buffer, headerOffset, n + geneve.length, p.address, p, n);
                     }
                 }
             }
@@ -173,9 +190,13 @@ final class Sender {
             counters.drop(DropReason.BAD_SUPER_FRAME);
             return;
         }
-        // gather mode: the payload is summed in place and copied once, straight into its datagram
+        // gather mode: the payload is summed in place; with a gathering transport it is sent from there
+        // (only the headers are copied, into `datagrams`), else copied once, straight into its datagram
         long to = 0;
         int size = 0;
+        if (gather != null) {
+            gather.clear();
+        }
         while (segment.next()) {
             int headers = segment.headerLength() - outerHeaders;
             int datagram = headers + segment.payloadLength();
@@ -184,10 +205,21 @@ final class Sender {
                 return;
             }
             MemorySegment.copy(segment.headers(), outerHeaders, datagrams, to, headers);
-            MemorySegment.copy(segment.frame(), segment.payloadOffset(), datagrams, to + headers, segment.payloadLength());
             size = segment.index() == 0 ? datagram : size;
+            if (gather != null) {
+                if (!gather.hasRoom(2)) {
+                    counters.drop(DropReason.TOO_MANY_SEGMENTS);
+                    return;
+                }
+                gather.add(datagrams, to, headers).add(segment.frame(), segment.payloadOffset(), segment.payloadLength())
+                        .endDatagram();
+                to += headers;
+                continue;
+            }
+            MemorySegment.copy(segment.frame(), segment.payloadOffset(), datagrams, to + headers, segment.payloadLength());
             to += datagram;
         }
+        long total = gather != null ? gather.bytes() : to;
         int count = segment.count();
         counters.superFrames.increment();
         counters.segments.add(count);
@@ -196,8 +228,8 @@ final class Sender {
         Peer target = GeneveEndpoint.route(network, buffer, frameOffset, peers);
         if (target != null) {
             if (endpoint.allowed(target, count)) {
-                synchronized (endpoint.sendLock) {
-                    sendToPeer(target, count, to, size);
+                synchronized (sendLock) {
+                    sendToPeer(target, count, total, size);
                 }
             }
             return;
@@ -206,8 +238,8 @@ final class Sender {
         for (Peer p : peers.list()) {
             if (endpoint.allowed(p, count)) {
                 p.floods.add(count);
-                synchronized (endpoint.sendLock) {
-                    sendToPeer(p, count, to, size);
+                synchronized (sendLock) {
+                    sendToPeer(p, count, total, size);
                 }
             }
         }
@@ -220,10 +252,11 @@ final class Sender {
                 endpoint.observer.sent(datagrams, d, Math.min(size, to - d), p.address);
             }
         }
-        boolean segmenting = endpoint.transport.segmentation();
+        boolean segmenting = transport.segmentation();
         int sent;
         try {
-            sent = endpoint.transport.sendSegments(datagrams, 0, to, size, p.address);
+            sent = gather != null ? transport.sendGathered(gather, size, p.address)
+                    : transport.sendSegments(datagrams, 0, to, size, p.address);
         } catch (ClosedChannelException stopped) {
             return;
         } catch (IOException e) {
@@ -231,9 +264,9 @@ final class Sender {
             endpoint.warnOnce(DropReason.SEND_ERROR, e);
             return;
         }
-        int calls = endpoint.transport.lastSendCalls();
+        int calls = transport.lastSendCalls();
         counters.sends.add(calls >= 0 ? calls : sent + (sent < count ? 1 : 0));
-        if (segmenting && !endpoint.transport.segmentation()) {
+        if (segmenting && !transport.segmentation()) {
             endpoint.warn("the kernel refused UDP segmentation (UDP_SEGMENT) towards " + p.address
                     + "; sending one datagram per call");
         }

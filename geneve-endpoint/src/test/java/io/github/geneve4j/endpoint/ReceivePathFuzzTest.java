@@ -82,7 +82,7 @@ class ReceivePathFuzzTest {
             GeneveOption ours = new GeneveOption(0xFFFF, 0x80, new byte[] {1, 2, 3, 4});
             endpoint = GeneveEndpoint.builder().transport(new Idle()).peer(PEER).vni(VNI).options(List.of(ours))
                     .handler(f -> DELIVERED.add(f.toByteArray())).start();
-            receiver = new Receiver(endpoint);
+            receiver = new Receiver(endpoint, 0);
         }
     }
 

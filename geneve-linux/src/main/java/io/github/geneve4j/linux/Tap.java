@@ -40,7 +40,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Facts from {@code linux/if_tun.h}: {@code TUNSETIFF = _IOW('T', 202, int)},
  * {@code TUNSETOFFLOAD = _IOW('T', 208, unsigned int)}, {@code TUNSETVNETHDRSZ = _IOW('T', 216, int)};
- * flags {@code IFF_TAP 0x0002}, {@code IFF_NO_PI 0x1000}, {@code IFF_VNET_HDR 0x4000}.
+ * flags {@code IFF_TAP 0x0002}, {@code IFF_NO_PI 0x1000}, {@code IFF_VNET_HDR 0x4000}, {@code IFF_MULTI_QUEUE 0x0100}.
  * {@code struct ifreq} is 40 bytes: the name in the first 16, the flags as a short at offset 16.
  */
 public final class Tap implements FrameDevice {
@@ -61,6 +61,9 @@ public final class Tap implements FrameDevice {
     static final short IFF_TAP = 0x0002;
     static final short IFF_NO_PI = 0x1000;
     static final short IFF_VNET_HDR = 0x4000;
+    static final short IFF_MULTI_QUEUE = 0x0100;
+    /** The kernel's limit on a TAP's queues ({@code MAX_TAP_QUEUES}, 256 since Linux 4.x). */
+    public static final int MAX_QUEUES = 256;
     private static final int IFNAMSIZ = 16;
     private static final int IFREQ_SIZE = 40;
     private static final int EFD_NONBLOCK = Libc.O_NONBLOCK;
@@ -74,6 +77,7 @@ public final class Tap implements FrameDevice {
     private final int fd;
     private final int wakeFd;
     private final int offloadFlags;
+    private final boolean multiQueue;
     private final Descriptor descriptor;
     // one set of native call structures per direction: one thread reads, one writes, never sharing them
     private final MemorySegment readState;
@@ -81,8 +85,9 @@ public final class Tap implements FrameDevice {
     private final MemorySegment writeState;
     private final MemorySegment writePoll;
 
-    private Tap(String name, boolean tun, int fd, int wakeFd, int offloadFlags) {
+    private Tap(String name, boolean tun, int fd, int wakeFd, int offloadFlags, boolean multiQueue) {
         this.name = name;
+        this.multiQueue = multiQueue;
         this.tun = tun;
         this.fd = fd;
         this.wakeFd = wakeFd;
@@ -140,7 +145,40 @@ public final class Tap implements FrameDevice {
      * @throws IOException with one clear line, e.g. without root or {@code /dev/net/tun}
      */
     public static Tap open(String name, int offloadFlags) throws IOException {
-        return open(name, offloadFlags, false);
+        return open(name, offloadFlags, false, false);
+    }
+
+    /**
+     * Opens (creating if needed) multi-queue TAP device {@code name} ({@code IFF_MULTI_QUEUE}) with
+     * {@code queues} queues, one {@code Tap} each, all with the same offload flags: each queue takes
+     * and gives frames on its own descriptor, so one reader and one writer per queue run side by side.
+     * The kernel spreads the frames it sends to the device over the queues by flow (a flow's hash,
+     * and once a frame of that flow has been written to a queue, that queue), so one flow stays in one
+     * queue. The device goes away when the last queue is closed. What
+     * {@code GeneveEndpoint.Builder.devices} takes to run several worker pairs.
+     *
+     * <pre>{@code
+     * List<Tap> queues = Tap.openQueues("geneve0", Tap.TUN_F_CSUM | Tap.TUN_F_TSO4 | Tap.TUN_F_TSO6, 2);
+     * }</pre>
+     *
+     * @throws IllegalArgumentException for a bad name or flags, or {@code queues} outside 1..{@link #MAX_QUEUES}
+     * @throws IOException with one clear line (e.g. {@code EINVAL} when {@code name} exists as a
+     *     single-queue device); the queues opened before the failure are closed
+     */
+    public static java.util.List<Tap> openQueues(String name, int offloadFlags, int queues) throws IOException {
+        if (queues < 1 || queues > MAX_QUEUES) {
+            throw new IllegalArgumentException("found " + queues + " queues (expected: 1.." + MAX_QUEUES + ")");
+        }
+        java.util.List<Tap> opened = new java.util.ArrayList<>(queues);
+        try {
+            for (int i = 0; i < queues; i++) {
+                opened.add(open(name, offloadFlags, false, true));
+            }
+            return java.util.List.copyOf(opened);
+        } catch (IOException | RuntimeException e) {
+            opened.forEach(Tap::close);
+            throw e;
+        }
     }
 
     /**
@@ -153,10 +191,10 @@ public final class Tap implements FrameDevice {
      * @throws IOException with one clear line, e.g. without root or {@code /dev/net/tun}
      */
     public static Tap openTun(String name) throws IOException {
-        return open(name, 0, true);
+        return open(name, 0, true, false);
     }
 
-    private static Tap open(String name, int offloadFlags, boolean tun) throws IOException {
+    private static Tap open(String name, int offloadFlags, boolean tun, boolean multiQueue) throws IOException {
         if (name == null || name.isEmpty() || name.length() >= IFNAMSIZ
                 || !StandardCharsets.US_ASCII.newEncoder().canEncode(name) || name.indexOf('/') >= 0) {
             throw new IllegalArgumentException("found TAP name " + (name == null ? null : "'" + name + "'")
@@ -179,7 +217,8 @@ public final class Tap implements FrameDevice {
             try {
                 MemorySegment ifreq = arena.allocate(IFREQ_SIZE);
                 MemorySegment.copy(nameBytes, 0, ifreq, ValueLayout.JAVA_BYTE, 0, nameBytes.length);
-                ifreq.set(ValueLayout.JAVA_SHORT, IFNAMSIZ, (short) ((tun ? IFF_TUN : IFF_TAP) | IFF_NO_PI | IFF_VNET_HDR));
+                ifreq.set(ValueLayout.JAVA_SHORT, IFNAMSIZ, (short) ((tun ? IFF_TUN : IFF_TAP) | IFF_NO_PI | IFF_VNET_HDR
+                        | (multiQueue ? IFF_MULTI_QUEUE : 0)));
                 check((int) Libc.IOCTL_POINTER.invokeExact(state, fd, TUNSETIFF, ifreq), state, "TUNSETIFF " + name);
                 MemorySegment size = arena.allocateFrom(ValueLayout.JAVA_INT, VirtioNetHeader.LENGTH);
                 check((int) Libc.IOCTL_POINTER.invokeExact(state, fd, TUNSETVNETHDRSZ, size), state, "TUNSETVNETHDRSZ");
@@ -187,7 +226,7 @@ public final class Tap implements FrameDevice {
                         "TUNSETOFFLOAD 0x" + Integer.toHexString(offloadFlags));
                 wakeFd = (int) Libc.EVENTFD.invokeExact(state, 0, EFD_NONBLOCK | EFD_CLOEXEC);
                 check(wakeFd, state, "eventfd");
-                return new Tap(name, tun, fd, wakeFd, offloadFlags);
+                return new Tap(name, tun, fd, wakeFd, offloadFlags, multiQueue);
             } catch (Throwable t) {
                 Libc.closeQuietly(fd);
                 if (wakeFd >= 0) {
@@ -224,6 +263,11 @@ public final class Tap implements FrameDevice {
     @Override
     public boolean offloads() {
         return offloadFlags != 0;
+    }
+
+    /** Whether this is one queue of a multi-queue device ({@link #openQueues}). */
+    public boolean multiQueue() {
+        return multiQueue;
     }
 
     /** The {@code TUN_F_*} flags the device was opened with. */
@@ -362,6 +406,6 @@ public final class Tap implements FrameDevice {
 
     @Override
     public String toString() {
-        return (tun ? "Tun[" : "Tap[") + name + (offloadFlags != 0 ? ", offloads 0x" + Integer.toHexString(offloadFlags) : "") + "]";
+        return (tun ? "Tun[" : "Tap[") + name + (multiQueue ? ", a queue" : "") + (offloadFlags != 0 ? ", offloads 0x" + Integer.toHexString(offloadFlags) : "") + "]";
     }
 }

@@ -118,6 +118,10 @@ public final class UdpSocket implements DatagramTransport {
     private final boolean gro;
     private final InetSocketAddress local;
     private final Descriptor descriptor;
+    /** The descriptor sends go from: {@link #descriptor}, or a group member's own sending socket. */
+    private final Descriptor sendDescriptor;
+    /** The port datagrams leave from. */
+    private final int sourcePort;
     // the sending side's structures (one sender at a time)
     private final MemorySegment sendState;
     private final MemorySegment sendMessage;
@@ -135,11 +139,14 @@ public final class UdpSocket implements DatagramTransport {
     private final MemorySegment receiveControl;
     private final MemorySegment receiveAddress;
 
-    private UdpSocket(int fd, int family, boolean gro, InetSocketAddress local) {
+    private UdpSocket(int fd, int sendFd, int sourcePort, int family, boolean gro, InetSocketAddress local) {
         this.family = family;
         this.gro = gro;
         this.local = local;
         this.descriptor = new Descriptor(fd, () -> shutdown(fd), () -> Libc.closeQuietly(fd));
+        this.sendDescriptor = sendFd == fd ? descriptor
+                : new Descriptor(sendFd, () -> { }, () -> Libc.closeQuietly(sendFd));
+        this.sourcePort = sourcePort;
         Arena arena = Arena.ofAuto();
         sendState = Libc.callState(arena);
         sendMessage = arena.allocate(MSGHDR_SIZE, 8);
@@ -188,10 +195,152 @@ public final class UdpSocket implements DatagramTransport {
      * }</pre>
      */
     public static UdpSocket open(InetSocketAddress local, int bufferBytes, boolean reusePort) throws IOException {
+        checkLocal(local);
+        int family = local.getAddress() instanceof Inet6Address ? AF_INET6 : AF_INET;
+        Bound b = bind(local, family, bufferBytes, reusePort, true);
+        return new UdpSocket(b.fd, b.fd, b.port, family, b.gro, new InetSocketAddress(local.getAddress(), b.port));
+    }
+
+    /**
+     * Opens {@code count} sockets on {@code local} for {@code count} worker pairs of one endpoint
+     * ({@code GeneveEndpoint.Builder.transports}), each with its own receive queue and its own source
+     * port, so that the flows between two such endpoints spread over their workers both ways:
+     * <ul>
+     *   <li>they receive in one {@code SO_REUSEPORT} group bound to {@code local}, steered by a classic
+     *       BPF program ({@code SO_ATTACH_REUSEPORT_CBPF}): a datagram goes to socket number
+     *       <em>source port mod count</em>. A peer that picks the source port from a hash of the inner
+     *       flow (RFC 8926 §3.3; Open vSwitch, Linux) has its flows spread by that hash, each flow on one
+     *       socket; a peer of this kind has its worker <em>i</em> arrive at worker <em>i</em>;</li>
+     *   <li>socket <em>i</em> sends from a socket of its own, bound to the same IP address and a port
+     *       of the dynamic range (49152..65535) that is <em>i</em> mod {@code count}, which never
+     *       receives (a filter drops whatever comes to it).</li>
+     * </ul>
+     * With {@code count} 1 this is {@link #open(InetSocketAddress, int)}: one socket, sending from
+     * {@code local}'s port. For port 0 the kernel chooses the port the group shares.
+     *
+     * <pre>{@code
+     * List<UdpSocket> sockets = UdpSocket.openGroup(new InetSocketAddress(ip, 6081), 4 << 20, 2);
+     * }</pre>
+     *
+     * @throws IllegalArgumentException for an unresolved address or {@code count} outside 1..64
+     * @throws IOException with one line naming the call that failed; the sockets opened are closed
+     */
+    public static java.util.List<UdpSocket> openGroup(InetSocketAddress local, int bufferBytes, int count)
+            throws IOException {
+        checkLocal(local);
+        if (count < 1 || count > MAX_GROUP) {
+            throw new IllegalArgumentException("found a group of " + count + " sockets (expected: 1.." + MAX_GROUP + ")");
+        }
+        if (count == 1) {
+            return java.util.List.of(open(local, bufferBytes));
+        }
+        int family = local.getAddress() instanceof Inet6Address ? AF_INET6 : AF_INET;
+        java.util.List<Integer> fds = new java.util.ArrayList<>();
+        try {
+            int[] receive = new int[count];
+            boolean[] gro = new boolean[count];
+            InetSocketAddress at = local;
+            for (int i = 0; i < count; i++) {
+                Bound b = bind(at, family, bufferBytes, true, true);
+                fds.add(b.fd);
+                receive[i] = b.fd;
+                gro[i] = b.gro;
+                at = new InetSocketAddress(local.getAddress(), b.port); // port 0: the rest take the first's
+            }
+            attachProgram(receive[0], SO_ATTACH_REUSEPORT_CBPF, steeringProgram(count), "SO_ATTACH_REUSEPORT_CBPF");
+            int[][] send = sendSockets(local, family, bufferBytes, count, fds);
+            java.util.List<UdpSocket> group = new java.util.ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                group.add(new UdpSocket(receive[i], send[0][i], send[1][i], family, gro[i], at));
+            }
+            return java.util.List.copyOf(group);
+        } catch (IOException | RuntimeException | Error e) {
+            fds.forEach(Libc::closeQuietly);
+            throw e;
+        }
+    }
+
+    /** The most sockets {@link #openGroup} makes. */
+    public static final int MAX_GROUP = 64;
+    static final int SO_ATTACH_REUSEPORT_CBPF = 51;
+    private static final int DYNAMIC_PORTS = 49152;
+
+    /**
+     * Socket {@code i}'s sending socket, bound to {@code local}'s IP address and a port that is
+     * {@code i} mod {@code count}: {@code count} consecutive ports from a random multiple of it in the
+     * dynamic range, another run where one is taken. Each drops whatever is sent to it. Returns the
+     * descriptors and their ports.
+     */
+    private static int[][] sendSockets(InetSocketAddress local, int family, int bufferBytes, int count,
+            java.util.List<Integer> fds) throws IOException {
+        int runs = (65_536 - DYNAMIC_PORTS) / count;
+        int first = java.util.concurrent.ThreadLocalRandom.current().nextInt(runs);
+        BindException last = null;
+        for (int attempt = 0; attempt < 64; attempt++) {
+            int base = ((DYNAMIC_PORTS + count - 1) / count + (first + attempt) % runs) * count;
+            if (base + count > 65_536) {
+                continue;
+            }
+            int[] send = new int[count];
+            int opened = 0;
+            try {
+                for (; opened < count; opened++) {
+                    send[opened] = bind(new InetSocketAddress(local.getAddress(), base + opened), family, bufferBytes,
+                            false, false).fd;
+                }
+                for (int fd : send) {
+                    fds.add(fd);
+                    attachProgram(fd, SO_ATTACH_FILTER, java.util.List.of(new int[] {BPF_RET_K, 0, 0, 0}),
+                            "SO_ATTACH_FILTER");
+                }
+                int[] ports = new int[count];
+                java.util.Arrays.setAll(ports, i -> base + i);
+                return new int[][] {send, ports};
+            } catch (BindException taken) {
+                for (int i = 0; i < opened; i++) {
+                    Libc.closeQuietly(send[i]);
+                }
+                last = taken;
+            }
+        }
+        throw new BindException("no run of " + count + " free UDP ports on " + local.getAddress().getHostAddress()
+                + " for the group's sending sockets (last: " + (last == null ? "none free" : last.getMessage()) + ")");
+    }
+
+    /**
+     * The group's steering: socket number (UDP source port mod {@code count}). The program sees the
+     * datagram from its UDP payload on; the IP header is at {@code SKF_NET_OFF}: IPv6 (version 6)
+     * has the UDP header 40 bytes in, IPv4 after its IHL words (an IPv4-mapped datagram on a
+     * dual-stack socket is IPv4 on the wire).
+     */
+    static java.util.List<int[]> steeringProgram(int count) {
+        return java.util.List.of(
+                new int[] {0x30, 0, 0, SKF_NET_OFF},           // 0: ldb [net + 0]      version and IHL
+                new int[] {0x74, 0, 0, 4},                     // 1: rsh #4
+                new int[] {0x15, 3, 0, 6},                     // 2: jeq #6 ? 6 : 3
+                new int[] {0xb1, 0, 0, SKF_NET_OFF},           // 3: ldxb 4*([net + 0] & 0xf)
+                new int[] {0x48, 0, 0, SKF_NET_OFF},           // 4: ldh [x + net]      IPv4 source port
+                new int[] {0x05, 0, 0, 1},                     // 5: ja 7
+                new int[] {0x28, 0, 0, SKF_NET_OFF + 40},      // 6: ldh [net + 40]     IPv6 source port
+                new int[] {0x94, 0, 0, count},                 // 7: mod #count
+                new int[] {0x16, 0, 0, 0});                    // 8: ret a
+    }
+
+    private static void checkLocal(InetSocketAddress local) {
         if (local == null || local.isUnresolved()) {
             throw new IllegalArgumentException("found local address " + local + " (expected: a resolved IP address and port)");
         }
-        int family = local.getAddress() instanceof Inet6Address ? AF_INET6 : AF_INET;
+    }
+
+    private record Bound(int fd, int port, boolean gro) {
+    }
+
+    /**
+     * A socket bound to {@code local}: buffers, {@code SO_REUSEPORT}, and for a receiving one the
+     * half-second receive timeout and UDP GRO (where the kernel has it).
+     */
+    private static Bound bind(InetSocketAddress local, int family, int bufferBytes, boolean reusePort, boolean receiving)
+            throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.callState(arena);
             int fd = (int) Libc.SOCKET.invokeExact(state, family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -201,18 +350,21 @@ public final class UdpSocket implements DatagramTransport {
             try {
                 if (bufferBytes > 0) {
                     setInt(arena, state, fd, SOL_SOCKET, SO_SNDBUF, bufferBytes, "SO_SNDBUF");
-                    setInt(arena, state, fd, SOL_SOCKET, SO_RCVBUF, bufferBytes, "SO_RCVBUF");
+                    setInt(arena, state, fd, SOL_SOCKET, SO_RCVBUF, receiving ? bufferBytes : 4096, "SO_RCVBUF");
                 }
                 if (reusePort) {
                     setInt(arena, state, fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
                 }
-                MemorySegment timeout = arena.allocate(16, 8); // struct timeval: 0 s, 500000 µs
-                timeout.set(ValueLayout.JAVA_LONG, 8, 500_000L);
-                check((int) Libc.SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_RCVTIMEO, timeout, 16), state,
-                        "SO_RCVTIMEO");
-                MemorySegment one = arena.allocateFrom(ValueLayout.JAVA_INT, 1);
-                // GRO is optional: a kernel before 5.0 refuses it, and receives are one datagram each there
-                boolean gro = (int) Libc.SETSOCKOPT.invokeExact(state, fd, SOL_UDP, UDP_GRO, one, 4) == 0;
+                boolean gro = false;
+                if (receiving) {
+                    MemorySegment timeout = arena.allocate(16, 8); // struct timeval: 0 s, 500000 µs
+                    timeout.set(ValueLayout.JAVA_LONG, 8, 500_000L);
+                    check((int) Libc.SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_RCVTIMEO, timeout, 16), state,
+                            "SO_RCVTIMEO");
+                    MemorySegment one = arena.allocateFrom(ValueLayout.JAVA_INT, 1);
+                    // GRO is optional: a kernel before 5.0 refuses it, and receives are one datagram each there
+                    gro = (int) Libc.SETSOCKOPT.invokeExact(state, fd, SOL_UDP, UDP_GRO, one, 4) == 0;
+                }
                 MemorySegment address = arena.allocate(SOCKADDR_ROOM, 8);
                 int length = sockaddr(address, local, family);
                 if ((int) Libc.BIND.invokeExact(state, fd, address, length) < 0) {
@@ -220,12 +372,34 @@ public final class UdpSocket implements DatagramTransport {
                 }
                 MemorySegment lengthField = arena.allocateFrom(ValueLayout.JAVA_INT, (int) SOCKADDR_ROOM);
                 check((int) Libc.GETSOCKNAME.invokeExact(state, fd, address, lengthField), state, "getsockname");
-                InetSocketAddress bound = new InetSocketAddress(local.getAddress(), address.get(U16_BE, SA_PORT) & 0xFFFF);
-                return new UdpSocket(fd, family, gro, bound);
+                return new Bound(fd, address.get(U16_BE, SA_PORT) & 0xFFFF, gro);
             } catch (Throwable t) {
                 Libc.closeQuietly(fd);
                 throw t;
             }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("native call failed: " + t, t);
+        }
+    }
+
+    /** Attaches a classic BPF program ({@code struct sock_filter}: code, jt, jf, k per instruction). */
+    private static void attachProgram(int fd, int option, java.util.List<int[]> program, String name) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment filter = arena.allocate(8L * program.size(), 8);
+            for (int k = 0; k < program.size(); k++) {
+                int[] insn = program.get(k);
+                filter.set(ValueLayout.JAVA_SHORT, 8L * k, (short) insn[0]);
+                filter.set(ValueLayout.JAVA_BYTE, 8L * k + 2, (byte) insn[1]);
+                filter.set(ValueLayout.JAVA_BYTE, 8L * k + 3, (byte) insn[2]);
+                filter.set(ValueLayout.JAVA_INT, 8L * k + 4, insn[3]);
+            }
+            MemorySegment fprog = arena.allocate(16, 8); // struct sock_fprog: len (u16), then the pointer
+            fprog.set(ValueLayout.JAVA_SHORT, 0, (short) program.size());
+            fprog.set(ValueLayout.ADDRESS, 8, filter);
+            MemorySegment state = Libc.callState(arena);
+            check((int) Libc.SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, option, fprog, 16), state, name);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -348,26 +522,10 @@ public final class UdpSocket implements DatagramTransport {
         }
         program.add(new int[] {BPF_RET_K, 0, 0, 0});           // none matched: drop
         program.add(new int[] {BPF_RET_K, 0, 0, 0xFFFF_FFFF});  // ACCEPT: the whole datagram
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment filter = arena.allocate(8L * program.size(), 8); // struct sock_filter: code, jt, jf, k
-            for (int k = 0; k < program.size(); k++) {
-                int[] insn = program.get(k);
-                filter.set(ValueLayout.JAVA_SHORT, 8L * k, (short) insn[0]);
-                filter.set(ValueLayout.JAVA_BYTE, 8L * k + 2, (byte) insn[1]);
-                filter.set(ValueLayout.JAVA_BYTE, 8L * k + 3, (byte) insn[2]);
-                filter.set(ValueLayout.JAVA_INT, 8L * k + 4, insn[3]);
-            }
-            MemorySegment fprog = arena.allocate(16, 8); // struct sock_fprog: len (u16), then the pointer
-            fprog.set(ValueLayout.JAVA_SHORT, 0, (short) program.size());
-            fprog.set(ValueLayout.ADDRESS, 8, filter);
-            MemorySegment state = Libc.callState(arena);
-            check((int) Libc.SETSOCKOPT.invokeExact(state, descriptor.enter(), SOL_SOCKET, SO_ATTACH_FILTER, fprog, 16),
-                    state, "SO_ATTACH_FILTER");
+        int fd = descriptor.enter();
+        try {
+            attachProgram(fd, SO_ATTACH_FILTER, program, "SO_ATTACH_FILTER");
             return true;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("native call failed: " + t, t);
         } finally {
             descriptor.exit();
         }
@@ -382,19 +540,27 @@ public final class UdpSocket implements DatagramTransport {
     void disableChecksums() throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.callState(arena);
-            setInt(arena, state, descriptor.enter(), SOL_SOCKET, SO_NO_CHECK, 1, "SO_NO_CHECK");
+            setInt(arena, state, sendDescriptor.enter(), SOL_SOCKET, SO_NO_CHECK, 1, "SO_NO_CHECK");
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IOException("native call failed: " + t, t);
         } finally {
-            descriptor.exit();
+            sendDescriptor.exit();
         }
     }
 
     @Override
     public InetSocketAddress localAddress() {
         return local;
+    }
+
+    /**
+     * The port this socket's datagrams leave from: {@link #localPort()}, or for a member of an
+     * {@link #openGroup group} its own sending socket's.
+     */
+    public int sourcePort() {
+        return sourcePort;
     }
 
     /** The local port the socket is bound to (as the kernel chose it for port 0). */
@@ -427,12 +593,12 @@ public final class UdpSocket implements DatagramTransport {
     @Override
     public boolean send(MemorySegment buffer, long offset, long length, InetSocketAddress to) throws IOException {
         Libc.checkNative(buffer, offset, length, 0);
-        int fd = descriptor.enter();
+        int fd = sendDescriptor.enter();
         try {
             destination(to);
             return sendmsg(fd, buffer.address() + offset, length, 0) != FULL;
         } finally {
-            descriptor.exit();
+            sendDescriptor.exit();
         }
     }
 
@@ -452,7 +618,7 @@ public final class UdpSocket implements DatagramTransport {
             throw new IllegalArgumentException("found segment size " + size + " (expected: 1..65535)");
         }
         Libc.checkNative(buffer, offset, length, 0);
-        int fd = descriptor.enter();
+        int fd = sendDescriptor.enter();
         int calls = 0;
         int sent = 0;
         try {
@@ -488,7 +654,84 @@ public final class UdpSocket implements DatagramTransport {
             return sent;
         } finally {
             lastCalls = calls;
-            descriptor.exit();
+            sendDescriptor.exit();
+        }
+    }
+
+    /** True: {@link #sendGathered} sends from the pieces with {@code sendmsg}'s iovecs, no copy. */
+    @Override
+    public boolean gathers() {
+        return true;
+    }
+
+    /**
+     * Sends the datagrams of {@code list} (all but the last of {@code size} bytes) to {@code to},
+     * each from its pieces: with UDP segmentation one {@code sendmsg} per {@link #MAX_SEGMENTS}
+     * datagrams or 65,000 bytes, the iovecs of their pieces in one call (the kernel cuts every
+     * {@code size} bytes, whatever the pieces); else one {@code sendmsg} per datagram. As
+     * {@link #sendSegments} otherwise.
+     *
+     * @return the number of datagrams sent
+     * @throws IllegalArgumentException if a datagram but the last is not {@code size} bytes long, or
+     *     {@code size} is out of 1..65535
+     */
+    @Override
+    public int sendGathered(io.github.geneve4j.endpoint.spi.GatherList list, int size, InetSocketAddress to)
+            throws IOException {
+        if (size <= 0 || size > 0xFFFF) {
+            throw new IllegalArgumentException("found segment size " + size + " (expected: 1..65535)");
+        }
+        int count = list.datagrams();
+        for (int d = 0; d + 1 < count; d++) {
+            if (list.datagramLength(d) != size) {
+                throw new IllegalArgumentException("found datagram " + d + " of " + list.datagramLength(d)
+                        + " bytes (expected: " + size + ", as every one but the last)");
+            }
+        }
+        if (count > 0 && list.datagramLength(count - 1) > size) {
+            throw new IllegalArgumentException("found a last datagram of " + list.datagramLength(count - 1)
+                    + " bytes (expected: at most " + size + ")");
+        }
+        long iovecs = list.iovecs().address();
+        int fd = sendDescriptor.enter();
+        int calls = 0;
+        int sent = 0;
+        try {
+            destination(to);
+            int perCall = Math.max(1, Math.min(MAX_SEGMENTS, MAX_GSO_BYTES / size));
+            for (int d = 0; d < count; ) {
+                int n = Math.min(perCall, count - d);
+                if (segmentation && n > 1) {
+                    int first = list.firstPiece(d);
+                    int pieces = list.endPiece(d + n - 1) - first;
+                    long bytes = (long) (n - 1) * size + list.datagramLength(d + n - 1);
+                    long result = sendmsg(fd, iovecs + IOVEC_SIZE * first, pieces, bytes, size);
+                    calls++;
+                    if (result == FULL) {
+                        return sent;
+                    }
+                    if (result != REFUSED) {
+                        sent += n;
+                        d += n;
+                        continue;
+                    }
+                    segmentation = false; // and these one datagram at a time below, and all from now on
+                }
+                for (int end = d + n; d < end; d++) {
+                    int first = list.firstPiece(d);
+                    calls++;
+                    if (sendmsg(fd, iovecs + IOVEC_SIZE * first, list.endPiece(d) - first,
+                            list.datagramLength(d), 0) == FULL) {
+                        return sent;
+                    }
+                    sent++;
+                }
+            }
+            return sent;
+        } finally {
+            lastCalls = calls;
+            sendDescriptor.exit();
+            java.lang.ref.Reference.reachabilityFence(list); // its iovecs' memory, read by the kernel above
         }
     }
 
@@ -511,9 +754,16 @@ public final class UdpSocket implements DatagramTransport {
 
     /** One sendmsg; returns the bytes sent, {@link #FULL} or, with a segment size, {@link #REFUSED}. */
     private long sendmsg(int fd, long address, long length, int segmentSize) throws IOException {
-        MemorySegment message = sendMessage;
         sendIov.set(ValueLayout.JAVA_LONG, IOV_BASE, address);
         sendIov.set(ValueLayout.JAVA_LONG, IOV_LEN, length);
+        return sendmsg(fd, sendIov.address(), 1, length, segmentSize);
+    }
+
+    /** One sendmsg of {@code iovCount} iovecs at {@code iov} ({@code length} bytes in all). */
+    private long sendmsg(int fd, long iov, int iovCount, long length, int segmentSize) throws IOException {
+        MemorySegment message = sendMessage;
+        message.set(ValueLayout.JAVA_LONG, MSG_IOV, iov);
+        message.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, iovCount);
         message.set(ValueLayout.JAVA_INT, MSG_NAMELEN, sendAddressLength);
         if (segmentSize > 0) {
             sendControl.set(ValueLayout.JAVA_SHORT, CMSG_DATA, (short) segmentSize);
@@ -671,7 +921,13 @@ public final class UdpSocket implements DatagramTransport {
      */
     @Override
     public void close() {
-        descriptor.close();
+        try {
+            descriptor.close();
+        } finally {
+            if (sendDescriptor != descriptor) {
+                sendDescriptor.close();
+            }
+        }
     }
 
     private static String format(InetSocketAddress address) {

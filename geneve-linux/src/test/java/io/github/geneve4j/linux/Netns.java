@@ -108,12 +108,13 @@ final class Netns implements AutoCloseable {
         }
     }
 
-    /** Runs a shell snippet inside the namespace, failing the test with its output when it fails. */
-    void sh(String script) throws Exception {
+    /** Runs a shell snippet inside the namespace, failing the test with its output when it fails; returns the output. */
+    String sh(String script) throws Exception {
         Result r = run(30, "ip", "netns", "exec", name, "sh", "-c", script);
         if (r.code != 0) {
             fail("'" + script + "' in " + name + " exited " + r.code + ": " + r.output);
         }
+        return r.output;
     }
 
     @Override

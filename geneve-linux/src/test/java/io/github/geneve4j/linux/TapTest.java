@@ -140,6 +140,60 @@ class TapTest {
         assertThat(offload.needsChecksum()).isFalse();
     }
 
+    @Test
+    void aMultiQueueTapHasAQueuePerTapEachOfWhichTheKernelAnswers() throws Exception {
+        java.util.List<Tap> queues = ns.inside(() -> Tap.openQueues(TAP, Tap.TUN_F_CSUM | Tap.TUN_F_TSO4, 2));
+        // a thread per waiting read (the common pool may have one thread on two cores)
+        java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            assertThat(queues).hasSize(2).allMatch(Tap::multiQueue).allMatch(Tap::offloads);
+            assertThat(queues.get(0).toString()).contains("a queue");
+            String link = ns.sh("ip -d link show " + TAP);
+            assertThat(link).as("the kernel's view of the device").contains("multi_queue").contains("numtxqueues 2");
+            // a single-queue open of a multi-queue device is refused, with the call that failed named
+            assertThatThrownBy(() -> ns.inside(() -> Tap.open(TAP, false))).hasMessageContaining("TUNSETIFF " + TAP);
+            ns.sh("ip link set " + TAP + " up && ip addr add 10.99.0.1/24 dev " + TAP
+                    + " && ip neigh replace 10.99.0.2 lladdr 02:00:00:00:00:02 dev " + TAP + " nud permanent");
+            for (int i = 0; i < 2; i++) {
+                Tap queue = queues.get(i);
+                // an ARP request written to either queue is answered (on the queue the kernel picks for it)
+                MemorySegment out = arena.allocate(2048);
+                queue.write(out, OFFSET, arpRequest(out), new FrameOffload());
+                java.util.List<CompletableFuture<Integer>> reads = new java.util.ArrayList<>();
+                for (Tap q : queues) {
+                    MemorySegment in = arena.allocate(2048);
+                    reads.add(CompletableFuture.supplyAsync(() -> {
+                        try {
+                            FrameOffload o = new FrameOffload();
+                            while (true) {
+                                int n = q.read(in, OFFSET, 2048 - OFFSET - 1, o);
+                                if (isArpReply(in, n)) {
+                                    return n;
+                                }
+                            }
+                        } catch (Exception e) {
+                            return -1; // closed below
+                        }
+                    }, readers));
+                }
+                Object n = CompletableFuture.anyOf(reads.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+                assertThat((Integer) n).as("an ARP reply on a queue").isBetween(42, 60);
+                // the other queue's read is still waiting: a fresh pair of queues for the next round
+                queues.forEach(Tap::close);
+                reads.forEach(r -> r.orTimeout(3, TimeUnit.SECONDS).exceptionally(t -> -1).join());
+                queues = ns.inside(() -> Tap.openQueues(TAP, Tap.TUN_F_CSUM | Tap.TUN_F_TSO4, 2));
+                ns.sh("ip link set " + TAP + " up && ip addr replace 10.99.0.1/24 dev " + TAP
+                        + " && ip neigh replace 10.99.0.2 lladdr 02:00:00:00:00:02 dev " + TAP + " nud permanent");
+            }
+        } finally {
+            queues.forEach(Tap::close);
+            readers.shutdownNow();
+        }
+        assertThatThrownBy(() -> Tap.openQueues(TAP, 0, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("1..256");
+        assertThatThrownBy(() -> Tap.openQueues(TAP, 0, 257)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @ParameterizedTest(name = "offloads {0}")
     @ValueSource(booleans = {true, false})
     void aUdpDatagramFromTheKernelCarriesAPartialChecksumOnlyWithOffloads(boolean offloads) throws Exception {

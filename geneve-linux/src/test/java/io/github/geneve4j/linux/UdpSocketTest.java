@@ -103,6 +103,56 @@ class UdpSocketTest {
         sendAndCheck(false);
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "UDP_SEGMENT {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void gatheredDatagramsArriveAsTheirPiecesJoinedInOrder(boolean segmentation) throws Exception {
+        try (Arena arena = Arena.ofConfined();
+                UdpSocket receiving = UdpSocket.open(new InetSocketAddress("127.0.0.1", 0), 1 << 20);
+                UdpSocket sending = UdpSocket.open(new InetSocketAddress("127.0.0.1", 0), 1 << 20)) {
+            if (!segmentation) {
+                sending.disableChecksums(); // the kernel then refuses UDP_SEGMENT: one sendmsg per datagram
+            }
+            assertThat(sending.gathers()).isTrue();
+            // datagram i: 40 header bytes of value i from one buffer, then SIZE - 40 payload bytes of 200 + i from another
+            MemorySegment headers = arena.allocate(40L * COUNT);
+            MemorySegment payload = arena.allocate((long) SIZE * COUNT);
+            io.github.geneve4j.endpoint.spi.GatherList list = new io.github.geneve4j.endpoint.spi.GatherList(2 * COUNT, COUNT);
+            for (int i = 0; i < COUNT; i++) {
+                int body = i == COUNT - 1 ? 37 : SIZE - 40; // the last shorter
+                headers.asSlice(40L * i, 40).fill((byte) i);
+                payload.asSlice((long) SIZE * i, body).fill((byte) (200 + i));
+                list.add(headers, 40L * i, 40).add(payload, (long) SIZE * i, body).endDatagram();
+            }
+            assertThat(sending.sendGathered(list, SIZE, receiving.localAddress())).isEqualTo(COUNT);
+            // refused: the one segmented try, then one call per datagram
+            assertThat(sending.lastSendCalls()).as("calls").isEqualTo(segmentation ? 1 : COUNT + 1);
+            assertThat(sending.segmentation()).isEqualTo(segmentation);
+            MemorySegment buffer = arena.allocate(70_000);
+            DatagramSource source = new DatagramSource();
+            int got = 0;
+            for (int tries = 0; got < COUNT && tries < 20; ) {
+                int n = receiving.receive(buffer, 0, buffer.byteSize(), true, source);
+                if (n < 0) {
+                    tries++;
+                    continue;
+                }
+                for (int at = 0; at < n; at += source.segmentSize(), got++) {
+                    int length = Math.min(source.segmentSize(), n - at);
+                    assertThat(length).as("datagram %d", got).isEqualTo(got == COUNT - 1 ? 77 : SIZE);
+                    assertThat(buffer.get(ValueLayout.JAVA_BYTE, at) & 0xFF).isEqualTo(got);
+                    assertThat(buffer.get(ValueLayout.JAVA_BYTE, at + 39) & 0xFF).isEqualTo(got);
+                    assertThat(buffer.get(ValueLayout.JAVA_BYTE, at + 40) & 0xFF).isEqualTo(200 + got);
+                    assertThat(buffer.get(ValueLayout.JAVA_BYTE, at + length - 1) & 0xFF).isEqualTo(200 + got);
+                }
+            }
+            assertThat(got).isEqualTo(COUNT);
+            // a datagram but the last of another size is refused before anything is sent
+            list.clear().add(headers, 0, 40).endDatagram().add(headers, 0, 40).endDatagram();
+            assertThatThrownBy(() -> sending.sendGathered(list, SIZE, receiving.localAddress()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("datagram 0 of 40 bytes");
+        }
+    }
+
     @Test
     void aReceiveWithNothingWaitingReturnsAtOnceOrAfterItsTimeout() throws Exception {
         try (Arena arena = Arena.ofConfined();

@@ -54,6 +54,7 @@ public final class TapUdpRelay implements AutoCloseable {
     private final AtomicLong framesIn = new AtomicLong();
     private final AtomicLong datagramsIn = new AtomicLong();
     private final AtomicLong framesLost = new AtomicLong();
+    private final AtomicLong writeErrors = new AtomicLong();
     private volatile Throwable failure;
 
     TapUdpRelay(Tap tap, UdpSocket socket, InetSocketAddress remote, int segment) {
@@ -181,7 +182,15 @@ public final class TapUdpRelay implements AutoCloseable {
                     Short.toUnsignedInt(frame.get(SHORT, meta + 8)));
         }
         offload.checksumValid((flags & 4) != 0);
-        tap.write(frame, at, length, offload);
+        try {
+            tap.write(frame, at, length, offload);
+        } catch (ClosedChannelException closed) {
+            throw closed;
+        } catch (IOException e) {
+            // a TAP not up yet (EIO) refuses frames, as the vtep counts them: count and go on
+            writeErrors.incrementAndGet();
+            return;
+        }
         framesIn.incrementAndGet();
     }
 
@@ -209,7 +218,7 @@ public final class TapUdpRelay implements AutoCloseable {
     /** One line of counts, in the vtep's stats style. */
     String stats() {
         return "relay frames out " + framesOut + " in " + datagramsOut + " datagrams, frames in " + framesIn
-                + " from " + datagramsIn + " datagrams, frames lost " + framesLost
+                + " from " + datagramsIn + " datagrams, frames lost " + framesLost + ", TAP write errors " + writeErrors
                 + (failure != null ? ", failed: " + failure : "");
     }
 

@@ -61,6 +61,30 @@ public interface DatagramTransport extends AutoCloseable {
     }
 
     /**
+     * Whether {@link #sendGathered} works: the transport sends datagrams from pieces of memory without
+     * copying them together (false, this default: the engine copies them back to back and calls
+     * {@link #sendSegments}).
+     */
+    default boolean gathers() {
+        return false;
+    }
+
+    /**
+     * Sends the datagrams of {@code list}, each made of its pieces, all but the last {@code size}
+     * bytes long, to {@code to}, as {@link #sendSegments} does (as few system calls as the transport
+     * can, {@link #lastSendCalls()} counting them; a full socket buffer ends the run). The engine
+     * calls it only where {@link #gathers()}; this default refuses.
+     *
+     * @return the number of datagrams sent
+     * @throws UnsupportedOperationException unless the transport {@link #gathers()}
+     * @throws java.nio.channels.ClosedChannelException once the transport is closed
+     * @throws IOException if a send fails
+     */
+    default int sendGathered(GatherList list, int size, InetSocketAddress to) throws IOException {
+        throw new UnsupportedOperationException(getClass().getName() + " does not send gathered datagrams");
+    }
+
+    /**
      * The system calls the last {@link #sendSegments} on this thread's transport made, for
      * statistics; -1 (this default) when the transport does not count them, and the engine counts one
      * per datagram sent.

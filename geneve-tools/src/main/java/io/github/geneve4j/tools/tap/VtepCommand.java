@@ -91,6 +91,12 @@ public final class VtepCommand implements Callable<Integer> {
                     + " and UDP_GRO (default: ${DEFAULT-VALUE}).")
     String transport;
 
+    @Option(names = "--workers", defaultValue = "1", paramLabel = "N",
+            description = "Worker pairs (a receive and a send thread each): a multi-queue TAP (a queue per pair) and"
+                    + " N sockets in an SO_REUSEPORT group, flows spread by hash, one flow in one pair; native"
+                    + " transport only (default: ${DEFAULT-VALUE}).")
+    int workers;
+
     @Option(names = "--stats", defaultValue = "0", paramLabel = "SECONDS",
             description = "Print statistics every SECONDS (default: 0, never).")
     double statsSeconds;
@@ -183,6 +189,11 @@ public final class VtepCommand implements Callable<Integer> {
             err.println("geneve vtep: --transport " + transport + " (expected: native or netty)");
             return 2;
         }
+        if (workers < 1 || workers > UdpSocket.MAX_GROUP || (workers > 1 && transport.equals("netty"))) {
+            err.println("geneve vtep: --workers " + workers + " (expected: 1.." + UdpSocket.MAX_GROUP
+                    + ", and 1 with --transport netty)");
+            return 2;
+        }
         boolean offloads = offload.equals("on");
         if (!kernelFilter.equals("off") && !kernelFilter.equals("on")) {
             err.println("geneve vtep: --kernel-filter " + kernelFilter + " (expected: on or off)");
@@ -216,22 +227,24 @@ public final class VtepCommand implements Callable<Integer> {
             err.println("geneve vtep: --mtu " + mtu + " out of range (expected: " + (overhead + 68) + "..65535)");
             return 2;
         }
-        List<Tap> opened = new ArrayList<>();
+        // one list of queues per TAP: a single-queue TAP for one worker pair (as before), else multi-queue
+        List<List<Tap>> opened = new ArrayList<>();
+        int flags = offloads ? Tap.TUN_F_CSUM | Tap.TUN_F_TSO4 | Tap.TUN_F_TSO6 : 0;
         try {
             for (String name : tapNames) {
-                opened.add(Tap.open(name, offloads));
+                opened.add(workers == 1 ? List.of(Tap.open(name, flags)) : Tap.openQueues(name, flags, workers));
             }
         } catch (IOException | UnsatisfiedLinkError e) {
             closeAll(opened);
             err.println("geneve vtep: " + e.getMessage());
             return 2;
         }
-        DatagramTransport socket;
+        List<DatagramTransport> sockets;
         try {
             // a burst of segments from one super-frame must not overflow the peer's socket: ask for
             // large buffers (the kernel caps them at net.core.rmem_max / wmem_max)
-            socket = transport.equals("netty") ? NettyTransport.open(local, SOCKET_BUFFER)
-                    : UdpSocket.open(local, SOCKET_BUFFER);
+            sockets = transport.equals("netty") ? List.of(NettyTransport.open(local, SOCKET_BUFFER))
+                    : List.copyOf(UdpSocket.openGroup(local, SOCKET_BUFFER, workers));
         } catch (IOException e) {
             closeAll(opened);
             err.println("geneve vtep: cannot bind UDP " + local + ": " + e.getMessage());
@@ -239,7 +252,7 @@ public final class VtepCommand implements Callable<Integer> {
         }
         GeneveEndpoint endpoint;
         try {
-            GeneveEndpoint.Builder builder = GeneveEndpoint.builder().transport(socket)
+            GeneveEndpoint.Builder builder = GeneveEndpoint.builder().transports(sockets)
                     .macTable(macMax, Duration.ofMillis(Math.max(1, (long) (macAge * 1000))))
                     .options(options).mtu(Math.max(576, mtu)).offload(offloads).kernelFilter(kernelFilter.equals("on"))
                     .onWarning(message -> {
@@ -252,7 +265,7 @@ public final class VtepCommand implements Callable<Integer> {
                     builder.network(vnis.get(i), opened.get(i));
                 }
             } else {
-                builder.device(opened.get(0)).vni(vnis.get(0));
+                builder.devices(opened.get(0)).vni(vnis.get(0));
             }
             if (bfd) {
                 builder.bfd(timers).bfdOam(bfdOam.equals("on")).bfdListener((peer, from, to, diagnostic) -> {
@@ -268,7 +281,9 @@ public final class VtepCommand implements Callable<Integer> {
             endpoint = builder.start();
         } catch (IllegalStateException | IllegalArgumentException e) {
             closeAll(opened);
-            socket.close();
+            for (DatagramTransport socket : sockets) {
+                socket.close();
+            }
             err.println("geneve vtep: " + e.getMessage());
             return 2;
         }
@@ -279,11 +294,11 @@ public final class VtepCommand implements Callable<Integer> {
                 for (int i = 0; i < tapNames.size(); i++) {
                     t.append(i == 0 ? "" : ", ").append(tapNames.get(i)).append(" VNI ").append(vnis.get(i));
                 }
-                out.printf(Locale.ROOT, "vtep %s <-> %s, offload %s; set the TAP's MTU to %d (outer MTU %d - %d)%n",
-                        t, peers, offload, mtu - overhead, mtu, overhead);
+                out.printf(Locale.ROOT, "vtep %s <-> %s, offload %s%s; set the TAP's MTU to %d (outer MTU %d - %d)%n",
+                        t, peers, offload, pairs(), mtu - overhead, mtu, overhead);
             } else {
-                out.printf(Locale.ROOT, "vtep %s <-> %s, VNI %d, offload %s; set the TAP's MTU to %d (outer MTU %d - %d)%n",
-                        tapNames.get(0), peers, vnis.get(0), offload, mtu - overhead, mtu, overhead);
+                out.printf(Locale.ROOT, "vtep %s <-> %s, VNI %d, offload %s%s; set the TAP's MTU to %d (outer MTU %d - %d)%n",
+                        tapNames.get(0), peers, vnis.get(0), offload, pairs(), mtu - overhead, mtu, overhead);
             }
             out.printf(Locale.ROOT, "mac table: %d entries per VNI, age %s s%n", macMax, fmt(macAge));
             if (bfd) {
@@ -313,14 +328,21 @@ public final class VtepCommand implements Callable<Integer> {
         }
     }
 
-    private static void closeAll(List<Tap> taps) {
-        for (Tap t : taps) {
-            try {
-                t.close();
-            } catch (RuntimeException ignored) {
-                // best effort on the way out
+    private static void closeAll(List<List<Tap>> taps) {
+        for (List<Tap> queues : taps) {
+            for (Tap t : queues) {
+                try {
+                    t.close();
+                } catch (RuntimeException ignored) {
+                    // best effort on the way out
+                }
             }
         }
+    }
+
+    /** ", 2 worker pairs" when there are several: the TAP is multi-queue then. */
+    private String pairs() {
+        return workers == 1 ? "" : ", " + workers + " worker pairs";
     }
 
     private static String fmt(double seconds) {

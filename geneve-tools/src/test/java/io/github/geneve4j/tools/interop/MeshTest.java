@@ -242,9 +242,11 @@ class MeshTest {
                 oneToTwo, twoToOne, oneToThree, twoToThree, oneToOvs, twoToOvs, floods);
         assertThat(oneToTwo).as("8 MiB in segments of at most 1398 bytes").isGreaterThan((8L << 20) / 1400);
         assertThat(twoToOne).as("ACKs").isPositive();
-        // the transfer is unicast to learned MACs: nothing of it to the third vtep, nor to OVS
-        assertThat(oneToThree).as("unicast vtep 1 to vtep 3 during the transfer").isZero();
-        assertThat(twoToThree).as("unicast vtep 2 to vtep 3 during the transfer").isZero();
+        // the transfer is unicast to learned MACs: nothing of it to the third vtep, nor to OVS. Host 3
+        // pinged both kernels before: a unicast ARP probe of its kernel, answered by theirs, may cross
+        // meanwhile (CI saw one), so a handful of frames, against the transfer's thousands
+        assertThat(oneToThree + twoToThree).as("unicast vtep 1 and 2 to vtep 3 during the transfer: at most ARP")
+                .isLessThan(5);
         // OVS's host is a neighbour of both kernels: a unicast ARP answer of theirs may go to it meanwhile
         assertThat(oneToOvs + twoToOvs).as("unicast to OVS during the transfer: at most the kernels' own ARP")
                 .isLessThan(5);

@@ -39,6 +39,10 @@ class VtepTest {
     }
 
     void up(String offload, String transport) throws Exception {
+        up(offload, transport, 1);
+    }
+
+    void up(String offload, String transport, int workers) throws Exception {
         dir = Files.createTempDirectory("g4j-vtep");
         down();
         Netns.sh("ip netns add " + A + " && ip netns add " + B
@@ -49,11 +53,11 @@ class VtepTest {
                 + " && ip -n " + A + " addr add 172.31.1.1/24 dev g4jxa"
                 + " && ip -n " + B + " addr add 172.31.1.2/24 dev g4jxb");
         vtepA = Netns.start(Netns.geneve(A, "vtep", "--tap", "g4jtap", "--local", "172.31.1.1",
-                "--remote", "172.31.1.2", "--offload", offload, "--transport", transport, "--stats", "1"),
-                dir.resolve("vtep-a.log"));
+                "--remote", "172.31.1.2", "--offload", offload, "--transport", transport, "--workers", "" + workers,
+                "--stats", "1"), dir.resolve("vtep-a.log"));
         vtepB = Netns.start(Netns.geneve(B, "vtep", "--tap", "g4jtap", "--local", "172.31.1.2",
-                "--remote", "172.31.1.1", "--offload", offload, "--transport", transport, "--stats", "1"),
-                dir.resolve("vtep-b.log"));
+                "--remote", "172.31.1.1", "--offload", offload, "--transport", transport, "--workers", "" + workers,
+                "--stats", "1"), dir.resolve("vtep-b.log"));
         Netns.waitForLine(dir.resolve("vtep-a.log"), "set the TAP's MTU to 1450", 30);
         Netns.waitForLine(dir.resolve("vtep-b.log"), "set the TAP's MTU to 1450", 30);
         Netns.sh("ip -n " + A + " addr add 10.0.0.1/24 dev g4jtap && ip -n " + A + " link set g4jtap mtu 1450 up"
@@ -94,6 +98,18 @@ class VtepTest {
     @Test
     void onNettysEpollTransportTheSameDataPathCarriesTcpIntact() throws Exception {
         up("on", "netty");
+        checkOffload();
+    }
+
+    @Test
+    void withTwoWorkerPairsOnAMultiQueueTapTcpArrivesIntactBothWays() throws Exception {
+        up("on", "native", 2);
+        assertThat(Files.readString(dir.resolve("vtep-a.log"))).contains("2 worker pairs");
+        for (String ns : List.of(A, B)) {
+            Netns.Result link = Netns.run(30, "ip", "-n", ns, "-d", "link", "show", "g4jtap");
+            assertThat(link.output()).as(ns).contains("multi_queue").contains("numtxqueues 2");
+        }
+        // UDP_SEGMENT and GRO on every pair's socket, and the sockets' filters leave the tunnel's own traffic alone
         checkOffload();
     }
 
