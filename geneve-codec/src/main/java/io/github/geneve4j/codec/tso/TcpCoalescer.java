@@ -16,6 +16,7 @@ import io.github.geneve4j.codec.net.TcpView;
 import io.github.geneve4j.codec.net.UdpView;
 import io.github.geneve4j.codec.tunnel.GeneveFrameView;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * GRO-like coalescing: Geneve frames of one TCP flow, in order, merged back into one inner frame.
@@ -93,6 +94,15 @@ public final class TcpCoalescer {
     private long firstPayload;
     private boolean closed;
     private int lastFlags;
+    /**
+     * The held frame's headers as a byte mask, 0 over the fields a merge may change and 0xFF over the
+     * rest, read eight bytes at a time with the headers: one XOR and AND per word where a
+     * {@code mismatch} per unchanged range cost a call each. Headers longer than this are compared
+     * range by range.
+     */
+    private final MemorySegment headerMask = MemorySegment.ofArray(new byte[MASKED_HEADERS + 8]);
+    private static final int MASKED_HEADERS = 256;
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
 
     /**
      * A coalescer whose merged frames may grow past an IP length field's reach (Linux BIG TCP: the
@@ -364,6 +374,9 @@ public final class TcpCoalescer {
             l3 = locator.linkHeaderLength();
             tcpAt = (int) (tcpOffset - inner);
             headers = h;
+            if (h <= MASKED_HEADERS) {
+                maskHeaders(h);
+            }
             MemorySegment.copy(frame, inner, buffer, 0, h + payload);
             length = h + payload;
             nextSeq = (tcp.sequence() + payload) & 0xFFFF_FFFFL;
@@ -430,11 +443,45 @@ public final class TcpCoalescer {
      * IPv6 Payload Length; the TCP sequence number, flags and checksum.
      */
     private boolean sameHeaders(MemorySegment frame, long inner, int h) {
+        if (h <= MASKED_HEADERS && h >= 8) {
+            // word by word; the last word ends at h (it may overlap the one before)
+            for (int o = 0; ; o = Math.min(o + 8, h - 8)) {
+                long differ = (frame.get(WORD, inner + o) ^ buffer.get(WORD, o)) & headerMask.get(WORD, o);
+                if (differ != 0) {
+                    return false;
+                }
+                if (o == h - 8) {
+                    return true;
+                }
+            }
+        }
         boolean ip = v4
                 ? same(frame, inner, 0, l3 + 2) && same(frame, inner, l3 + 6, l3 + 10) && same(frame, inner, l3 + 12, tcpAt)
                 : same(frame, inner, 0, l3 + 4) && same(frame, inner, l3 + 6, tcpAt);
         return ip && same(frame, inner, tcpAt, tcpAt + 4) && same(frame, inner, tcpAt + 8, tcpAt + 13)
                 && same(frame, inner, tcpAt + 14, tcpAt + 16) && same(frame, inner, tcpAt + 18, h);
+    }
+
+    /** Builds {@link #headerMask} for headers of {@code h} bytes: the ranges {@link #sameHeaders} compares. */
+    private void maskHeaders(int h) {
+        for (int o = 0; o < h; o += 8) { // (no asSlice().fill(): a slice per frame would allocate)
+            headerMask.set(WORD, o, -1L);
+        }
+        if (v4) {
+            unmask(l3 + 2, 4);   // Total Length, Identification
+            unmask(l3 + 10, 2);  // header checksum
+        } else {
+            unmask(l3 + 4, 2);   // Payload Length
+        }
+        unmask(tcpAt + 4, 4);    // sequence number
+        unmask(tcpAt + 13, 1);   // flags
+        unmask(tcpAt + 16, 2);   // checksum
+    }
+
+    private void unmask(int from, int bytes) {
+        for (int i = from; i < from + bytes; i++) {
+            headerMask.set(ValueLayout.JAVA_BYTE, i, (byte) 0);
+        }
     }
 
     private boolean same(MemorySegment frame, long inner, int from, int to) {

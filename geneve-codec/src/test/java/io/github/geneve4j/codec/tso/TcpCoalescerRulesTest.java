@@ -148,6 +148,49 @@ class TcpCoalescerRulesTest {
     }
 
     @Test
+    void everyInnerHeaderByteOutsideTheMergedFieldsMustMatch() throws Exception {
+        // exhaustive over the inner headers (Ethernet, IP, TCP with its options): one bit flipped in any
+        // byte but the lengths, the IPv4 ID and checksum, the sequence number, the flags and the TCP
+        // checksum, and the second frame is refused, whatever the word it falls in
+        for (IpVersion v : IpVersion.values()) {
+            List<byte[]> frames = segments(v, 3000, TcpView.ACK);
+            Inner at = Inner.of(frames.get(1));
+            int tcpHeader = (Wire.u8(MemorySegment.ofArray(frames.get(1)), at.tcp() + 12) >>> 4) * 4;
+            int checked = 0;
+            for (int p = at.eth(); p < at.tcp() + tcpHeader; p++) {
+                int ip = p - at.ip();
+                int tcp = p - at.tcp();
+                boolean mayDiffer = v == IpVersion.IPV4 ? ip >= 2 && ip < 6 || ip == 10 || ip == 11 : ip == 4 || ip == 5;
+                mayDiffer |= tcp >= 4 && tcp < 8 || tcp == 13 || tcp == 16 || tcp == 17;
+                if (mayDiffer) {
+                    continue;
+                }
+                byte[] second = frames.get(1).clone();
+                MemorySegment s = MemorySegment.ofArray(second);
+                Wire.putU8(s, p, Wire.u8(s, p) ^ 0x10);
+                try {
+                    at.fix(s); // checksums over the edit, so that only the header comparison can refuse it
+                } catch (RuntimeException unparseable) {
+                    // an EtherType, IP version or next header no longer of TCP: refused for that anyway
+                }
+                TcpCoalescer gro = new TcpCoalescer(100_000);
+                assertThat(add(gro, frames.get(0))).isTrue();
+                boolean merged;
+                try {
+                    merged = add(gro, second);
+                } catch (io.github.geneve4j.codec.GeneveFormatException notTcp) {
+                    merged = false; // no longer TCP over IP at all: refused with its reason
+                }
+                assertThat(merged).as("IPv%s, a bit flipped at inner byte %d", v, p - at.eth()).isFalse();
+                assertThat(gro.frameCount()).isEqualTo(1);
+                assertThat(add(gro, frames.get(1))).as("and the unedited one merges").isTrue();
+                checked++;
+            }
+            assertThat(checked).as("header bytes checked, IPv%s", v).isGreaterThan(40);
+        }
+    }
+
+    @Test
     void fieldsThatMayDiffer() throws Exception {
         // lengths, IPv4 ID (counted), checksums: every segment has its own; PSH and FIN on the last
         List<byte[]> frames = segments(IpVersion.IPV4, 2500, TcpView.ACK | TcpView.PSH | TcpView.FIN);
