@@ -1052,7 +1052,11 @@ public final class GeneveEndpoint implements AutoCloseable {
             return this;
         }
 
-        /** Sees every datagram before it is sent (e.g. to record a capture); called on the sending thread. */
+        /**
+         * Sees every datagram before it is sent (e.g. to record a capture); called on the sending thread.
+         * With several worker pairs ({@link #transports}) their send threads call it at the same
+         * time: it must then be thread-safe.
+         */
         public Builder sendObserver(SendObserver observer) {
             this.observer = observer;
             return this;

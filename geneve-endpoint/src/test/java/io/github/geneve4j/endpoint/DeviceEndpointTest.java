@@ -91,7 +91,7 @@ class DeviceEndpointTest {
                 // the payload arrives whole and in order, in GSO frames as a NIC's GRO would give them
                 ByteArrayOutputStream got = new ByteArrayOutputStream();
                 int tcpAt = 14 + version.headerLength();
-                for (MemoryDevice.Frame f : p.deviceB().written) {
+                for (MemoryDevice.Frame f : p.deviceB().writtenNow()) {
                     TcpView tcp = new TcpView().wrap(MemorySegment.ofArray(f.bytes()), tcpAt, f.bytes().length - tcpAt);
                     got.write(f.bytes(), (int) tcp.payloadOffset(), (int) (f.bytes().length - tcp.payloadOffset()));
                     if (f.gso() != FrameOffload.Gso.NONE) {
@@ -109,7 +109,7 @@ class DeviceEndpointTest {
     }
 
     private static long received(MemoryDevice device) {
-        return device.written.stream().mapToLong(f -> f.bytes().length - 66 - (f.bytes()[12] == (byte) 0x86 ? 20 : 0))
+        return device.writtenNow().stream().mapToLong(f -> f.bytes().length - 66 - (f.bytes()[12] == (byte) 0x86 ? 20 : 0))
                 .sum();
     }
 

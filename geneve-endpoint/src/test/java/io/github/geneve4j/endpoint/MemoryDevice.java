@@ -34,6 +34,13 @@ final class MemoryDevice implements FrameDevice {
         this.offloads = offloads;
     }
 
+    /** The frames written so far, copied under the list's lock (the endpoint's thread may be adding one). */
+    List<Frame> writtenNow() {
+        synchronized (written) {
+            return List.copyOf(written);
+        }
+    }
+
     void inject(byte[] frame) {
         toRead.add(new Frame(frame, FrameOffload.Gso.NONE, 0, false, 0, 0));
     }

@@ -216,7 +216,10 @@ public final class UdpSocket implements DatagramTransport {
      *       receives (a filter drops whatever comes to it).</li>
      * </ul>
      * With {@code count} 1 this is {@link #open(InetSocketAddress, int)}: one socket, sending from
-     * {@code local}'s port. For port 0 the kernel chooses the port the group shares.
+     * {@code local}'s port. For port 0 the kernel chooses the port the group shares. The group's
+     * numbering is the kernel's order of binding: another {@code SO_REUSEPORT} socket of the same user
+     * already bound to the address (a stale process) would join the group and take a place in it, so
+     * bind the group to an address and port nobody else holds.
      *
      * <pre>{@code
      * List<UdpSocket> sockets = UdpSocket.openGroup(new InetSocketAddress(ip, 6081), 4 << 20, 2);
@@ -284,24 +287,30 @@ public final class UdpSocket implements DatagramTransport {
             int[] send = new int[count];
             int opened = 0;
             try {
-                for (; opened < count; opened++) {
+                while (opened < count) {
                     send[opened] = bind(new InetSocketAddress(local.getAddress(), base + opened), family, bufferBytes,
                             false, false).fd;
-                }
-                for (int fd : send) {
-                    fds.add(fd);
-                    attachProgram(fd, SO_ATTACH_FILTER, java.util.List.of(new int[] {BPF_RET_K, 0, 0, 0}),
+                    opened++; // a failed bind closed its own socket; from here this one is ours to close
+                    attachProgram(send[opened - 1], SO_ATTACH_FILTER, java.util.List.of(new int[] {BPF_RET_K, 0, 0, 0}),
                             "SO_ATTACH_FILTER");
                 }
-                int[] ports = new int[count];
-                java.util.Arrays.setAll(ports, i -> base + i);
-                return new int[][] {send, ports};
-            } catch (BindException taken) {
+            } catch (IOException | RuntimeException | Error e) {
+                // this run's sockets are not in fds yet: close them here
                 for (int i = 0; i < opened; i++) {
                     Libc.closeQuietly(send[i]);
                 }
+                if (!(e instanceof BindException taken)) {
+                    throw e;
+                }
                 last = taken;
+                continue;
             }
+            for (int fd : send) {
+                fds.add(fd);
+            }
+            int[] ports = new int[count];
+            java.util.Arrays.setAll(ports, i -> base + i);
+            return new int[][] {send, ports};
         }
         throw new BindException("no run of " + count + " free UDP ports on " + local.getAddress().getHostAddress()
                 + " for the group's sending sockets (last: " + (last == null ? "none free" : last.getMessage()) + ")");

@@ -77,6 +77,17 @@ class BfdOvsInteropTest {
         return r.output().strip().replace("\"", "");
     }
 
+    /** OVS's gnv0 status {@code key} once it is {@code expected}, or what it is after {@code millis}. */
+    private String untilOvsStatus(String key, String expected, long millis) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        String now = bfdStatus(key);
+        while (!now.equals(expected) && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(50);
+            now = bfdStatus(key);
+        }
+        return now;
+    }
+
     /** Milliseconds from {@code since} until OVS's gnv0 reports forwarding {@code expected}; fails after 15 s. */
     private long untilOvsForwarding(boolean expected, long since) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
@@ -128,7 +139,9 @@ class BfdOvsInteropTest {
                 + " was running, at %d ms); our session up after %d ms%n", up, up - ready, ready, ourUp);
         assertThat(up).isLessThan(5_000);
         assertThat(bfdStatus("state")).isEqualTo("up");
-        assertThat(bfdStatus("remote_state")).isEqualTo("up");
+        // OVS's remote_state is the state in our last packet: Init until our next one says Up, which
+        // leaves at most one slow-rate interval (1 s, RFC 5880 §6.8.3) after our session came up
+        assertThat(untilOvsStatus("remote_state", "up", 3_000)).isEqualTo("up");
         ping(NS_OVS, "10.0.0.2");
         ping(NS_JAVA, "10.0.0.1");
         assertThat(VtepStats.last(log).line()).endsWith(", bfd [172.31.0.1:6081 up diag=none ups=1]");
