@@ -191,6 +191,76 @@ class TcpCoalescerRulesTest {
     }
 
     @Test
+    void headersLongerThanTheMaskAreComparedRangeByRange() throws Exception {
+        // IPv6 with a 216-byte Destination Options header: 14 + 40 + 216 + 32 = 302 bytes of inner
+        // headers, past the 256 the mask covers, so the coalescer compares them range by range
+        byte[][] datagrams = new byte[3][];
+        for (int i = 0; i < 3; i++) {
+            datagrams[i] = geneveDatagram(withDestinationOptions(TestFrames.tcp(IpVersion.IPV6, false, 12,
+                    TestFrames.payload(1000, i), TcpView.ACK, 1000 + 1000L * i, 7), 216));
+        }
+        int options = 8 + 14 + 40;         // Geneve header, Ethernet, IPv6: where the options header starts
+        int tcp = options + 216;
+        int[] mustMatch = {options + 100, options + 215, 8 + 14 + 1, tcp + 2, tcp + 31};
+        for (int at : mustMatch) {
+            TcpCoalescer gro = new TcpCoalescer(100_000);
+            assertThat(offer(gro, datagrams[0])).isEqualTo(TcpCoalescer.Offer.MERGED);
+            byte[] edited = datagrams[1].clone();
+            edited[at] ^= 0x10; // inside the TCP options or ports the TCP checksum would catch: fix it
+            if (at >= tcp) {
+                fixTcpChecksum(edited, tcp);
+            }
+            assertThat(offer(gro, edited)).as("a bit flipped at datagram byte %d", at).isEqualTo(TcpCoalescer.Offer.NOT_NEXT);
+            assertThat(gro.frameCount()).isEqualTo(1);
+        }
+        TcpCoalescer gro = new TcpCoalescer(100_000);
+        for (byte[] d : datagrams) {
+            assertThat(offer(gro, d)).isEqualTo(TcpCoalescer.Offer.MERGED);
+        }
+        assertThat(gro.frameCount()).isEqualTo(3);
+        assertThat(gro.finish(MemorySegment.ofArray(new byte[100_000]), 0)).isEqualTo(14 + 40 + 216 + 32 + 3000);
+    }
+
+    private static TcpCoalescer.Offer offer(TcpCoalescer gro, byte[] datagram) {
+        return gro.offerDatagram(MemorySegment.ofArray(datagram), 0, datagram.length);
+    }
+
+    /** An IPv6 frame with a Destination Options header of {@code length} bytes (one PadN) before its TCP segment. */
+    static byte[] withDestinationOptions(byte[] frame, int length) {
+        int ip = 14;
+        byte[] out = new byte[frame.length + length];
+        System.arraycopy(frame, 0, out, 0, ip + 40);
+        System.arraycopy(frame, ip + 40, out, ip + 40 + length, frame.length - ip - 40);
+        MemorySegment s = MemorySegment.ofArray(out);
+        Wire.putU16(s, ip + 4, Wire.u16(s, ip + 4) + length);   // Payload Length
+        Wire.putU8(s, ip + 6, 60);                              // Next Header: Destination Options
+        Wire.putU8(s, ip + 40, 6);                              // its Next Header: TCP
+        Wire.putU8(s, ip + 41, length / 8 - 1);                 // Hdr Ext Len
+        Wire.putU8(s, ip + 42, 1);                              // PadN over the rest
+        Wire.putU8(s, ip + 43, length - 4);
+        return out;
+    }
+
+    /** A Geneve datagram (base header, VNI 5000, Ethernet) around {@code frame}, as a socket receives it. */
+    static byte[] geneveDatagram(byte[] frame) {
+        byte[] header = GeneveHeader.of(ProtocolType.ETHERNET, 5000).toBytes();
+        byte[] d = new byte[header.length + frame.length];
+        System.arraycopy(header, 0, d, 0, header.length);
+        System.arraycopy(frame, 0, d, header.length, frame.length);
+        return d;
+    }
+
+    /** Recomputes the TCP checksum of an IPv6 datagram from {@link #geneveDatagram} whose TCP header is at {@code tcp}. */
+    private static void fixTcpChecksum(byte[] datagram, int tcp) {
+        MemorySegment s = MemorySegment.ofArray(datagram);
+        long length = datagram.length - tcp;
+        long pseudo = io.github.geneve4j.codec.net.InternetChecksum.pseudoHeaderIpv6(s, 8 + 14 + 8, 6, length);
+        Wire.putU16(s, tcp + 16, 0);
+        Wire.putU16(s, tcp + 16, io.github.geneve4j.codec.net.InternetChecksum.finish(
+                pseudo + io.github.geneve4j.codec.net.InternetChecksum.sum(s, tcp, length)));
+    }
+
+    @Test
     void fieldsThatMayDiffer() throws Exception {
         // lengths, IPv4 ID (counted), checksums: every segment has its own; PSH and FIN on the last
         List<byte[]> frames = segments(IpVersion.IPV4, 2500, TcpView.ACK | TcpView.PSH | TcpView.FIN);
