@@ -433,12 +433,17 @@ public final class GeneveEndpoint implements AutoCloseable {
     /** With the kernel filter on, the kernel's list of sources follows the peer set. Under peerLock. */
     private void refilter() throws IOException {
         if (kernelFilter && transport.isOpen()) {
-            List<java.net.InetAddress> sources = java.util.Arrays.stream(peerSet.list())
-                    .map(p -> p.address.getAddress()).distinct().toList();
-            for (DatagramTransport t : transports) {
-                t.restrictSources(sources);
-            }
+            restrictSources(java.util.Arrays.stream(peerSet.list()).map(p -> p.address.getAddress()).distinct().toList());
         }
+    }
+
+    /** Asks every transport to drop non-peers in the kernel; whether each of them does. */
+    private boolean restrictSources(List<java.net.InetAddress> sources) throws IOException {
+        boolean all = true;
+        for (DatagramTransport t : transports) {
+            all &= t.restrictSources(sources);
+        }
+        return all;
     }
 
     /**
@@ -873,12 +878,7 @@ public final class GeneveEndpoint implements AutoCloseable {
          * @throws IllegalArgumentException if the list is empty or holds the same transport twice
          */
         public Builder transports(List<? extends DatagramTransport> transports) {
-            List<DatagramTransport> copy = List.copyOf(transports);
-            if (copy.isEmpty() || new HashSet<>(copy).size() != copy.size()) {
-                throw new IllegalArgumentException("found " + copy.size() + " transports, "
-                        + new HashSet<>(copy).size() + " of them distinct (expected: one or more, each once)");
-            }
-            this.transports = copy;
+            this.transports = onceEach(transports, "transports");
             return this;
         }
 
@@ -942,7 +942,7 @@ public final class GeneveEndpoint implements AutoCloseable {
          */
         public Builder network(int vni, List<? extends FrameDevice> queues) {
             checkVni(vni);
-            List<FrameDevice> copy = checkQueues(queues);
+            List<FrameDevice> copy = onceEach(queues, "device queues");
             if (networkVnis.contains(vni)) {
                 throw new IllegalArgumentException("VNI " + vni + " given twice");
             }
@@ -951,11 +951,13 @@ public final class GeneveEndpoint implements AutoCloseable {
             return this;
         }
 
-        private static List<FrameDevice> checkQueues(List<? extends FrameDevice> queues) {
-            List<FrameDevice> copy = List.copyOf(queues);
-            if (copy.isEmpty() || new HashSet<>(copy).size() != copy.size()) {
-                throw new IllegalArgumentException("found " + copy.size() + " device queues, "
-                        + new HashSet<>(copy).size() + " of them distinct (expected: one or more, each once)");
+        /** A copy of {@code items}, checked to hold one or more, none twice. */
+        private static <T> List<T> onceEach(List<? extends T> items, String what) {
+            List<T> copy = List.copyOf(items);
+            int distinct = new HashSet<>(copy).size();
+            if (copy.isEmpty() || distinct != copy.size()) {
+                throw new IllegalArgumentException("found " + copy.size() + " " + what + ", " + distinct
+                        + " of them distinct (expected: one or more, each once)");
             }
             return copy;
         }
@@ -1023,7 +1025,7 @@ public final class GeneveEndpoint implements AutoCloseable {
          * @throws IllegalArgumentException if the list is empty or holds a queue twice
          */
         public Builder devices(List<? extends FrameDevice> queues) {
-            this.device = checkQueues(queues);
+            this.device = onceEach(queues, "device queues");
             return this;
         }
 
@@ -1244,11 +1246,7 @@ public final class GeneveEndpoint implements AutoCloseable {
             }
             if (kernelFilter && !acceptAnySource) {
                 List<java.net.InetAddress> sources = peers.stream().map(InetSocketAddress::getAddress).distinct().toList();
-                boolean filtered = !sources.isEmpty();
-                for (DatagramTransport each : t) {
-                    filtered = filtered && each.restrictSources(sources);
-                }
-                if (!filtered) {
+                if (sources.isEmpty() || !endpoint.restrictSources(sources)) {
                     endpoint.warn("the transport cannot drop non-peers in the kernel; the endpoint drops them");
                 }
             }

@@ -623,48 +623,10 @@ public final class UdpSocket implements DatagramTransport {
     @Override
     public int sendSegments(MemorySegment buffer, long offset, long length, int size, InetSocketAddress to)
             throws IOException {
-        if (size <= 0 || size > 0xFFFF) {
-            throw new IllegalArgumentException("found segment size " + size + " (expected: 1..65535)");
-        }
+        checkSegmentSize(size);
         Libc.checkNative(buffer, offset, length, 0);
-        int fd = sendDescriptor.enter();
-        int calls = 0;
-        int sent = 0;
-        try {
-            destination(to);
-            long base = buffer.address();
-            long end = offset + length;
-            int perCall = Math.max(1, Math.min(MAX_SEGMENTS, MAX_GSO_BYTES / size));
-            for (long at = offset; at < end; ) {
-                long chunk = Math.min((long) perCall * size, end - at);
-                int datagrams = (int) ((chunk + size - 1) / size);
-                if (segmentation && chunk > size) {
-                    long result = sendmsg(fd, base + at, chunk, size);
-                    calls++;
-                    if (result == FULL) {
-                        return sent;
-                    }
-                    if (result != REFUSED) {
-                        sent += datagrams;
-                        at += chunk;
-                        continue;
-                    }
-                    segmentation = false; // and send this chunk one datagram at a time below, and all from now on
-                }
-                for (long d = at; d < at + chunk; d += size) {
-                    calls++;
-                    if (sendmsg(fd, base + d, Math.min(size, at + chunk - d), 0) == FULL) {
-                        return sent;
-                    }
-                    sent++;
-                }
-                at += chunk;
-            }
-            return sent;
-        } finally {
-            lastCalls = calls;
-            sendDescriptor.exit();
-        }
+        int count = (int) ((length + size - 1) / size);
+        return sendRun(null, buffer.address() + offset, count, length - (long) (count - 1) * size, size, to);
     }
 
     /** True: {@link #sendGathered} sends from the pieces with {@code sendmsg}'s iovecs, no copy. */
@@ -687,9 +649,7 @@ public final class UdpSocket implements DatagramTransport {
     @Override
     public int sendGathered(io.github.geneve4j.endpoint.spi.GatherList list, int size, InetSocketAddress to)
             throws IOException {
-        if (size <= 0 || size > 0xFFFF) {
-            throw new IllegalArgumentException("found segment size " + size + " (expected: 1..65535)");
-        }
+        checkSegmentSize(size);
         int count = list.datagrams();
         for (int d = 0; d + 1 < count; d++) {
             if (list.datagramLength(d) != size) {
@@ -701,7 +661,30 @@ public final class UdpSocket implements DatagramTransport {
             throw new IllegalArgumentException("found a last datagram of " + list.datagramLength(count - 1)
                     + " bytes (expected: at most " + size + ")");
         }
-        long iovecs = list.iovecs().address();
+        try {
+            return sendRun(list, 0, count, count == 0 ? 0 : list.datagramLength(count - 1), size, to);
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(list); // its iovecs' memory, read by the kernel in there
+        }
+    }
+
+    private static void checkSegmentSize(int size) {
+        if (size <= 0 || size > 0xFFFF) {
+            throw new IllegalArgumentException("found segment size " + size + " (expected: 1..65535)");
+        }
+    }
+
+    /**
+     * Sends {@code count} datagrams of {@code size} bytes (the last {@code lastLength}) to {@code to}:
+     * back to back from native address {@code base} when {@code list} is null, else from the list's
+     * pieces. With UDP segmentation one {@code sendmsg} per {@link #MAX_SEGMENTS} datagrams or
+     * 65,000 bytes; where the kernel refuses it, that batch and all from then on one per call. A full
+     * send buffer ends the run. Counts the calls in {@link #lastSendCalls()}.
+     *
+     * @return the number of datagrams sent
+     */
+    private int sendRun(io.github.geneve4j.endpoint.spi.GatherList list, long base, int count, long lastLength,
+            int size, InetSocketAddress to) throws IOException {
         int fd = sendDescriptor.enter();
         int calls = 0;
         int sent = 0;
@@ -711,10 +694,8 @@ public final class UdpSocket implements DatagramTransport {
             for (int d = 0; d < count; ) {
                 int n = Math.min(perCall, count - d);
                 if (segmentation && n > 1) {
-                    int first = list.firstPiece(d);
-                    int pieces = list.endPiece(d + n - 1) - first;
-                    long bytes = (long) (n - 1) * size + list.datagramLength(d + n - 1);
-                    long result = sendmsg(fd, iovecs + IOVEC_SIZE * first, pieces, bytes, size);
+                    long bytes = (long) (n - 1) * size + (d + n == count ? lastLength : size);
+                    long result = sendBatch(fd, list, base, size, d, n, bytes, size);
                     calls++;
                     if (result == FULL) {
                         return sent;
@@ -727,10 +708,8 @@ public final class UdpSocket implements DatagramTransport {
                     segmentation = false; // and these one datagram at a time below, and all from now on
                 }
                 for (int end = d + n; d < end; d++) {
-                    int first = list.firstPiece(d);
                     calls++;
-                    if (sendmsg(fd, iovecs + IOVEC_SIZE * first, list.endPiece(d) - first,
-                            list.datagramLength(d), 0) == FULL) {
+                    if (sendBatch(fd, list, base, size, d, 1, d + 1 == count ? lastLength : size, 0) == FULL) {
                         return sent;
                     }
                     sent++;
@@ -740,8 +719,18 @@ public final class UdpSocket implements DatagramTransport {
         } finally {
             lastCalls = calls;
             sendDescriptor.exit();
-            java.lang.ref.Reference.reachabilityFence(list); // its iovecs' memory, read by the kernel above
         }
+    }
+
+    /** One sendmsg of datagrams {@code d} to {@code d + n - 1} ({@code bytes} in all) of a {@link #sendRun}. */
+    private long sendBatch(int fd, io.github.geneve4j.endpoint.spi.GatherList list, long base, int size, int d, int n,
+            long bytes, int segmentSize) throws IOException {
+        if (list == null) {
+            return sendmsg(fd, base + (long) d * size, bytes, segmentSize);
+        }
+        int first = list.firstPiece(d);
+        return sendmsg(fd, list.iovecs().address() + IOVEC_SIZE * first, list.endPiece(d + n - 1) - first, bytes,
+                segmentSize);
     }
 
     /** The system calls the last {@link #sendSegments} made (one per batch with UDP_SEGMENT). */

@@ -97,10 +97,23 @@ class TapTest {
 
     /** Reads frames until one matches (its length is returned) or five seconds pass (the TAP is then closed). */
     int readUntil(MemorySegment buffer, FrameOffload offload, Matcher matcher) throws Exception {
-        CompletableFuture<Integer> found = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Integer> found = reading(tap, buffer, offload, matcher,
+                java.util.concurrent.ForkJoinPool.commonPool());
+        try {
+            return found.get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            tap.close();
+            throw new AssertionError("no matching frame from the TAP within 5 s");
+        }
+    }
+
+    /** Reads frames from {@code queue} on {@code executor} until one matches; completes with its length. */
+    static CompletableFuture<Integer> reading(Tap queue, MemorySegment buffer, FrameOffload offload, Matcher matcher,
+            java.util.concurrent.Executor executor) {
+        return CompletableFuture.supplyAsync(() -> {
             try {
                 while (true) {
-                    int n = tap.read(buffer, OFFSET, buffer.byteSize() - OFFSET - 1, offload);
+                    int n = queue.read(buffer, OFFSET, buffer.byteSize() - OFFSET - 1, offload);
                     if (matcher.matches(buffer, n)) {
                         return n;
                     }
@@ -108,13 +121,7 @@ class TapTest {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        });
-        try {
-            return found.get(5, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            tap.close();
-            throw new AssertionError("no matching frame from the TAP within 5 s");
-        }
+        }, executor);
     }
 
     interface Matcher {
@@ -161,20 +168,7 @@ class TapTest {
                 queue.write(out, OFFSET, arpRequest(out), new FrameOffload());
                 java.util.List<CompletableFuture<Integer>> reads = new java.util.ArrayList<>();
                 for (Tap q : queues) {
-                    MemorySegment in = arena.allocate(2048);
-                    reads.add(CompletableFuture.supplyAsync(() -> {
-                        try {
-                            FrameOffload o = new FrameOffload();
-                            while (true) {
-                                int n = q.read(in, OFFSET, 2048 - OFFSET - 1, o);
-                                if (isArpReply(in, n)) {
-                                    return n;
-                                }
-                            }
-                        } catch (Exception e) {
-                            return -1; // closed below
-                        }
-                    }, readers));
+                    reads.add(reading(q, arena.allocate(2048), new FrameOffload(), TapTest::isArpReply, readers));
                 }
                 Object n = CompletableFuture.anyOf(reads.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
                 assertThat((Integer) n).as("an ARP reply on a queue").isBetween(42, 60);
