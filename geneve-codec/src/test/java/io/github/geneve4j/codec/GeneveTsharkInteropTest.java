@@ -13,6 +13,7 @@ import io.github.geneve4j.testing.Vectors.Vector;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * UDP to 6081, a small inner frame after the header: tshark does not dissect a Geneve packet with
  * an empty payload). tshark's fields must match our decoder's field by field.
  */
+@Tag("system")
 class GeneveTsharkInteropTest {
 
     private static final byte[] INNER = Hex.bytes("02 00 00 00 00 02 02 00 00 00 00 01 08 00"

@@ -27,6 +27,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,6 +128,7 @@ class SegmentCursorTest {
         return s;
     }
 
+    @Tag("system")
     @Test
     void gatheredFramesEqualCopiedFramesForEveryShape(@TempDir Path dir) throws Exception {
         List<byte[]> capture = new ArrayList<>();

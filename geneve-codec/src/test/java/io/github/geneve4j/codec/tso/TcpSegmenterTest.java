@@ -24,6 +24,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -126,6 +127,7 @@ class TcpSegmenterTest {
         return frames;
     }
 
+    @Tag("system")
     @Test
     void segmentsEveryCombinationValidByOurCodeAndTshark(@TempDir Path dir) throws Exception {
         List<byte[]> all = new ArrayList<>();
@@ -172,6 +174,7 @@ class TcpSegmenterTest {
         assertThat(ipVerdicts).as("IPv4 headers were checked").isPositive();
     }
 
+    @Tag("system")
     @Test
     void mtuLowersTheSegmentSizeAndVlanAndZeroChecksumWork(@TempDir Path dir) throws Exception {
         List<byte[]> all = new ArrayList<>();

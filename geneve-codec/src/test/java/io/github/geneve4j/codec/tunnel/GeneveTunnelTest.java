@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -110,6 +111,7 @@ class GeneveTunnelTest {
                         e -> assertThat(e.reason()).isEqualTo(GeneveFormatException.Reason.NOT_GENEVE));
     }
 
+    @Tag("system")
     @Test
     void tsharkAgreesOnChecksumsAndFields(@TempDir Path dir) throws Exception {
         TsharkRunner.assumeAvailable();

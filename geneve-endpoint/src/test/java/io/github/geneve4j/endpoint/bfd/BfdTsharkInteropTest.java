@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * decoder does: every {@code bfd.*} field, the Geneve O bit as configured, the inner TTL and UDP
  * checksum. Skipped without tshark, except with {@code CI=true}.
  */
+@Tag("system")
 class BfdTsharkInteropTest {
 
     private static final String[] FIELDS = {

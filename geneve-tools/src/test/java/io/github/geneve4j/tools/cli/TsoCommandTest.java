@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,6 +28,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class TsoCommandTest {
 
+    @Tag("system")
     @ParameterizedTest
     @CsvSource({"true, 60000", "false, 60000", "false, 262144"})
     void segmentsIntoMtuSizedFramesWiresharkReassembles(boolean v4, int length, @TempDir Path dir) throws Exception {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,6 +41,7 @@ class TunnelCommandsTest {
         }
     }
 
+    @Tag("system")
     @Test
     void demoPingsThroughTheTunnelAndRecordsAPcapWiresharkDissects(@TempDir Path dir) throws Exception {
         Path pcap = dir.resolve("demo.pcap");

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Timeout;
  * failed when {@code CI=true}.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
+@Tag("system")
 class BfdOvsInteropTest {
 
     private static final String NS_OVS = "g4j-bfdo";

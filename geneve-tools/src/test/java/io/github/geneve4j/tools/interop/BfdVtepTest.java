@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
  * Geneve with the O bit as configured.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("system")
 class BfdVtepTest {
 
     private static final String[] BFD = {"--bfd", "--bfd-min-rx", "100", "--bfd-min-tx", "100", "--bfd-mult", "3"};

@@ -10,6 +10,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
  * 172.31.8.1 ⇄ namespace B (TAP 10.0.0.2).
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
+@Tag("system")
 class CorruptionTest {
 
     private static final String A = "g4j-ka";

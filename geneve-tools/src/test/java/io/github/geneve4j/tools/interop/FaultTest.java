@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
  * counted under its reason.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
+@Tag("system")
 class FaultTest {
 
     /** 64 MiB at 24 MB/s: about three seconds of transfer for a fault to land in. */

@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Timeout;
  * and {@code ovs-vswitchd}: skipped loudly without, failed with {@code CI=true}. About 30 s.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("system")
 class MeshTest {
 
     private static final String RUN = String.valueOf(ProcessHandle.current().pid() % 10_000);

@@ -15,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
  * the median (no stall). It prints a line per interval: throughput and both vteps' resident memory.
  */
 @Timeout(value = 7200, unit = TimeUnit.SECONDS)
+@Tag("system")
 class SoakTest {
 
     private static final Pattern BYTES_TO_TAP = Pattern.compile("tunnel->tap \\d+ packets (\\d+) bytes");

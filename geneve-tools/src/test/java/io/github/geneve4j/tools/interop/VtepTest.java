@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
  * segmenter cuts, and our coalescer gives the receiving kernel large frames back).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Tag("system")
 class VtepTest {
 
     private static final String A = "g4j-va";
