@@ -46,7 +46,11 @@ public final class BfdFrameClassifier {
     private static final int MORE_FRAGMENTS = 0x2000;
     private static final int FRAGMENT_OFFSET = 0x1FFF;
 
+    private static final long ANY = -1;
+
+    private final long expectedMac;
     private final long expectedDestination;
+    private final long expectedSource;
     private long payloadOffset;
     private int payloadLength;
     private int sourcePort;
@@ -54,7 +58,7 @@ public final class BfdFrameClassifier {
 
     /** A classifier that takes any inner destination address (as OVS does by default). */
     public BfdFrameClassifier() {
-        this.expectedDestination = -1;
+        this(ANY, ANY, ANY);
     }
 
     /**
@@ -64,11 +68,84 @@ public final class BfdFrameClassifier {
      * @param destinationAddress an IPv4 address as an unsigned 32-bit value
      */
     public BfdFrameClassifier(long destinationAddress) {
-        if (destinationAddress < 0 || destinationAddress > 0xFFFF_FFFFL) {
-            throw new IllegalArgumentException("destination address 0x" + Long.toHexString(destinationAddress)
+        this(ANY, checkAddress("destination address", destinationAddress), ANY);
+    }
+
+    private BfdFrameClassifier(long mac, long destination, long source) {
+        this.expectedMac = mac;
+        this.expectedDestination = destination;
+        this.expectedSource = source;
+    }
+
+    /**
+     * A classifier that takes a control packet only when it is addressed as BFD in this tunnel is:
+     * to the inner destination MAC and IPv4 address of {@code addressing} (OVS's 00:23:20:00:00:01 and
+     * 169.254.1.0 by default). A frame to UDP port 3784 with another MAC or address is
+     * {@link BfdFrameVerdict#NOT_BFD}: a tenant's own RFC 5881 BFD between its hosts, which is data
+     * and passes, as it does through OVS. (The classifiers of the other constructors take every frame
+     * to port 3784 as the endpoint's.) The inner side is kept from sending frames addressed this way
+     * with {@link #addressedToTunnelBfd}.
+     *
+     * <p>{@code addressing} describes what this endpoint's peers send: its destination MAC and
+     * address are the ones checked here (the sides of a tunnel agree on them, as OVS's
+     * {@code bfd_dst_mac} and {@code bfd_dst_ip}); its source fields are not checked.
+     *
+     * @param addressing the inner addresses a peer's control packets carry
+     * @return a classifier that checks the destination MAC and IPv4 address
+     */
+    public static BfdFrameClassifier addressedAs(BfdEncapsulation addressing) {
+        return new BfdFrameClassifier(addressing.destinationMac(), addressing.destinationAddress(), ANY);
+    }
+
+    /**
+     * This classifier, taking a control packet only from inner IPv4 {@code sourceAddress} too (as
+     * OVS does when {@code bfd_src_ip} is set explicitly); others are
+     * {@link BfdFrameVerdict#WRONG_SOURCE}.
+     *
+     * @param sourceAddress an IPv4 address as an unsigned 32-bit value
+     * @return a new classifier with the same other checks
+     */
+    public BfdFrameClassifier fromSource(long sourceAddress) {
+        return new BfdFrameClassifier(expectedMac, expectedDestination, checkAddress("source address", sourceAddress));
+    }
+
+    private static long checkAddress(String what, long address) {
+        if (address < 0 || address > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException(what + " 0x" + Long.toHexString(address)
                     + " (expected: an IPv4 address as an unsigned 32-bit value)");
         }
-        this.expectedDestination = destinationAddress;
+        return address;
+    }
+
+    /**
+     * Whether a frame from the inner side (a TAP or a handler) is addressed as this tunnel's BFD: the
+     * destination MAC and IPv4 address this classifier expects, UDP to port 3784 (any TTL, checksum or
+     * length). Such a frame must not go to a peer, where it would be read as this endpoint's own BFD
+     * (a tenant moving a session); a tenant's RFC 5881 BFD to other addresses is not matched. False
+     * for a classifier that checks no MAC or no destination.
+     *
+     * @param frame the segment holding the frame
+     * @param offset where the Ethernet header starts
+     * @param length the frame's length
+     * @return true when the frame must be dropped rather than sent into the tunnel
+     * @throws IllegalArgumentException if the region lies outside the segment (a caller's mistake)
+     */
+    public boolean addressedToTunnelBfd(MemorySegment frame, long offset, long length) {
+        BfdWire.checkRegion(frame.byteSize(), offset, length);
+        if (expectedMac == ANY || expectedDestination == ANY
+                || length < EthernetView.HEADER_LENGTH + Ipv4View.MIN_HEADER_LENGTH + UdpView.HEADER_LENGTH
+                || mac(frame, offset) != expectedMac || u16(frame, offset + ETHER_TYPE) != EtherType.IPV4) {
+            return false;
+        }
+        long ip = offset + EthernetView.HEADER_LENGTH;
+        int first = u8(frame, ip);
+        int headerLength = (first & 0xF) * 4;
+        return first >>> 4 == 4 && headerLength >= Ipv4View.MIN_HEADER_LENGTH
+                && length - EthernetView.HEADER_LENGTH >= headerLength + UdpView.HEADER_LENGTH
+                && u8(frame, ip + IP_PROTOCOL) == EtherType.PROTOCOL_UDP
+                && (u16(frame, ip + IP_FLAGS_FRAGMENT) & FRAGMENT_OFFSET) == 0
+                && u32(frame, ip + IP_DESTINATION) == expectedDestination
+                && u16(frame, ip + headerLength + UDP_DESTINATION_PORT) == Bfd.CONTROL_PORT;
     }
 
     /**
@@ -96,6 +173,10 @@ public final class BfdFrameClassifier {
         if ((fragment & FRAGMENT_OFFSET) != 0 || u16(frame, udp + UDP_DESTINATION_PORT) != Bfd.CONTROL_PORT) {
             return BfdFrameVerdict.NOT_BFD; // a later fragment has no UDP header to read a port from
         }
+        if (expectedMac != ANY && (mac(frame, offset) != expectedMac
+                || u32(frame, ip + IP_DESTINATION) != expectedDestination)) {
+            return BfdFrameVerdict.NOT_BFD; // a tenant's own BFD (RFC 5881) to its own addresses: data
+        }
         // addressed to BFD from here on: the frame is the endpoint's whatever follows
         int totalLength = u16(frame, ip + IP_TOTAL_LENGTH);
         if ((fragment & MORE_FRAGMENTS) != 0 || totalLength < headerLength + UdpView.HEADER_LENGTH
@@ -110,8 +191,11 @@ public final class BfdFrameClassifier {
         }
         long source = u32(frame, ip + IP_SOURCE);
         long destination = u32(frame, ip + IP_DESTINATION);
-        if (expectedDestination >= 0 && destination != expectedDestination) {
+        if (expectedDestination != ANY && destination != expectedDestination) {
             return BfdFrameVerdict.WRONG_DESTINATION;
+        }
+        if (expectedSource != ANY && source != expectedSource) {
+            return BfdFrameVerdict.WRONG_SOURCE;
         }
         int udpLength = u16(frame, udp + UDP_LENGTH);
         if (udpLength < UdpView.HEADER_LENGTH || udpLength > totalLength - headerLength) {
@@ -156,6 +240,10 @@ public final class BfdFrameClassifier {
 
     private static int u16(MemorySegment s, long at) {
         return s.get(BfdWire.BE_SHORT, at) & 0xFFFF;
+    }
+
+    private static long mac(MemorySegment s, long at) {
+        return (long) u16(s, at) << 32 | u32(s, at + 2);
     }
 
     private static long u32(MemorySegment s, long at) {

@@ -17,7 +17,9 @@ public enum BfdFrameVerdict {
     /** The TTL is not 255 (RFC 5881 §5, RFC 9521 §4): maybe not from the tunnel's other end. */
     TTL_NOT_255,
     /** The inner destination address is not the one this endpoint expects. */
-    WRONG_DESTINATION;
+    WRONG_DESTINATION,
+    /** The inner source address is not the one configured ({@link BfdFrameClassifier#fromSource}). */
+    WRONG_SOURCE;
 
     /** Whether the frame was BFD's, accepted or not, and must not be delivered as data. */
     public boolean consumed() {
