@@ -30,6 +30,15 @@ import java.util.function.LongSupplier;
  * whose slots are all static refuses it ({@link #refusals()}). A flood of random source MACs
  * therefore replaces entries, never grows memory nor slows lookups.
  *
+ * <p><b>Shares.</b> With a share ({@code maxPerPeer} below the bound; the endpoint gives each peer
+ * half of it), one peer holds at most {@code maxPerPeer} entries: past its share, a new MAC of that
+ * peer takes the place of that peer's own least recently seen entry in the set, or is refused
+ * ({@link #shareRefusals()}). And a peer never evicts the entry of a peer that holds fewer entries
+ * than itself: a new MAC evicts its own peer's oldest entry of the set, else the oldest entry of a
+ * peer holding as many or more. So a peer that floods random source MACs replaces its own entries,
+ * never those of a peer with fewer ({@link #held(int)}). Without a share, the set's least recently
+ * seen entry is evicted, whoever's it is.
+ *
  * <p><b>Aging.</b> A non-static entry not seen for the age (300 s by default, as a Linux bridge's
  * {@code ageing_time}) is gone: lookups treat it as unknown (lazily, no timer), and its slot is
  * reused by the next MAC of its set or by {@link #sweep()}. The table's time is the clock's at the
@@ -104,6 +113,10 @@ public final class MacTable {
     private final long[] values;
     private final int setMask;
     private final int maxEntries;
+    private final int maxPerPeer;
+    /** Occupied slots (live or aged, not yet reused or swept) behind each peer id; grown under the monitor. */
+    private int[] held = new int[16];
+    private long shareRefusals;
     private final long ageMillis;
     private final long refreshMillis;
     private final LongSupplier clock;
@@ -128,6 +141,20 @@ public final class MacTable {
      * @throws IllegalArgumentException if {@code maxEntries} is not 1..2^24 or the age is not positive
      */
     public MacTable(int maxEntries, Duration age, LongSupplier clock) {
+        this(maxEntries, maxEntries, age, clock);
+    }
+
+    /**
+     * A table of at most {@code maxEntries} entries, at most {@code maxPerPeer} of them behind any one
+     * peer (see "Shares" above), that age after {@code age}, with time from {@code clock}.
+     *
+     * @param maxEntries the bound on entries, 1..2^24
+     * @param maxPerPeer the bound on one peer's entries, 1..maxEntries
+     * @param age how long an entry lives unseen
+     * @param clock nanoseconds, as {@link System#nanoTime}
+     * @throws IllegalArgumentException if a bound is out of range or the age is not positive
+     */
+    public MacTable(int maxEntries, int maxPerPeer, Duration age, LongSupplier clock) {
         if (maxEntries < 1 || maxEntries > 1 << 24) {
             throw new IllegalArgumentException("MAC table of " + maxEntries + " entries (expected: 1.." + (1 << 24) + ")");
         }
@@ -141,6 +168,11 @@ public final class MacTable {
         this.values = new long[slots];
         this.setMask = slots / WAYS - 1;
         this.maxEntries = maxEntries;
+        if (maxPerPeer < 1 || maxPerPeer > maxEntries) {
+            throw new IllegalArgumentException("MAC share of " + maxPerPeer + " entries per peer (expected: 1.."
+                    + maxEntries + ", the table's bound)");
+        }
+        this.maxPerPeer = maxPerPeer;
         this.ageMillis = age.toMillis();
         this.refreshMillis = Math.min(REFRESH_MILLIS, Math.max(1, ageMillis / 4));
         this.holdMillis = Math.min(2 * REFRESH_MILLIS, Math.max(1, ageMillis / 2));
@@ -245,6 +277,9 @@ public final class MacTable {
         int free = -1;
         int oldest = -1;
         long oldestTime = Long.MAX_VALUE;
+        int own = -1;
+        long ownTime = Long.MAX_VALUE;
+        int mine = heldBy(peer);
         for (int i = base; i < base + WAYS; i++) {
             long k = keys[i];
             if (k == key) {
@@ -265,12 +300,21 @@ public final class MacTable {
                 if (!wasLive) {
                     aged++;
                 }
+                int from = (int) (old & PEER_MASK);
+                if (from != peer && !isStatic && heldBy(peer) >= maxPerPeer) {
+                    shareRefusals++;
+                    return Learned.REFUSED; // a move would take the peer past its share
+                }
                 LONGS.setRelease(values, i, value);
+                if (from != peer) {
+                    held[from]--;
+                    held[peer]++;
+                }
                 if (!wasLive) {
                     learned++;
                     return Learned.NEW;
                 }
-                if ((old & PEER_MASK) != peer) {
+                if (from != peer) {
                     moves++;
                     return Learned.MOVED;
                 }
@@ -286,20 +330,39 @@ public final class MacTable {
                     if (free < 0 || keys[free] == 0) {
                         free = i; // an aged slot first: it frees one of the bound
                     }
-                } else if ((v & STATIC) == 0 && (v >>> TIME_SHIFT) < oldestTime) {
-                    oldestTime = v >>> TIME_SHIFT;
-                    oldest = i;
+                } else if ((v & STATIC) == 0) {
+                    int owner = (int) (v & PEER_MASK);
+                    if (owner == peer) {
+                        if ((v >>> TIME_SHIFT) < ownTime) {
+                            ownTime = v >>> TIME_SHIFT;
+                            own = i;
+                        }
+                    } else if ((maxPerPeer == maxEntries || held[owner] >= mine) && (v >>> TIME_SHIFT) < oldestTime) {
+                        oldestTime = v >>> TIME_SHIFT; // with shares, only a peer holding as many or more yields
+                        oldest = i;
+                    }
                 }
             }
         }
+        if (!isStatic && mine >= maxPerPeer) {
+            // at its share: only in place of this peer's own entries (an aged one first)
+            if (free >= 0 && keys[free] != 0 && (values[free] & PEER_MASK) == peer) {
+                return take(free, key, value, peer, Learned.NEW);
+            }
+            if (own >= 0) {
+                evictions++;
+                return take(own, key, value, peer, Learned.EVICTED);
+            }
+            shareRefusals++;
+            return Learned.REFUSED;
+        }
         if (free >= 0 && keys[free] != 0) {
             aged++; // an aged entry's slot, reused: the size stays
-            replace(free, key, value);
-            learned++;
-            return Learned.NEW;
+            return take(free, key, value, peer, Learned.NEW);
         }
         if (free >= 0 && size < maxEntries) {
             size++;
+            held[peer]++;
             replace(free, key, value);
             learned++;
             return Learned.NEW;
@@ -307,14 +370,31 @@ public final class MacTable {
         if (free >= 0 && sweepIfDue(now)) {
             return write(mac, key, base, peer, now, isStatic, groupFrame);
         }
-        if (oldest < 0) {
+        // with shares, this peer's own oldest first; without, the set's least recently seen, whoever's
+        int victim = own >= 0 && (maxPerPeer < maxEntries || oldest < 0 || ownTime <= oldestTime) ? own : oldest;
+        if (victim < 0) {
             refusals++;
             return Learned.REFUSED;
         }
         evictions++;
-        replace(oldest, key, value);
+        return take(victim, key, value, peer, Learned.EVICTED);
+    }
+
+    /** Under the monitor: slot {@code i}'s entry (aged or evicted) gives way to {@code key} behind {@code peer}. */
+    private Learned take(int i, long key, long value, int peer, Learned what) {
+        held[(int) (values[i] & PEER_MASK)]--;
+        held[peer]++;
+        replace(i, key, value);
         learned++;
-        return Learned.EVICTED;
+        return what;
+    }
+
+    /** Under the monitor: the slots behind {@code peer}, the per-peer array grown to hold its id. */
+    private int heldBy(int peer) {
+        if (peer >= held.length) {
+            held = java.util.Arrays.copyOf(held, Math.max(peer + 1, Math.min(held.length * 2, MAX_PEER + 1)));
+        }
+        return held[peer];
     }
 
     /** Replaces slot {@code i}: key cleared first, value, then the new key, so readers never pair them wrongly. */
@@ -356,6 +436,7 @@ public final class MacTable {
             if (keys[i] == key) {
                 LONGS.setRelease(keys, i, 0L);
                 size--;
+                held[(int) (values[i] & PEER_MASK)]--;
                 return true;
             }
         }
@@ -372,6 +453,9 @@ public final class MacTable {
                 removed++;
             }
         }
+        if (peer < held.length) {
+            held[peer] = 0;
+        }
         return removed;
     }
 
@@ -386,6 +470,7 @@ public final class MacTable {
             if (keys[i] != 0 && !live(values[i], now)) {
                 LONGS.setRelease(keys, i, 0L);
                 size--;
+                held[(int) (values[i] & PEER_MASK)]--;
                 freed++;
             }
         }
@@ -417,6 +502,27 @@ public final class MacTable {
     /** The bound on entries. */
     public int maxEntries() {
         return maxEntries;
+    }
+
+    /** The bound on one peer's entries. */
+    public int maxPerPeer() {
+        return maxPerPeer;
+    }
+
+    /**
+     * Slots held behind {@code peer}: its live entries and those aged but not yet reused or swept
+     * (what its share counts).
+     *
+     * @param peer a peer id
+     * @return the slots it holds
+     */
+    public synchronized int held(int peer) {
+        return peer >= 0 && peer < held.length ? held[peer] : 0;
+    }
+
+    /** New MACs and moves refused because their peer was at its share and had no entry of its own to give up. */
+    public synchronized long shareRefusals() {
+        return shareRefusals;
     }
 
     /** Slots in the table: {@link #maxEntries()} rounded up to a power of two, at least {@link #WAYS}. */

@@ -410,4 +410,68 @@ class MacTableTest {
             }
         });
     }
+
+    @Test
+    void aPeerFloodingSourceMacsEvictsNoneOfAnotherPeersEntries() {
+        // issue 28: one peer's 200k random source MACs evicted all of another peer's 1,000 entries
+        for (int share : new int[] {2048, 4096}) {
+            long[] clock = {0};
+            MacTable t = new MacTable(4096, share, Duration.ofSeconds(300), () -> clock[0]);
+            SplittableRandom random = new SplittableRandom(28);
+            long[] victims = new long[1000];
+            for (int i = 0; i < victims.length; i++) {
+                victims[i] = (random.nextLong() & 0xFEFF_FFFF_FFFFL) | 0x0200_0000_0000L;
+                assertThat(t.learn(victims[i], 2)).isEqualTo(MacTable.Learned.NEW);
+            }
+            for (int i = 0; i < 200_000; i++) {
+                if (i % 10_000 == 0) {
+                    clock[0] += 1_000_000; // time passes: the victims are the oldest entries of every set
+                    t.tick();
+                }
+                t.learn((random.nextLong() & 0xFEFF_FFFF_FFFFL) | 0x0200_0000_0000L, 1);
+            }
+            if (share < 4096) {
+                for (long mac : victims) {
+                    assertThat(t.lookup(mac)).as("a victim's MAC with a share of %d", share).isEqualTo(2);
+                }
+                assertThat(t.held(2)).isEqualTo(1000);
+                assertThat(t.held(1)).isLessThanOrEqualTo(share);
+                assertThat(t.size()).isLessThanOrEqualTo(4096);
+                // the victim still learns new hosts where its share and the sets allow
+                long fresh = 0x0200_0000_7777L;
+                assertThat(t.learn(fresh, 2)).isIn(MacTable.Learned.NEW, MacTable.Learned.EVICTED);
+                assertThat(t.lookup(fresh)).isEqualTo(2);
+            } else {
+                // without a share (the bound as the share), the flood takes the victim's slots: what the share prevents
+                long kept = java.util.Arrays.stream(victims).filter(mac -> t.lookup(mac) == 2).count();
+                assertThat(kept).as("victims kept without a share").isLessThan(100);
+            }
+        }
+    }
+
+    @Test
+    void aPeerAtItsShareReplacesOnlyItsOwnEntriesOrIsRefused() {
+        long[] clock = {0};
+        MacTable t = new MacTable(64, 8, Duration.ofSeconds(300), () -> clock[0]);
+        SplittableRandom random = new SplittableRandom(5);
+        long refusedBefore = t.shareRefusals();
+        for (int i = 0; i < 1000; i++) {
+            MacTable.Learned l = t.learn((random.nextLong() & 0xFEFF_FFFF_FFFFL) | 0x0200_0000_0000L, 1);
+            assertThat(l).isIn(MacTable.Learned.NEW, MacTable.Learned.EVICTED, MacTable.Learned.REFUSED);
+            assertThat(t.held(1)).isLessThanOrEqualTo(8);
+        }
+        assertThat(t.held(1)).isEqualTo(8);
+        assertThat(t.shareRefusals()).isGreaterThan(refusedBefore);
+        // a move into a peer at its share is refused too; the MAC stays where it was
+        long host = 0x0200_0000_0042L;
+        assertThat(t.learn(host, 3)).isEqualTo(MacTable.Learned.NEW);
+        assertThat(t.learn(host, 1)).isIn(MacTable.Learned.REFUSED, MacTable.Learned.HELD);
+        assertThat(t.lookup(host)).isEqualTo(3);
+        assertThat(t.removePeer(1)).isEqualTo(8);
+        assertThat(t.held(1)).isZero();
+        assertThatThrownBy(() -> new MacTable(64, 65, Duration.ofSeconds(1), () -> 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("share");
+        assertThatThrownBy(() -> new MacTable(64, 0, Duration.ofSeconds(1), () -> 0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
