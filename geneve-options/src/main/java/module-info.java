@@ -9,4 +9,10 @@ module io.github.geneve4j.options {
     exports io.github.geneve4j.options.aws;
     exports io.github.geneve4j.options.ovn;
     exports io.github.geneve4j.options.google;
+    exports io.github.geneve4j.options.cilium;
+    exports io.github.geneve4j.options.oxide;
+    exports io.github.geneve4j.options.cpacket;
+    exports io.github.geneve4j.options.telemetry;
+    exports io.github.geneve4j.options.linux;
+    exports io.github.geneve4j.options.nat64;
 }

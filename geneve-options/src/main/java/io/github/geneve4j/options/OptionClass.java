@@ -21,7 +21,7 @@ public final class OptionClass {
     public static final int LINUX = 0x0100;
     /** Open vSwitch. */
     public static final int OPEN_VSWITCH = 0x0101;
-    /** Open Virtual Network (OVN). */
+    /** Open Virtual Networking (OVN). */
     public static final int OVN = 0x0102;
     /** In-band Network Telemetry. */
     public static final int INT = 0x0103;
@@ -33,6 +33,12 @@ public final class OptionClass {
     public static final int OXIDE = 0x0129;
     /** Google: the class Google Cloud sends. */
     public static final int GOOGLE = 0x0132;
+    /** Cilium. */
+    public static final int CILIUM = 0x014B;
+    /** nat64.net. */
+    public static final int NAT64_NET = 0x0162;
+    /** cPacket Networks. */
+    public static final int CPACKET = 0x0164;
     /** First class of the experimental (private use) range. */
     public static final int EXPERIMENTAL_FIRST = 0xFF00;
 
@@ -57,18 +63,24 @@ public final class OptionClass {
         }
     }
 
-    // first, last, owner: the assignments as the IANA registry lists them
+    // first, last, owner: the assignments of IANA's "Geneve Option Class" registry (NVO3 registry
+    // group, https://www.iana.org/assignments/nvo3/nvo3.xhtml, XML updated 2026-02-20). Sources:
+    // 0x0100-0x0103 the registry's own XML ("Linux", "Open vSwitch (OVS)", "Open Virtual Networking
+    // (OVN)", "In-band Network Telemetry (INT)"); 0x0104-0x0136 and 0x0164 the registry as Wireshark
+    // copies it (epan/dissectors/packet-geneve.c, class_id_names, commit 07bb5c2c50b1); 0x014B
+    // Cilium's bpf/lib/tunnel.h (which cites the registry); 0x0162 nat64.net's option pages (which
+    // state its class). Assignments after 0x0136 that none of these name are not listed (unverified).
     private static final int[][] BOUNDS = {
         {0x0100, 0x0100}, {0x0101, 0x0101}, {0x0102, 0x0102}, {0x0103, 0x0103}, {0x0104, 0x0104},
         {0x0105, 0x0105}, {0x0106, 0x0106}, {0x0107, 0x0107}, {0x0108, 0x0110}, {0x0111, 0x0118},
         {0x0119, 0x0128}, {0x0129, 0x0129}, {0x0130, 0x0131}, {0x0132, 0x0135}, {0x0136, 0x0136},
-        {0x014B, 0x014B},
+        {0x014B, 0x014B}, {0x0162, 0x0162}, {0x0164, 0x0164},
     };
     private static final String[] OWNERS = {
-        "Linux", "Open vSwitch", "Open Virtual Network (OVN)", "In-band Network Telemetry (INT)", "VMware",
+        "Linux", "Open vSwitch (OVS)", "Open Virtual Networking (OVN)", "In-band Network Telemetry (INT)", "VMware",
         "Amazon", "Cisco", "Oracle", "Amazon", "IBM",
         "Ericsson", "Oxide", "Cisco", "Google", "InfoQuick Global Connection Tech",
-        "Cilium",
+        "Cilium", "nat64.net", "cPacket Networks",
     };
 
     private OptionClass() {

@@ -3,8 +3,14 @@ package io.github.geneve4j.options;
 import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.codec.GeneveOptionCursor;
 import io.github.geneve4j.options.aws.GwlbOptions;
+import io.github.geneve4j.options.cilium.CiliumDsr;
+import io.github.geneve4j.options.cpacket.CpacketMetadata;
 import io.github.geneve4j.options.google.GcpOptions;
+import io.github.geneve4j.options.linux.GroHint;
+import io.github.geneve4j.options.nat64.Nat64Options;
 import io.github.geneve4j.options.ovn.OvnPortKeys;
+import io.github.geneve4j.options.oxide.OxideOptions;
+import io.github.geneve4j.options.telemetry.IntOptions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -41,6 +47,17 @@ public final class OptionRegistry {
             .register(GcpOptions.VNID)
             .register(GcpOptions.ENDPOINT)
             .register(GcpOptions.PROFILE)
+            .register(CiliumDsr.DESCRIPTOR)
+            .register(OxideOptions.EXTERNAL)
+            .register(OxideOptions.MULTICAST)
+            .register(OxideOptions.MSS)
+            .register(CpacketMetadata.DESCRIPTOR)
+            .register(IntOptions.MD)
+            .register(IntOptions.DESTINATION)
+            .register(IntOptions.MX)
+            .register(GroHint.DESCRIPTOR)
+            .register(Nat64Options.BYPASS)
+            .register(Nat64Options.AUDIT_MIRROR)
             .build();
 
     private final int[] keys;          // (class << 8 | type) + 1; 0 marks an empty slot
@@ -76,7 +93,10 @@ public final class OptionRegistry {
         return (key * 0x9E3779B9 >>> 16) & mask;
     }
 
-    /** The registry of every typed option this library knows (AWS GWLB, OVN, Google Cloud). */
+    /**
+     * The registry of every typed option this library knows: AWS GWLB, OVN, Google Cloud, Cilium DSR,
+     * Oxide, cPacket, INT over Geneve, the Linux GRO hint and nat64.net.
+     */
     public static OptionRegistry defaults() {
         return DEFAULTS;
     }

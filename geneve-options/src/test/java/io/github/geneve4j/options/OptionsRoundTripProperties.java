@@ -29,7 +29,41 @@ class OptionsRoundTripProperties {
             s -> new OvnPortKeys(s.between(0, 0x7FFF), s.between(0, 0xFFFF)),
             s -> new GcpOptions.Vnid(s.between(0, 0x0FFFFFFF), s.bool()),
             s -> new GcpOptions.ProfileId(s.between(Integer.MIN_VALUE, Integer.MAX_VALUE)),
-            s -> new GcpOptions.EndpointId(s.bytes(4 * s.between(0, 8))));
+            s -> new GcpOptions.EndpointId(s.bytes(4 * s.between(0, 8))),
+            s -> new io.github.geneve4j.options.cilium.CiliumDsr(address(s.bytes(s.bool() ? 4 : 16)),
+                    s.between(0, 0xFFFF)),
+            s -> new io.github.geneve4j.options.oxide.OxideOptions.Multicast(
+                    io.github.geneve4j.options.oxide.OxideOptions.Replication.values()[s.between(0, 3)]),
+            s -> new io.github.geneve4j.options.oxide.OxideOptions.Mss(s.between(0, Integer.MAX_VALUE) * 2L),
+            s -> new io.github.geneve4j.options.cpacket.CpacketMetadata(s.between(0, Integer.MAX_VALUE),
+                    s.between(0, 0xFFFF), s.between(0, 0xFF), (long) s.between(0, 0xFFFF) << 32 | s.between(0, 0x7FFF_FFFF),
+                    s.between(0, 999_999_999), s.between(0, 0xFFFF), s.between(0, 0xFFFF), s.between(0, 0xFFFF)),
+            s -> {
+                int hopMl = s.between(1, 4);
+                java.util.List<io.github.geneve4j.options.telemetry.IntOptions.Hop> hops = new java.util.ArrayList<>();
+                for (int h = s.between(0, 6); h > 0; h--) {
+                    java.util.List<Long> words = new java.util.ArrayList<>();
+                    for (int w = 0; w < hopMl; w++) {
+                        words.add((long) s.between(0, Integer.MAX_VALUE));
+                    }
+                    hops.add(new io.github.geneve4j.options.telemetry.IntOptions.Hop(words));
+                }
+                return new io.github.geneve4j.options.telemetry.IntOptions.IntMetadata(2, s.bool(), s.bool(), s.bool(),
+                        hopMl, s.between(0, 0xFF), s.between(0, 0xFFFF), s.between(0, 0xFFFF), s.between(0, 0xFFFF),
+                        s.between(0, 0xFFFF), hops, java.util.List.of());
+            },
+            s -> new io.github.geneve4j.options.linux.GroHint(new int[] {0x6558, 0x86DD, 0x0800}[s.between(0, 2)],
+                    s.bool(), s.between(0, 0xFF), s.between(0, 0xFF), s.between(0, 0xFF)),
+            s -> new io.github.geneve4j.options.nat64.Nat64Options.Bypass("m".repeat(s.between(0, 40)) + "\u00e9"),
+            s -> new io.github.geneve4j.options.nat64.Nat64Options.AuditMirror("a".repeat(s.between(0, 100))));
+
+    private static java.net.InetAddress address(byte[] bytes) {
+        try {
+            return java.net.InetAddress.getByAddress(bytes);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
 
     static final Gen<GeneveHeader> MIXED = s -> {
         List<GeneveOption> options = new ArrayList<>();

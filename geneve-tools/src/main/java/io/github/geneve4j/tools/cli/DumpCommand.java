@@ -2,8 +2,10 @@ package io.github.geneve4j.tools.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.github.geneve4j.codec.Geneve;
 import io.github.geneve4j.codec.GeneveOptionCursor;
 import io.github.geneve4j.codec.GeneveView;
+import io.github.geneve4j.options.TrafficSummary;
 import io.github.geneve4j.pcap.CaptureFormatException;
 import io.github.geneve4j.pcap.CaptureReader;
 import io.github.geneve4j.pcap.CapturedPacket;
@@ -13,6 +15,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,7 +25,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code geneve dump}: every Geneve packet of a capture as one JSON object per line.
+ * {@code geneve dump}: every Geneve packet of a capture as one JSON object per line, or with
+ * {@code --summary} a line per VNI (counted by the library's {@link TrafficSummary}).
  *
  * <p>The output is a contract other tools parse; its fields are documented in the README.
  */
@@ -30,16 +34,22 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         description = {
             "Print every Geneve packet of pcap/pcapng captures as one JSON object per line.",
-            "Link types: Ethernet, raw IP, Linux cooked (SLL, SLL2). Packets that are not UDP to the",
-            "Geneve port are skipped; a malformed Geneve header prints {\"frame\":N,\"error\":...}."
+            "Link types: Ethernet, raw IP, Linux cooked (SLL, SLL2). Packets that are not UDP to a "
+                    + "Geneve port are skipped; a malformed Geneve header prints a line with an \"error\" field. "
+                    + "With --summary, one line per VNI instead, then a line of totals."
         },
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:all files read", "2:a file is missing, is not a capture, or is cut short"})
 final class DumpCommand implements Callable<Integer> {
 
-    @Option(names = "--port", defaultValue = "6081", paramLabel = "PORT",
-            description = "UDP destination port of Geneve (default: ${DEFAULT-VALUE}).")
-    int port;
+    @Option(names = "--port", paramLabel = "PORT",
+            description = "UDP destination port of Geneve; repeat for several (default: 6081).")
+    List<Integer> ports = new ArrayList<>();
+
+    @Option(names = "--summary",
+            description = "Print per VNI the packets, bytes, inner protocols and option kinds seen, "
+                    + "instead of a line per packet.")
+    boolean summary;
 
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Capture files (pcap or pcapng).")
     List<Path> files;
@@ -50,17 +60,25 @@ final class DumpCommand implements Callable<Integer> {
     private static final JsonFactory JSON = JsonFactory.builder().build();
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (port < 0 || port > 0xFFFF) {
-            err.println("geneve dump: --port " + port + " is not a UDP port (0..65535)");
-            return 2;
+        boolean[] geneve = new boolean[0x10000];
+        if (ports.isEmpty()) {
+            geneve[Geneve.UDP_PORT] = true;
         }
+        for (int port : ports) {
+            if (port < 0 || port > 0xFFFF) {
+                err.println("geneve dump: --port " + port + " is not a UDP port (0..65535)");
+                return 2;
+            }
+            geneve[port] = true;
+        }
+        TrafficSummary totals = summary ? new TrafficSummary() : null;
         int code = 0;
         for (Path file : files) {
             try {
-                dump(file, out);
+                dump(file, files.size() > 1 ? file.toString() : null, geneve, totals, out);
             } catch (NoSuchFileException e) {
                 out.flush();
                 err.println("geneve dump: " + file + ": no such file");
@@ -75,22 +93,33 @@ final class DumpCommand implements Callable<Integer> {
                 code = 2;
             }
         }
+        if (totals != null) {
+            printSummary(totals, out);
+        }
         out.flush();
         return code;
     }
 
-    private void dump(Path file, PrintWriter out) throws IOException {
+    private void dump(Path file, String name, boolean[] geneve, TrafficSummary totals, PrintWriter out)
+            throws IOException {
         OuterUdp udp = new OuterUdp();
         GeneveView view = new GeneveView();
         try (CaptureReader reader = CaptureReader.open(file)) {
             for (CapturedPacket packet : reader) {
-                if (!udp.locate(packet.linkType(), packet.data()) || udp.destinationPort != port) {
+                if (!udp.locate(packet.linkType(), packet.data()) || !geneve[udp.destinationPort]) {
                     continue;
                 }
-                var geneve = packet.data().asSlice(udp.payloadOffset, udp.payloadLength);
-                out.println(view.tryWrap(geneve, 0)
-                        ? json(packet.frame(), udp, view)
-                        : error(packet.frame(), view));
+                var payload = packet.data().asSlice(udp.payloadOffset, udp.payloadLength);
+                boolean ok = view.tryWrap(payload, 0);
+                if (totals != null) {
+                    if (ok) {
+                        totals.add(view, udp.payloadLength);
+                    } else {
+                        totals.addMalformed();
+                    }
+                } else {
+                    out.println(ok ? json(name, packet.frame(), udp, view) : error(name, packet.frame(), view));
+                }
             }
         } catch (UncheckedIOException e) {
             // the packets before the damage are printed; call() reports the CaptureFormatException
@@ -98,10 +127,71 @@ final class DumpCommand implements Callable<Integer> {
         }
     }
 
-    static String json(long frame, OuterUdp udp, GeneveView view) throws IOException {
+    /** One line per VNI, then the totals (the README's "dump output" describes the fields). */
+    static void printSummary(TrafficSummary totals, PrintWriter out) throws IOException {
+        for (TrafficSummary.Vni v : totals.vnis().values()) {
+            StringWriter text = new StringWriter(256);
+            try (JsonGenerator g = JSON.createGenerator(text)) {
+                g.writeStartObject();
+                g.writeNumberField("vni", v.vni());
+                g.writeNumberField("packets", v.packets());
+                g.writeNumberField("bytes", v.bytes());
+                g.writeArrayFieldStart("protocolTypes");
+                for (var p : v.protocolTypes().entrySet()) {
+                    g.writeStartObject();
+                    g.writeNumberField("protocolType", p.getKey());
+                    g.writeNumberField("packets", p.getValue());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("options");
+                for (var o : v.options().entrySet()) {
+                    int cls = o.getKey().optionClass();
+                    int type = o.getKey().type();
+                    g.writeStartObject();
+                    g.writeNumberField("class", cls);
+                    g.writeStringField("className", OptionNames.className(cls));
+                    g.writeNumberField("type", type);
+                    String optionName = OptionNames.name(cls, type);
+                    if (optionName == null) {
+                        g.writeNullField("name");
+                    } else {
+                        g.writeStringField("name", optionName);
+                    }
+                    g.writeNumberField("count", o.getValue());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                if (v.untrackedProtocols() > 0 || v.untrackedOptions() > 0) {
+                    g.writeNumberField("untrackedProtocols", v.untrackedProtocols());
+                    g.writeNumberField("untrackedOptions", v.untrackedOptions());
+                }
+                g.writeEndObject();
+            }
+            out.println(text);
+        }
+        StringWriter text = new StringWriter(128);
+        try (JsonGenerator g = JSON.createGenerator(text)) {
+            g.writeStartObject();
+            g.writeObjectFieldStart("total");
+            g.writeNumberField("packets", totals.packets());
+            g.writeNumberField("bytes", totals.bytes());
+            g.writeNumberField("vnis", totals.vnis().size());
+            g.writeNumberField("malformed", totals.malformed());
+            g.writeNumberField("untrackedPackets", totals.untrackedPackets());
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        out.println(text);
+    }
+
+    static String json(String file, long frame, OuterUdp udp, GeneveView view) throws IOException {
         StringWriter text = new StringWriter(256);
         try (JsonGenerator g = JSON.createGenerator(text)) {
             g.writeStartObject();
+            if (file != null) {
+                g.writeStringField("file", file);
+            }
             g.writeNumberField("frame", frame);
             g.writeObjectFieldStart("outer");
             g.writeStringField("src", udp.source());
@@ -139,10 +229,13 @@ final class DumpCommand implements Callable<Integer> {
         return text.toString();
     }
 
-    static String error(long frame, GeneveView view) throws IOException {
+    static String error(String file, long frame, GeneveView view) throws IOException {
         StringWriter text = new StringWriter(128);
         try (JsonGenerator g = JSON.createGenerator(text)) {
             g.writeStartObject();
+            if (file != null) {
+                g.writeStringField("file", file);
+            }
             g.writeNumberField("frame", frame);
             g.writeStringField("error", view.errorReason().name());
             g.writeNumberField("offset", view.errorOffset());

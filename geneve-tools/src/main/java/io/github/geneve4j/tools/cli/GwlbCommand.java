@@ -27,9 +27,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "gwlb", mixinStandardHelpOptions = true,
         description = {"Run an appliance behind an AWS Gateway Load Balancer that returns what it lets through.",
-            "It receives GWLB's Geneve packets (the endpoint ID, attachment ID and flow cookie options) and",
-            "returns each one, outer addresses swapped, UDP ports and Geneve header as received. Datagrams",
-            "without the three options are dropped and counted.",
+            "It receives GWLB's Geneve packets (the endpoint ID, attachment ID and flow cookie options) and "
+                    + "returns each one, outer addresses swapped, UDP ports and Geneve header as received. Datagrams "
+                    + "without the three options are dropped and counted.",
             "Needs root (CAP_NET_RAW) for --reply raw, the default."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:stopped after --duration or by a signal", "1:a receive thread failed",
@@ -55,13 +55,13 @@ public final class GwlbCommand implements Callable<Integer> {
 
     @Option(names = "--mode", paramLabel = "pass|kernel", defaultValue = "pass",
             description = {"pass: return every valid packet (default);",
-                "kernel: hand each endpoint ID's packets to the kernel through a TUN pair gwi-X/gwo-X made on its",
-                "first packet (X: the endpoint ID in base 62), return what the kernel routes out of gwo-X, as gwlbtun does."})
+                "kernel: hand each endpoint ID's packets to the kernel through a TUN pair gwi-X/gwo-X made on its "
+                        + "first packet (X: the endpoint ID in base 62), return what the kernel routes out of gwo-X, as gwlbtun does."})
     String mode;
 
     @Option(names = "--hook", paramLabel = "COMMAND",
-            description = {"kernel mode: run COMMAND CREATE|DESTROY GWI GWO ENDPOINT-HEX when a TUN pair is made and when",
-                "the appliance stops: bring the devices up, turn rp_filter off on GWI, route GWI to GWO, add firewall rules."})
+            description = "kernel mode: run COMMAND CREATE|DESTROY GWI GWO ENDPOINT-HEX when a TUN pair is made and when "
+                    + "the appliance stops: bring the devices up, turn rp_filter off on GWI, route GWI to GWO, add firewall rules.")
     String hook;
 
     @Option(names = "--tcp-idle-timeout", paramLabel = "SECONDS", defaultValue = "350",

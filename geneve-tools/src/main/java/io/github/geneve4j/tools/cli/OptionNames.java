@@ -9,7 +9,10 @@ import io.github.geneve4j.options.OptionRegistry;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
+import java.net.InetAddress;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
 
 /** Names and decoded values for option classes and options in the dump output, from geneve-options. */
 final class OptionNames {
@@ -32,7 +35,8 @@ final class OptionNames {
      * Writes field {@code value}: the option's decoded fields when the registry has a codec for it
      * ({@code {"id":"0x1122334455667788"}} for a GWLB endpoint ID), else {@code null}. Identifiers and
      * cookies are 0x-prefixed lowercase hex strings, as AWS writes them; byte arrays are hex strings;
-     * other numbers are JSON numbers and flags booleans. A known option whose data breaks its layout
+     * addresses are their text form, enum constants lowercase names, lists arrays, nested records
+     * objects; other numbers are JSON numbers and flags booleans. A known option whose data breaks its layout
      * gets {@code null} and a field {@code valueError} with the reason.
      */
     static void writeValue(JsonGenerator g, GeneveOptionCursor o) throws IOException {
@@ -53,7 +57,13 @@ final class OptionNames {
             g.writeNullField("value");
             return;
         }
-        g.writeObjectFieldStart("value");
+        g.writeFieldName("value");
+        writeRecord(g, record);
+    }
+
+    /** A record as a JSON object of its components, nested records and lists included. */
+    private static void writeRecord(JsonGenerator g, Record record) throws IOException {
+        g.writeStartObject();
         for (RecordComponent c : record.getClass().getRecordComponents()) {
             Object v;
             try {
@@ -61,17 +71,33 @@ final class OptionNames {
             } catch (IllegalAccessException | InvocationTargetException e) {
                 throw new IllegalStateException("cannot read " + c.getName() + " of " + record.getClass(), e);
             }
+            g.writeFieldName(c.getName());
             boolean identifier = c.getName().equals("id") || c.getName().equals("cookie");
-            switch (v) {
-                case Long l when identifier -> g.writeStringField(c.getName(), String.format("0x%016x", l));
-                case Integer i when identifier -> g.writeStringField(c.getName(), String.format("0x%08x", i));
-                case Long l -> g.writeNumberField(c.getName(), l);
-                case Integer i -> g.writeNumberField(c.getName(), i);
-                case Boolean b -> g.writeBooleanField(c.getName(), b);
-                case byte[] bytes -> g.writeStringField(c.getName(), HexFormat.of().formatHex(bytes));
-                default -> g.writeStringField(c.getName(), String.valueOf(v));
-            }
+            writeField(g, v, identifier);
         }
         g.writeEndObject();
+    }
+
+    private static void writeField(JsonGenerator g, Object v, boolean identifier) throws IOException {
+        switch (v) {
+            case Long l when identifier -> g.writeString(String.format("0x%016x", l));
+            case Integer i when identifier -> g.writeString(String.format("0x%08x", i));
+            case Long l -> g.writeNumber(l);
+            case Integer i -> g.writeNumber(i);
+            case Boolean b -> g.writeBoolean(b);
+            case byte[] bytes -> g.writeString(HexFormat.of().formatHex(bytes));
+            case InetAddress address -> g.writeString(address.getHostAddress());
+            case Enum<?> e -> g.writeString(e.name().toLowerCase(Locale.ROOT));
+            case Record nested -> writeRecord(g, nested);
+            case List<?> list -> {
+                g.writeStartArray();
+                for (Object item : list) {
+                    writeField(g, item, false);
+                }
+                g.writeEndArray();
+            }
+            case null -> g.writeNull();
+            default -> g.writeString(String.valueOf(v));
+        }
     }
 }

@@ -33,8 +33,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "tso", mixinStandardHelpOptions = true,
         description = {"Segment the large inner TCP frames of a pcap into Geneve frames (software TSO).",
-            "Each frame is Geneve-encapsulated and cut into MTU-sized frames written to a pcap, every",
-            "length, ID, sequence number and checksum right."},
+            "Each frame is Geneve-encapsulated and cut into MTU-sized frames written to a pcap, every "
+                    + "length, ID, sequence number and checksum right."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:every frame written", "2:bad usage, a file problem, or a frame that cannot be segmented"})
 final class TsoCommand implements Callable<Integer> {

@@ -123,9 +123,9 @@ public final class TunnelCommands {
 
     @Command(name = "demo", mixinStandardHelpOptions = true,
             description = {"Ping between two virtual hosts through a Geneve tunnel, all in one process.",
-                "Two tunnel endpoints over UDP on loopback (127.0.0.1 and 127.0.0.2, port 6081, or free",
-                "ports if taken), each with a virtual host (10.0.0.1, 10.0.0.2): ARP, then ICMP echo from",
-                "10.0.0.1 to 10.0.0.2 through the tunnel, printed like ping."},
+                "Two tunnel endpoints over UDP on loopback (127.0.0.1 and 127.0.0.2, port 6081, or free ports if "
+                        + "taken), each with a virtual host (10.0.0.1, 10.0.0.2): ARP, then ICMP echo from 10.0.0.1 to "
+                        + "10.0.0.2 through the tunnel, printed like ping."},
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:every echo answered", "1:some echo unanswered", "2:bad usage or setup failure"})
     public static final class Demo extends TunnelOptions implements Callable<Integer> {
@@ -179,7 +179,7 @@ public final class TunnelCommands {
                     VirtualHost.PingResult result = ping.run(hostA, HOST_B, out);
                     reportDrops("demo", tunnelA, err);
                     reportDrops("demo", tunnelB, err);
-                    return result.received() == result.transmitted() ? 0 : 1;
+                    return result.allAnswered() ? 0 : 1;
                 }
             }
         }
@@ -235,7 +235,7 @@ public final class TunnelCommands {
                 side.attach(virtualHost, tunnel);
                 VirtualHost.PingResult result = ping.run(virtualHost, targetIp, out);
                 reportDrops("ping", tunnel, err);
-                return result.received() == result.transmitted() ? 0 : 1;
+                return result.allAnswered() ? 0 : 1;
             }
         }
     }
@@ -261,8 +261,8 @@ public final class TunnelCommands {
         InetSocketAddress local;
 
         @Option(names = "--remote", paramLabel = "ADDR[:PORT]", converter = Converters.SocketConverter.class,
-                description = {"The peer's Geneve address: only it is answered. Without it, a test tool that answers",
-                    "whoever asks, each at its own address, port 6081."})
+                description = "The peer's Geneve address: only it is answered. Without it, a test tool that answers "
+                        + "whoever asks, each at its own address, port 6081.")
         InetSocketAddress remote;
 
         @Option(names = "--host", defaultValue = "10.0.0.2/24", description = "This virtual host's address (default: ${DEFAULT-VALUE}).")

@@ -222,28 +222,49 @@ final class VirtualHost {
         return arpCache.get(target);
     }
 
-    /** The outcome of a ping run. */
-    record PingResult(int transmitted, int received) {
+    /**
+     * The outcome of a ping run.
+     *
+     * @param transmitted echo requests really sent
+     * @param received echo replies received in time
+     * @param errors sequences with no request sent, the target's address unresolved
+     */
+    record PingResult(int transmitted, int received, int errors) {
+        /** Whether every sequence was sent and answered. */
+        boolean allAnswered() {
+            return errors == 0 && transmitted > 0 && received == transmitted;
+        }
     }
 
-    /** Pings {@code target} like iputils ping, printing a line per reply and the statistics. */
+    /**
+     * Pings {@code target} like iputils ping, printing a line per reply and the statistics. Each
+     * sequence whose target does not answer ARP within the timeout sends nothing and prints
+     * {@code From <this host> icmp_seq=N Destination Host Unreachable}, as Linux ping does when
+     * neighbour resolution fails; the statistics count only the requests really sent, and such
+     * sequences as errors.
+     */
     PingResult ping(int target, int count, long intervalNanos, long timeoutNanos, PrintWriter out)
             throws InterruptedException {
         String name = ip(target);
         out.printf(Locale.ROOT, "PING %s (%s) %d(%d) bytes of data.%n", name, name, PING_DATA, PING_DATA + 28);
         out.flush();
-        Long targetMac = resolve(target, timeoutNanos);
         int transmitted = 0;
         int received = 0;
+        int errors = 0;
         double min = Double.MAX_VALUE;
         double max = 0;
         double sum = 0;
         double sumSquares = 0;
         MemorySegment data = MemorySegment.ofArray(new byte[PING_DATA]);
         for (int sequence = 1; sequence <= count; sequence++) {
-            long sent = System.nanoTime();
-            transmitted++;
-            if (targetMac != null) {
+            long started = System.nanoTime();
+            Long targetMac = resolve(target, timeoutNanos); // at once when cached; ARP otherwise
+            if (targetMac == null) {
+                errors++;
+                out.printf(Locale.ROOT, "From %s icmp_seq=%d Destination Host Unreachable%n", ip(ip), sequence);
+                out.flush();
+            } else {
+                long sent = System.nanoTime();
                 data.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0, System.currentTimeMillis());
                 for (int i = 8; i < PING_DATA; i++) {
                     data.set(ValueLayout.JAVA_BYTE, i, (byte) i);
@@ -252,40 +273,49 @@ final class VirtualHost {
                     int n = icmpFrame(targetMac, target, ICMP_ECHO_REQUEST, identifier, sequence, data, 0, PING_DATA);
                     link.send(this.out, 0, n);
                 }
-            }
-            long deadline = sent + timeoutNanos;
-            long[] reply = null;
-            while (System.nanoTime() < deadline && (reply = replies.remove(sequence)) == null) {
-                Thread.sleep(0, 200_000);
-            }
-            if (reply != null) {
-                received++;
-                double ms = (reply[0] - sent) / 1e6;
-                min = Math.min(min, ms);
-                max = Math.max(max, ms);
-                sum += ms;
-                sumSquares += ms * ms;
-                out.printf(Locale.ROOT, "%d bytes from %s: icmp_seq=%d ttl=%d time=%.3f ms%n",
-                        reply[2], name, sequence, reply[1], ms);
-                out.flush();
+                transmitted++;
+                long deadline = sent + timeoutNanos;
+                long[] reply = null;
+                while (System.nanoTime() < deadline && (reply = replies.remove(sequence)) == null) {
+                    Thread.sleep(0, 200_000);
+                }
+                if (reply != null) {
+                    received++;
+                    double ms = (reply[0] - sent) / 1e6;
+                    min = Math.min(min, ms);
+                    max = Math.max(max, ms);
+                    sum += ms;
+                    sumSquares += ms * ms;
+                    out.printf(Locale.ROOT, "%d bytes from %s: icmp_seq=%d ttl=%d time=%.3f ms%n",
+                            reply[2], name, sequence, reply[1], ms);
+                    out.flush();
+                }
             }
             if (sequence < count) {
-                long wait = sent + intervalNanos - System.nanoTime();
+                long wait = started + intervalNanos - System.nanoTime();
                 if (wait > 0) {
                     TimeUnit.NANOSECONDS.sleep(wait);
                 }
             }
         }
         out.printf(Locale.ROOT, "%n--- %s ping statistics ---%n", name);
-        int loss = transmitted == 0 ? 0 : (int) Math.round(100.0 * (transmitted - received) / transmitted);
-        out.printf(Locale.ROOT, "%d packets transmitted, %d received, %d%% packet loss%n", transmitted, received, loss);
+        StringBuilder line = new StringBuilder().append(transmitted).append(" packets transmitted, ")
+                .append(received).append(" received");
+        if (errors > 0) {
+            line.append(", +").append(errors).append(" errors");
+        }
+        if (transmitted > 0) { // as iputils: no loss figure when nothing was sent
+            int loss = (int) Math.round(100.0 * (transmitted - received) / transmitted);
+            line.append(", ").append(loss).append("% packet loss");
+        }
+        out.println(line);
         if (received > 0) {
             double avg = sum / received;
             double mdev = Math.sqrt(Math.max(0, sumSquares / received - avg * avg));
             out.printf(Locale.ROOT, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms%n", min, avg, max, mdev);
         }
         out.flush();
-        return new PingResult(transmitted, received);
+        return new PingResult(transmitted, received, errors);
     }
 
     static String ip(int address) {

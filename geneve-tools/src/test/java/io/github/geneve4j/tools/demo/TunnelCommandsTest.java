@@ -121,13 +121,32 @@ class TunnelCommandsTest {
         Run ping = run("ping", "--local", "127.0.0.6:" + pingPort, "--remote", "127.0.0.5:" + responderPort,
                 "--count", "1", "--timeout", "0.5", "--option", "0xffff:0x80:a1b2c3d4");
         assertThat(ping.code()).isEqualTo(1);
-        assertThat(ping.out()).contains("1 packets transmitted, 0 received, 100% packet loss");
+        // the responder drops the ARP request too (it carries the option): nothing resolved, no echo sent
+        assertThat(ping.out()).contains("From 10.0.0.1 icmp_seq=1 Destination Host Unreachable",
+                "0 packets transmitted, 0 received, +1 errors");
         Run dropped = responder.get(30, TimeUnit.SECONDS);
         assertThat(dropped.code()).isZero();
         assertThat(dropped.out().lines()).hasSize(1); // its banner: no request got through
         // counted by reason and said once at the end, never a line per datagram
         assertThat(dropped.err()).isEqualTo("geneve responder: dropped 1 datagram(s): unknown-critical-option=1"
                 + System.lineSeparator());
+    }
+
+    @Test
+    void pingTowardNobodySaysTheHostIsUnreachableAndCountsNoTransmission() throws Exception {
+        int pingPort = freePort("127.0.0.7");
+        int nobody = freePort("127.0.0.8"); // bound and released: nothing listens there
+        Run ping = run("ping", "--local", "127.0.0.7:" + pingPort, "--remote", "127.0.0.8:" + nobody,
+                "--count", "3", "--interval", "0.05", "--timeout", "0.2");
+        assertThat(ping.code()).isEqualTo(1);
+        assertThat(ping.out().lines()).containsExactly(
+                "PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.",
+                "From 10.0.0.1 icmp_seq=1 Destination Host Unreachable",
+                "From 10.0.0.1 icmp_seq=2 Destination Host Unreachable",
+                "From 10.0.0.1 icmp_seq=3 Destination Host Unreachable",
+                "",
+                "--- 10.0.0.2 ping statistics ---",
+                "0 packets transmitted, 0 received, +3 errors");
     }
 
     @Test
