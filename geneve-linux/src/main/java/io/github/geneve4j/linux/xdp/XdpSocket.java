@@ -320,8 +320,9 @@ public final class XdpSocket implements AutoCloseable {
             reapCompletions();
             refill();
             int n = rx.peek(frames.capacity());
-            if (n == 0 && timeoutMillis > 0) {
-                // poll also wakes a driver that set the fill ring's need-wakeup flag
+            if (n == 0 && (timeoutMillis > 0 || fill.needsWakeup())) {
+                // poll waits, and wakes a driver that set the fill ring's need-wakeup flag (zero-copy
+                // drivers stop receiving until then); a busy worker (timeout 0) polls only when asked
                 int ignored = (int) XdpCalls.POLL.invokeExact(pollfd.address(), 1L, timeoutMillis);
                 n = rx.peek(frames.capacity());
             }

@@ -174,13 +174,7 @@ class XdpEndToEndTest {
     @Test
     void programGoesAwayWithAKilledProcess() throws Exception {
         try (VethPair pair = VethPair.create("kill")) {
-            Path classes = Path.of("target", "classes").toAbsolutePath();
-            Path testClasses = Path.of("target", "test-classes").toAbsolutePath();
-            Assumptions.assumeTrue(Files.isDirectory(classes) && Files.isDirectory(testClasses), "run from geneve-linux");
-            String javaCommand = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
-            Process child = new ProcessBuilder(List.of("ip", "netns", "exec", pair.b, javaCommand, "--enable-native-access=ALL-UNNAMED",
-                    "-cp", classes + File.pathSeparator + testClasses, XdpReflector.class.getName(),
-                    VethPair.B_DEVICE, VethPair.B_ADDRESS, Integer.toString(PORT)))
+            Process child = new ProcessBuilder(reflectorCommand(pair.b, List.of()))
                     .redirectErrorStream(true).start();
             try {
                 BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
@@ -219,6 +213,39 @@ class XdpEndToEndTest {
             } finally {
                 child.destroyForcibly();
             }
+            awaitDetached(pair);
+        }
+    }
+
+    /** The command that runs {@link XdpReflector} on {@code xb} in namespace {@code b}, after {@code prefix}. */
+    private static List<String> reflectorCommand(String b, List<String> prefix) {
+        Path classes = Path.of("target", "classes").toAbsolutePath();
+        Path testClasses = Path.of("target", "test-classes").toAbsolutePath();
+        Assumptions.assumeTrue(Files.isDirectory(classes) && Files.isDirectory(testClasses), "run from geneve-linux");
+        String javaCommand = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+        List<String> command = new java.util.ArrayList<>(List.of("ip", "netns", "exec", b));
+        command.addAll(prefix);
+        command.addAll(List.of(javaCommand, "--enable-native-access=ALL-UNNAMED",
+                "-cp", classes + File.pathSeparator + testClasses, XdpReflector.class.getName(),
+                VethPair.B_DEVICE, VethPair.B_ADDRESS, Integer.toString(PORT)));
+        return command;
+    }
+
+    @Test
+    void missingPrivilegesAndLockedMemoryAreNamed() throws Exception {
+        try (VethPair pair = VethPair.create("caps")) {
+            Assumptions.assumeTrue(VethPair.run(10, "sh", "-c", "command -v capsh").code() == 0, "capsh not installed");
+            // without CAP_BPF, CAP_SYS_ADMIN (which also allows bpf) and CAP_NET_ADMIN
+            VethPair.Result noBpf = VethPair.run(120, reflectorCommand(pair.b, List.of("capsh",
+                    "--drop=cap_bpf,cap_sys_admin,cap_perfmon,cap_net_admin", "--", "-c", "exec \"$0\" \"$@\"")).toArray(String[]::new));
+            assertThat(noBpf.code()).as(noBpf.output()).isNotZero();
+            assertThat(noBpf.output()).contains("BPF_MAP_CREATE").contains("Operation not permitted")
+                    .contains("needs CAP_BPF and CAP_NET_ADMIN");
+            // without CAP_IPC_LOCK and with 64 KiB of RLIMIT_MEMLOCK: the 8 MiB UMEM cannot be registered
+            VethPair.Result noLock = VethPair.run(120, reflectorCommand(pair.b, List.of("capsh", "--drop=cap_ipc_lock",
+                    "--", "-c", "ulimit -l 64 && exec \"$0\" \"$@\"")).toArray(String[]::new));
+            assertThat(noLock.code()).as(noLock.output()).isNotZero();
+            assertThat(noLock.output()).contains("XDP_UMEM_REG").contains("RLIMIT_MEMLOCK").contains("CAP_IPC_LOCK");
             awaitDetached(pair);
         }
     }

@@ -12,8 +12,9 @@ import java.util.function.BooleanSupplier;
 /**
  * A plain AF_XDP UDP reflector, no Geneve work: every IPv4 UDP datagram the program steers to the
  * socket goes back where it came from, built in its own UMEM frame (Ethernet addresses swapped,
- * IPv4 addresses swapped, UDP ports swapped, the UDP checksum cleared) and transmitted from there. The floor an AF_XDP
- * appliance is measured against; also the process the kill-9 test attaches and kills.
+ * IPv4 addresses swapped, UDP ports swapped, the UDP checksum cleared) and transmitted from there.
+ * The floor an AF_XDP appliance is measured against; also the process the kill-9 test attaches and
+ * kills.
  *
  * <p>The IPv4 header checksum stays valid untouched: it is a one's-complement sum, which does not
  * change when two of its 16-bit words trade places. The UDP checksum is cleared (0: none, allowed
