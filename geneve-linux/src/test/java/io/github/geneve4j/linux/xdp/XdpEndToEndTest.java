@@ -70,14 +70,14 @@ class XdpEndToEndTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws java.io.IOException {
             running.set(false);
             try {
-                if (!done.isDone() && socket != null) {
-                    done.get(10, TimeUnit.SECONDS);
-                }
-            } catch (java.util.concurrent.ExecutionException ignored) {
-                // reported by the test that looks at done
+                done.get(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new java.io.IOException("the reflector's worker failed or hung", e);
             } finally {
                 socket.close();
                 program.close();
@@ -140,6 +140,7 @@ class XdpEndToEndTest {
             // nothing left behind: the device takes a program and the queue a socket again
             try (Reflector again = new Reflector(pair, XdpSocket.Options.DEFAULT, false)) {
                 assertThat(VethPair.hasXdp(VethPair.link(pair.b, VethPair.B_DEVICE))).isTrue();
+                assertThat(again.socket.receive(new XdpFrames(1), 0)).isZero();
             }
             awaitDetached(pair);
         }
@@ -168,6 +169,25 @@ class XdpEndToEndTest {
                         .isInstanceOf(java.nio.channels.ClosedChannelException.class);
             }
             awaitDetached(pair);
+        }
+    }
+
+    @Test
+    void aDriverWithoutNativeXdpIsNamedAndAutoFallsBackToGeneric() throws Exception {
+        try (VethPair pair = VethPair.create("modes")) {
+            // loopback has no ndo_bpf: generic XDP only (the namespace's own lo, deleted with it)
+            InetSocketAddress local = new InetSocketAddress(VethPair.B_ADDRESS, PORT);
+            assertThatThrownBy(() -> VethPair.inside(pair.b, () -> XdpProgram.attach("lo", local, 1, XdpProgram.Mode.NATIVE)))
+                    .isInstanceOf(XdpException.class).hasMessageContaining("native mode")
+                    .hasMessageContaining("does not support this XDP mode");
+            try (XdpProgram program = VethPair.inside(pair.b, () -> XdpProgram.attach("lo", local, 1, XdpProgram.Mode.AUTO))) {
+                assertThat(program.mode()).isEqualTo(XdpProgram.Mode.GENERIC);
+                assertThat(VethPair.link(pair.b, "lo")).contains("xdpgeneric");
+                assertThatThrownBy(() -> VethPair.inside(pair.b, () -> XdpProgram.attach("lo", local, 1, XdpProgram.Mode.GENERIC)))
+                        .as("a second program on the same device").isInstanceOf(XdpException.class)
+                        .hasMessageContaining("another XDP program");
+            }
+            assertThat(VethPair.hasXdp(VethPair.link(pair.b, "lo"))).isFalse();
         }
     }
 
