@@ -12,10 +12,10 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * The libc functions this package calls through {@code java.lang.foreign}, each capturing
- * {@code errno} except the two on the data path ({@code sendto} to wake the kernel, {@code poll}),
- * which come twice like {@code io.github.geneve4j.linux.Libc}'s: a capture buffer costs an object
- * per call in some runs, and neither call changes anything when it fails, so it is repeated to read
- * {@code errno}. Linux x86-64 and aarch64 numbers.
+ * {@code errno} except the two on the data path ({@code sendto} to wake the kernel, {@code poll}):
+ * a capture buffer costs an object per call in some runs (see {@code io.github.geneve4j.linux.Libc}),
+ * and their failures ({@code EAGAIN}, {@code EBUSY}, {@code ENOBUFS}, {@code EINTR}) all mean "try
+ * again with the next batch", as libbpf treats them. Linux x86-64 and aarch64 numbers.
  *
  * <p>The generic socket calls duplicate a few of {@code Libc}'s (kept apart while that class is
  * being split); {@code bpf(2)} has no libc wrapper and goes through {@code syscall(2)}.
@@ -32,10 +32,6 @@ final class XdpCalls {
     private static final ValueLayout ADDRESS = ValueLayout.ADDRESS;
 
     static final int EPERM = 1;
-    static final int ENOENT = 2;
-    static final int EINTR = 4;
-    static final int ENXIO = 6;
-    static final int E2BIG = 7;
     static final int EAGAIN = 11;
     static final int ENOMEM = 12;
     static final int EACCES = 13;
@@ -43,11 +39,11 @@ final class XdpCalls {
     static final int EEXIST = 17;
     static final int ENODEV = 19;
     static final int EINVAL = 22;
-    static final int ENOSPC = 28;
     static final int ENOSYS = 38;
     static final int EOPNOTSUPP = 95;
+    /** The kernel's internal {@code ENOTSUPP}, which some drivers let out of bind in zero-copy mode. */
+    static final int ENOTSUPP = 524;
     static final int EAFNOSUPPORT = 97;
-    static final int ENETDOWN = 100;
     static final int ENOBUFS = 105;
 
     static final int AF_XDP = 44;
@@ -89,8 +85,6 @@ final class XdpCalls {
     static final MethodHandle IF_NAMETOINDEX = handle("if_nametoindex", FunctionDescriptor.of(INT, ADDRESS), ERRNO);
     /** {@code sendto(fd, NULL, 0, MSG_DONTWAIT, NULL, 0)}: the TX wake-up; pointers as raw addresses. */
     static final MethodHandle SENDTO = handle("sendto", FunctionDescriptor.of(LONG, INT, LONG, LONG, INT, LONG, INT));
-    static final MethodHandle SENDTO_ERRNO = handle("sendto", FunctionDescriptor.of(LONG, INT, LONG, LONG, INT, LONG, INT),
-            ERRNO);
     /** {@code int poll(struct pollfd *, nfds_t, int timeout)}, the array as a raw address. */
     static final MethodHandle POLL = handle("poll", FunctionDescriptor.of(INT, LONG, LONG, INT));
     private static final MethodHandle STRERROR = handle("strerror", FunctionDescriptor.of(ADDRESS, INT));

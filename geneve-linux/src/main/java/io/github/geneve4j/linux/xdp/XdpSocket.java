@@ -163,8 +163,8 @@ public final class XdpSocket implements AutoCloseable {
             try {
                 socket = open(program.interfaceIndex(), queue, options, true);
             } catch (XdpException refused) {
-                if (refused.errno() != XdpCalls.EOPNOTSUPP && refused.errno() != XdpCalls.EINVAL
-                        && refused.errno() != XdpCalls.EPERM) {
+                if (refused.errno() != XdpCalls.EOPNOTSUPP && refused.errno() != XdpCalls.ENOTSUPP
+                        && refused.errno() != XdpCalls.EINVAL) {
                     throw refused;
                 }
                 socket = open(program.interfaceIndex(), queue, options, false);
@@ -399,8 +399,9 @@ public final class XdpSocket implements AutoCloseable {
 
     /**
      * Wakes the kernel until it has taken the TX ring's entries: in copy mode one {@code sendto}
-     * sends at most 32 frames, so a batch of 64 needs two. Bounded: a device that takes nothing
-     * (queue full, link down) costs a few calls, never a hang.
+     * sends at most 32 frames (the kernel's default TX budget per call), so a batch of 64 needs
+     * two. Bounded: a device that takes nothing (queue full, link down) costs a few calls, never a
+     * hang.
      */
     private void flush() {
         int wakes = tx.size() / 32 + 2;

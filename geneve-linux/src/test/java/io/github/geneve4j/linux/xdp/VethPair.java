@@ -81,7 +81,8 @@ final class VethPair implements AutoCloseable {
         skipOrFail(missing);
     }
 
-    private static void skipOrFail(String missing) {
+    /** Skips the calling test with a visible line when {@code missing} is not null, or fails it when {@code CI=true}. */
+    static void skipOrFail(String missing) {
         if (missing != null) {
             String message = "XDP system test NOT RUN: " + missing;
             if ("true".equals(System.getenv("CI"))) {
@@ -92,8 +93,13 @@ final class VethPair implements AutoCloseable {
         }
     }
 
-    /** Creates the two namespaces and the veth pair, both ends up with their addresses. */
+    /** Creates the two namespaces and the veth pair, one queue each way, both ends up with their addresses. */
     static VethPair create(String tag) throws Exception {
+        return create(tag, 1);
+    }
+
+    /** Creates the two namespaces and the veth pair with {@code queues} RX and TX queues on each end. */
+    static VethPair create(String tag, int queues) throws Exception {
         requireXdp();
         long pid = ProcessHandle.current().pid();
         VethPair pair = new VethPair("g4j-xdp-a-" + tag + "-" + pid, "g4j-xdp-b-" + tag + "-" + pid);
@@ -101,8 +107,11 @@ final class VethPair implements AutoCloseable {
         Result made = run(20, "sh", "-c", String.join(" && ",
                 "ip netns add " + pair.a,
                 "ip netns add " + pair.b,
-                "ip link add " + A_DEVICE + " netns " + pair.a + " numtxqueues 1 numrxqueues 1 type veth peer name "
-                        + B_DEVICE + " netns " + pair.b + " numtxqueues 1 numrxqueues 1",
+                "ip link add " + A_DEVICE + " netns " + pair.a + " numtxqueues " + queues + " numrxqueues " + queues
+                        + " type veth peer name " + B_DEVICE + " netns " + pair.b + " numtxqueues " + queues
+                        + " numrxqueues " + queues,
+                queues == 1 ? "true" : "ip netns exec " + pair.a + " ethtool -L " + A_DEVICE + " rx " + queues + " tx " + queues,
+                queues == 1 ? "true" : "ip netns exec " + pair.b + " ethtool -L " + B_DEVICE + " rx " + queues + " tx " + queues,
                 "ip -n " + pair.a + " addr add " + A_ADDRESS + "/24 dev " + A_DEVICE,
                 "ip -n " + pair.b + " addr add " + B_ADDRESS + "/24 dev " + B_DEVICE,
                 "ip -n " + pair.a + " link set lo up",

@@ -45,10 +45,21 @@ class XdpEndToEndTest {
         final CompletableFuture<Long> done = new CompletableFuture<>();
 
         Reflector(VethPair pair, XdpSocket.Options options, boolean startWorker) throws Exception {
-            this.program = VethPair.inside(pair.b, () -> XdpProgram.attach(VethPair.B_DEVICE,
-                    new InetSocketAddress(VethPair.B_ADDRESS, PORT), 1, XdpProgram.Mode.AUTO));
+            this(pair, options, startWorker, 1, 0);
+        }
+
+        /** On queue {@code queue} of a program for {@code queues} queues. */
+        Reflector(VethPair pair, XdpSocket.Options options, boolean startWorker, int queues, int queue) throws Exception {
+            this(pair, VethPair.inside(pair.b, () -> XdpProgram.attach(VethPair.B_DEVICE,
+                    new InetSocketAddress(VethPair.B_ADDRESS, PORT), queues, XdpProgram.Mode.AUTO)), options, startWorker, queue);
+        }
+
+        /** A socket on queue {@code queue} of {@code program}, which this reflector closes. */
+        Reflector(VethPair pair, XdpProgram program, XdpSocket.Options options, boolean startWorker, int queue)
+                throws Exception {
+            this.program = program;
             try {
-                this.socket = VethPair.inside(pair.b, () -> XdpSocket.open(program, 0, options));
+                this.socket = VethPair.inside(pair.b, () -> XdpSocket.open(program, queue, options));
             } catch (Exception e) {
                 program.close();
                 throw e;
@@ -143,6 +154,37 @@ class XdpEndToEndTest {
                 assertThat(again.socket.receive(new XdpFrames(1), 0)).isZero();
             }
             awaitDetached(pair);
+        }
+    }
+
+    @Test
+    void oneSocketPerQueueGetsTheFramesOfItsQueue() throws Exception {
+        try (VethPair pair = VethPair.create("queues", 2);
+                Reflector first = new Reflector(pair, XdpSocket.Options.DEFAULT, true, 2, 0);
+                Reflector second = new Reflector(pair, first.program, XdpSocket.Options.DEFAULT, true, 1)) {
+            int replies = VethPair.inside(pair.a, () -> {
+                int count = 0;
+                // 32 flows: the sender's kernel spreads them over xa's two TX queues, each xb's RX queue of that number
+                for (int flow = 0; flow < 32; flow++) {
+                    try (DatagramSocket sender = new DatagramSocket(new InetSocketAddress(VethPair.A_ADDRESS, 41000 + flow))) {
+                        sender.setSoTimeout(5000);
+                        sender.send(new DatagramPacket(new byte[] {(byte) flow}, 1, new InetSocketAddress(VethPair.B_ADDRESS, PORT)));
+                        DatagramPacket reply = new DatagramPacket(new byte[16], 16);
+                        sender.receive(reply);
+                        assertThat(reply.getData()[0]).isEqualTo((byte) flow);
+                        count++;
+                    }
+                }
+                return count;
+            });
+            assertThat(replies).isEqualTo(32);
+            first.running.set(false);
+            second.running.set(false);
+            long onFirst = first.done.get(10, TimeUnit.SECONDS);
+            long onSecond = second.done.get(10, TimeUnit.SECONDS);
+            assertThat(onFirst + onSecond).isEqualTo(32);
+            assertThat(onFirst).as("frames on queue 0").isPositive();
+            assertThat(onSecond).as("frames on queue 1").isPositive();
         }
     }
 
@@ -254,7 +296,8 @@ class XdpEndToEndTest {
     @Test
     void missingPrivilegesAndLockedMemoryAreNamed() throws Exception {
         try (VethPair pair = VethPair.create("caps")) {
-            Assumptions.assumeTrue(VethPair.run(10, "sh", "-c", "command -v capsh").code() == 0, "capsh not installed");
+            VethPair.skipOrFail(VethPair.run(10, "sh", "-c", "command -v capsh").code() == 0 ? null
+                    : "capsh not installed (Debian: libcap2-bin)");
             // without CAP_BPF, CAP_SYS_ADMIN (which also allows bpf) and CAP_NET_ADMIN
             VethPair.Result noBpf = VethPair.run(120, reflectorCommand(pair.b, List.of("capsh",
                     "--drop=cap_bpf,cap_sys_admin,cap_perfmon,cap_net_admin", "--", "-c", "exec \"$0\" \"$@\"")).toArray(String[]::new));
