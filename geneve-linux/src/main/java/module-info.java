@@ -30,4 +30,5 @@ module io.github.geneve4j.linux {
     requires transitive io.github.geneve4j.endpoint;
 
     exports io.github.geneve4j.linux;
+    exports io.github.geneve4j.linux.xdp;
 }
