@@ -1,9 +1,9 @@
 package io.github.geneve4j.tools.cli;
 
-import io.github.geneve4j.endpoint.gwlb.GwlbAppliance;
-import io.github.geneve4j.endpoint.gwlb.GwlbHealthServer;
-import io.github.geneve4j.endpoint.gwlb.GwlbKernelInspection;
-import io.github.geneve4j.endpoint.gwlb.GwlbStats;
+import io.github.geneve4j.gwlb.GwlbAppliance;
+import io.github.geneve4j.gwlb.GwlbHealthServer;
+import io.github.geneve4j.gwlb.GwlbKernelInspection;
+import io.github.geneve4j.gwlb.GwlbStats;
 import io.github.geneve4j.linux.RawIpv4Socket;
 import io.github.geneve4j.linux.Tap;
 import io.github.geneve4j.linux.UdpSocket;

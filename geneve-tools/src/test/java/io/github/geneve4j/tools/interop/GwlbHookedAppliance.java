@@ -1,8 +1,8 @@
 package io.github.geneve4j.tools.interop;
 
-import io.github.geneve4j.endpoint.gwlb.GwlbAppliance;
-import io.github.geneve4j.endpoint.gwlb.GwlbHealthServer;
-import io.github.geneve4j.endpoint.gwlb.GwlbVerdict;
+import io.github.geneve4j.gwlb.GwlbAppliance;
+import io.github.geneve4j.gwlb.GwlbHealthServer;
+import io.github.geneve4j.gwlb.GwlbVerdict;
 import io.github.geneve4j.linux.RawIpv4Socket;
 import io.github.geneve4j.linux.UdpSocket;
 import java.lang.foreign.ValueLayout;

@@ -1,4 +1,4 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,7 +22,7 @@ class GwlbExampleTest {
     @Test
     void theReadmeExampleRunsAsAModule(@TempDir Path dir) throws Exception {
         String example = ReadmeExample.javaBlock("gwlb");
-        assertThat(example).contains("import io.github.geneve4j.endpoint.gwlb.GwlbAppliance;");
+        assertThat(example).contains("import io.github.geneve4j.gwlb.GwlbAppliance;");
         List<String> modulePath = ReadmeExample.modulePath(e -> ReadmeExample.isModule(e, "geneve-codec")
                 || ReadmeExample.isModule(e, "geneve-options") || ReadmeExample.isModule(e, "geneve-endpoint"));
         assertThat(modulePath).hasSize(3);

@@ -1,4 +1,4 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
 import io.github.geneve4j.codec.net.InternetChecksum;
 import io.github.geneve4j.codec.net.Ipv4View;

@@ -1,4 +1,4 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
 import static io.github.geneve4j.testing.GwlbWire.datagram;
 import static io.github.geneve4j.testing.GwlbWire.ip;

@@ -1,4 +1,4 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
 import java.util.EnumMap;
 import java.util.List;

@@ -1,5 +1,6 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
+import io.github.geneve4j.endpoint.spi.RawIpv4Sender;
 import io.github.geneve4j.codec.net.InternetChecksum;
 import io.github.geneve4j.codec.net.Ipv4View;
 import io.github.geneve4j.codec.net.Ipv6View;
@@ -84,7 +85,7 @@ final class KernelPath implements AutoCloseable {
         final long endpointId;
         final FrameDevice ingress;
         final FrameDevice egress;
-        final GwlbReturnPath returnPath;
+        final RawIpv4Sender returnPath;
         final FrameOffload writeOffload = new FrameOffload();
         Thread thread;
 

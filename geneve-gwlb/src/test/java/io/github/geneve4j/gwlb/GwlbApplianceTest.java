@@ -1,5 +1,6 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
+import io.github.geneve4j.endpoint.spi.RawIpv4Sender;
 import static io.github.geneve4j.testing.GwlbWire.datagram;
 import static io.github.geneve4j.testing.GwlbWire.ip;
 import static io.github.geneve4j.testing.GwlbWire.ip6;
@@ -214,7 +215,7 @@ class GwlbApplianceTest {
     }
 
     /** A return path that keeps what it was given. */
-    static final class Capture implements GwlbReturnPath {
+    static final class Capture implements RawIpv4Sender {
         final ConcurrentLinkedQueue<byte[]> packets = new ConcurrentLinkedQueue<>();
 
         @Override

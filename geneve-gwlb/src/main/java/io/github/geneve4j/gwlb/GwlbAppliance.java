@@ -1,5 +1,6 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
+import io.github.geneve4j.endpoint.spi.RawIpv4Sender;
 import io.github.geneve4j.codec.GeneveOptionCursor;
 import io.github.geneve4j.codec.GeneveView;
 import io.github.geneve4j.codec.ProtocolType;
@@ -55,7 +56,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Threads: one receive thread per transport ({@code gwlb-rx-N}); with several {@code SO_REUSEPORT}
  * sockets on one port the kernel spreads GWLB's flows over them by their outer addresses and ports.
  * A receive that returns several datagrams at once (UDP GRO) is taken apart in place. Each packet is
- * answered from the receive buffer itself: for a {@link GwlbReturnPath} the outer IPv4 and UDP headers
+ * answered from the receive buffer itself: for a {@link RawIpv4Sender} the outer IPv4 and UDP headers
  * are written into the 28 bytes in front of the Geneve header, so nothing is copied or allocated per
  * packet. Without a return path, the reply goes out through the receiving transport, to GWLB's address
  * and source port, from the transport's own port: enough for tests and for peers that do not check
@@ -247,7 +248,7 @@ public final class GwlbAppliance implements AutoCloseable {
     private final class Worker implements Runnable {
         final int index;
         final DatagramTransport transport;
-        final GwlbReturnPath returnPath;
+        final RawIpv4Sender returnPath;
         final MemorySegment buffer = Arena.ofAuto().allocate(HEADROOM + MAX_DATAGRAM + 1, 8);
         final DatagramSource source = new DatagramSource();
         final GeneveView view = new GeneveView();
@@ -260,7 +261,7 @@ public final class GwlbAppliance implements AutoCloseable {
         long replyLow = -1;
         int replyPort = -1;
 
-        Worker(int index, DatagramTransport transport, GwlbReturnPath returnPath) {
+        Worker(int index, DatagramTransport transport, RawIpv4Sender returnPath) {
             this.index = index;
             this.transport = transport;
             this.returnPath = returnPath;
@@ -463,7 +464,7 @@ public final class GwlbAppliance implements AutoCloseable {
     /** Builds a {@link GwlbAppliance}. */
     public static final class Builder {
         private final List<DatagramTransport> transports = new ArrayList<>();
-        private final List<GwlbReturnPath> returnPaths = new ArrayList<>();
+        private final List<RawIpv4Sender> returnPaths = new ArrayList<>();
         private GwlbInspector inspector = GwlbInspector.PASS;
         private Duration tcpIdle = Duration.ofSeconds(350);
         private Duration otherIdle = Duration.ofSeconds(120);
@@ -476,7 +477,7 @@ public final class GwlbAppliance implements AutoCloseable {
         /**
          * Adds a receive thread on {@code transport}, answering through it: from the transport's own
          * port to GWLB's address and source port (no privileges needed; GWLB documents replies with
-         * its ports kept, which {@link #transport(DatagramTransport, GwlbReturnPath)} does).
+         * its ports kept, which {@link #transport(DatagramTransport, RawIpv4Sender)} does).
          */
         public Builder transport(DatagramTransport transport) {
             transports.add(Objects.requireNonNull(transport, "transport"));
@@ -490,7 +491,7 @@ public final class GwlbAppliance implements AutoCloseable {
          *
          * @throws IllegalArgumentException if the transport is not bound to one IPv4 address
          */
-        public Builder transport(DatagramTransport transport, GwlbReturnPath returnPath) {
+        public Builder transport(DatagramTransport transport, RawIpv4Sender returnPath) {
             InetSocketAddress local = transport.localAddress();
             if (!(local.getAddress() instanceof Inet4Address) || local.getAddress().isAnyLocalAddress()) {
                 throw new IllegalArgumentException("found a transport bound to " + local

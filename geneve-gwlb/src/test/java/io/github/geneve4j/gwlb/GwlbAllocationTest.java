@@ -1,5 +1,6 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
+import io.github.geneve4j.endpoint.spi.RawIpv4Sender;
 import static io.github.geneve4j.testing.GwlbWire.datagram;
 import static io.github.geneve4j.testing.GwlbWire.ip;
 import static io.github.geneve4j.testing.GwlbWire.ipv4;
@@ -34,7 +35,7 @@ class GwlbAllocationTest {
                 && bean.isThreadAllocatedMemorySupported(), "per-thread allocation counter unavailable");
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         AtomicLong sent = new AtomicLong();
-        GwlbReturnPath counting = new GwlbReturnPath() {
+        RawIpv4Sender counting = new RawIpv4Sender() {
             @Override
             public boolean sendIpv4(MemorySegment buffer, long offset, long length) {
                 sent.incrementAndGet();
