@@ -1,23 +1,13 @@
 package io.github.geneve4j.gwlb;
 
-import io.github.geneve4j.endpoint.spi.RawIpv4Sender;
-import io.github.geneve4j.codec.GeneveOptionCursor;
-import io.github.geneve4j.codec.GeneveView;
-import io.github.geneve4j.codec.ProtocolType;
-import io.github.geneve4j.codec.net.InternetChecksum;
-import io.github.geneve4j.codec.net.Ipv4View;
-import io.github.geneve4j.codec.net.UdpView;
-import io.github.geneve4j.endpoint.spi.DatagramSource;
+import io.github.geneve4j.endpoint.spi.DatagramBatch;
+import io.github.geneve4j.endpoint.spi.DatagramBatchIo;
 import io.github.geneve4j.endpoint.spi.DatagramTransport;
-import io.github.geneve4j.options.OptionClass;
-import io.github.geneve4j.options.aws.GwlbOptions;
+import io.github.geneve4j.endpoint.spi.RawIpv4Sender;
+import io.github.geneve4j.endpoint.spi.TransportBatchIo;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +15,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -41,8 +32,7 @@ import java.util.concurrent.atomic.LongAdder;
  * try (GwlbAppliance appliance = GwlbAppliance.builder()
  *         .transport(ChannelTransport.open(new InetSocketAddress("10.0.1.5", 6081)))
  *         .inspector(packet -> packet.destinationPort() == 23 ? GwlbVerdict.DROP : GwlbVerdict.FORWARD)
- *         .build()) {
- *     appliance.start();
+ *         .start()) {
  *     ...
  *     System.out.println(appliance.stats());
  * }
@@ -53,31 +43,25 @@ import java.util.concurrent.atomic.LongAdder;
  * packet of that version. Everything else is dropped unanswered and counted by a
  * {@link GwlbDropReason} — without an exception, a string or an allocation.
  *
- * <p>Threads: one receive thread per transport ({@code gwlb-rx-N}); with several {@code SO_REUSEPORT}
- * sockets on one port the kernel spreads GWLB's flows over them by their outer addresses and ports.
- * A receive that returns several datagrams at once (UDP GRO) is taken apart in place. Each packet is
- * answered from the receive buffer itself: for a {@link RawIpv4Sender} the outer IPv4 and UDP headers
- * are written into the 28 bytes in front of the Geneve header, so nothing is copied or allocated per
- * packet. Without a return path, the reply goes out through the receiving transport, to GWLB's address
- * and source port, from the transport's own port: enough for tests and for peers that do not check
- * ports, not what GWLB documents. A thread {@code gwlb-flows} expires idle flows once a second.
+ * <p>Threads: one receive thread per {@link DatagramBatchIo} ({@code gwlb-rx-N}); with several
+ * {@code SO_REUSEPORT} sockets on one port the kernel spreads GWLB's flows over them by their outer
+ * addresses and ports. Each thread receives a batch of datagrams, handles each one in place (parse,
+ * track its flow, inspect, mark it for a reply) and sends the batch's replies in one call: the I/O writes
+ * each reply's outer headers in the room it keeps in front of the Geneve header, so nothing is copied or
+ * allocated per packet ({@link TransportBatchIo} over a transport and a {@link RawIpv4Sender}). A
+ * thread {@code gwlb-flows} expires idle flows once a second.
  *
  * <p>Flows: each inner 5-tuple of each endpoint ID, both directions as one, is tracked in a table of
  * fixed capacity with GWLB's idle timeouts (350 s for TCP, 120 s for other protocols, as AWS
  * documents; both configurable), shown in {@link #stats()} and to the inspector as
  * {@link GwlbPacket#flow()}.
+ *
+ * <p><b>Lifecycle</b>, as {@code GeneveEndpoint}'s: {@link Builder#start()} starts the threads and returns the
+ * running appliance; {@link #close()} stops them and closes the I/O it was given. A receive thread that
+ * fails (an inspector's exception, an I/O error) ends: the appliance turns unhealthy ({@link #healthy()},
+ * what the health port reports) and {@link #failure()} says why; the other threads go on.
  */
 public final class GwlbAppliance implements AutoCloseable {
-
-    /** Bytes in front of the Geneve header kept free for the reply's outer IPv4 and UDP headers. */
-    static final int HEADROOM = Ipv4View.MIN_HEADER_LENGTH + UdpView.HEADER_LENGTH;
-    /** The largest UDP payload. */
-    static final int MAX_DATAGRAM = 65_535;
-    private static final int UDP = 17;
-    private static final int REPLY_TTL = 64;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final List<Worker> workers = new ArrayList<>();
     private final GwlbInspector inspector;
@@ -90,7 +74,6 @@ public final class GwlbAppliance implements AutoCloseable {
     private final LongAdder forwardedBytes = new LongAdder();
     private final LongAdder receiveCalls = new LongAdder();
     private final LongAdder[] drops = new LongAdder[GwlbDropReason.values().length];
-    private volatile boolean started;
     private volatile boolean closed;
     private Thread sweeper;
 
@@ -101,29 +84,23 @@ public final class GwlbAppliance implements AutoCloseable {
         for (int i = 0; i < drops.length; i++) {
             drops[i] = new LongAdder();
         }
-        for (int i = 0; i < b.transports.size(); i++) {
-            workers.add(new Worker(i, b.transports.get(i), b.returnPaths.get(i)));
+        for (int i = 0; i < b.ios.size(); i++) {
+            workers.add(new Worker(i, b.ios.get(i)));
         }
     }
 
-    /** A builder: at least one transport. */
-    public static Builder builder() {
-        return new Builder();
-    }
-
-    /** Starts the receive threads and the flow sweeper. */
-    public synchronized void start() {
-        if (started) {
-            throw new IllegalStateException("appliance already started");
-        }
-        if (closed) {
-            throw new IllegalStateException("appliance closed");
-        }
-        started = true;
+    /** Starts the receive threads and the flow sweeper (once, from {@link Builder#start()}). */
+    private GwlbAppliance startThreads() {
         for (Worker w : workers) {
             w.thread = Thread.ofPlatform().name("gwlb-rx-" + w.index).daemon(true).start(w);
         }
         sweeper = Thread.ofPlatform().name("gwlb-flows").daemon(true).start(this::sweep);
+        return this;
+    }
+
+    /** A builder: at least one I/O (or transport). */
+    public static Builder builder() {
+        return new Builder();
     }
 
     private void sweep() {
@@ -138,11 +115,11 @@ public final class GwlbAppliance implements AutoCloseable {
     }
 
     /**
-     * Whether the appliance is serving: started, not closed, and every receive thread alive. What the
+     * Whether the appliance is serving: not closed, no failure, and every receive thread alive. What the
      * health port reports (200 or 503).
      */
     public boolean healthy() {
-        if (!started || closed || failure.get() != null) {
+        if (closed || failure.get() != null) {
             return false;
         }
         for (Worker w : workers) {
@@ -153,16 +130,16 @@ public final class GwlbAppliance implements AutoCloseable {
         return true;
     }
 
-    /** The failure that ended a receive thread (an inspector's exception, a transport's error), or null. */
-    public Throwable failure() {
-        return failure.get();
+    /** Why a receive thread (or, in kernel-inspection mode, an egress thread) ended, if one did. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure.get());
     }
 
-    /** The local addresses of the transports, in order. */
+    /** The local addresses of the I/Os, in order. */
     public List<InetSocketAddress> localAddresses() {
         List<InetSocketAddress> list = new ArrayList<>();
         for (Worker w : workers) {
-            list.add(w.transport.localAddress());
+            list.add(w.io.localAddress());
         }
         return list;
     }
@@ -182,7 +159,7 @@ public final class GwlbAppliance implements AutoCloseable {
         flows.flowsPerEndpoint(System.nanoTime()).forEach((id, n) -> endpoints.add(new GwlbStats.EndpointFlows(id, n)));
         int live = 0;
         for (Worker w : workers) {
-            live += w.thread != null && w.thread.isAlive() ? 1 : 0;
+            live += w.thread.isAlive() ? 1 : 0;
         }
         return new GwlbStats(received.sum(), receivedBytes.sum(), forwarded.sum(), forwardedBytes.sum(),
                 receiveCalls.sum(), byReason, flows.activeTcp.sum(), flows.activeOther.sum(), flows.created.sum(),
@@ -191,12 +168,12 @@ public final class GwlbAppliance implements AutoCloseable {
                 kernel == null ? 0 : kernel.endpoints(), workers.size(), live, healthy());
     }
 
-    /** Datagrams received so far (cheap, for tests that wait). */
-    long receivedSoFar() {
-        return received.sum();
-    }
-
-    /** Stops the threads and closes the transports and return paths it was given. */
+    /**
+     * Stops the threads and closes the I/Os it was given (and, in kernel-inspection mode, the device
+     * pairs, after their {@code DESTROY} hooks). Idempotent.
+     *
+     * @throws IOException if closing an I/O failed (the rest are closed anyway)
+     */
     @Override
     public void close() throws IOException {
         synchronized (this) {
@@ -208,31 +185,20 @@ public final class GwlbAppliance implements AutoCloseable {
         IOException first = null;
         for (Worker w : workers) {
             try {
-                w.transport.close();
+                w.io.close();
             } catch (IOException e) {
                 first = first == null ? e : first;
             }
         }
-        if (sweeper != null) {
-            sweeper.interrupt();
-        }
+        sweeper.interrupt();
         if (kernel != null) {
             kernel.close();
         }
         for (Worker w : workers) {
-            if (w.thread != null) {
-                try {
-                    w.thread.join(5000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            if (w.returnPath != null) {
-                try {
-                    w.returnPath.close();
-                } catch (IOException e) {
-                    first = first == null ? e : first;
-                }
+            try {
+                w.thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         if (first != null) {
@@ -240,32 +206,36 @@ public final class GwlbAppliance implements AutoCloseable {
         }
     }
 
+    @Override
+    public String toString() {
+        return "GwlbAppliance" + localAddresses() + (kernel != null ? ", kernel inspection" : "")
+                + (closed ? ", closed" : healthy() ? "" : ", unhealthy");
+    }
+
     private void drop(GwlbDropReason reason) {
         drops[reason.ordinal()].increment();
     }
 
-    /** One receive thread: its transport, buffer, views and packet. */
+    /**
+     * One receive thread: a batch from its I/O, each datagram parsed ({@link GwlbParser}), its flow
+     * tracked ({@link FlowTable}), inspected ({@link #inspect}) and marked for a reply or handed to the
+     * kernel; then the batch's replies sent ({@link #sendReplies}).
+     */
     private final class Worker implements Runnable {
         final int index;
-        final DatagramTransport transport;
-        final RawIpv4Sender returnPath;
-        final MemorySegment buffer = Arena.ofAuto().allocate(HEADROOM + MAX_DATAGRAM + 1, 8);
-        final DatagramSource source = new DatagramSource();
-        final GeneveView view = new GeneveView();
+        final DatagramBatchIo io;
+        final DatagramBatch batch;
+        final GwlbParser parser = new GwlbParser();
         final GwlbPacket packet = new GwlbPacket();
         final long localIpv4;
         final int localPort;
         Thread thread;
-        // the reply address for the transport path, kept while the sender stays the same
-        InetSocketAddress replyTo;
-        long replyLow = -1;
-        int replyPort = -1;
 
-        Worker(int index, DatagramTransport transport, RawIpv4Sender returnPath) {
+        Worker(int index, DatagramBatchIo io) {
             this.index = index;
-            this.transport = transport;
-            this.returnPath = returnPath;
-            InetSocketAddress local = transport.localAddress();
+            this.io = io;
+            this.batch = io.newBatch();
+            InetSocketAddress local = io.localAddress();
             this.localIpv4 = local.getAddress() instanceof Inet4Address a ? a.hashCode() & 0xFFFF_FFFFL : 0;
             this.localPort = local.getPort();
         }
@@ -274,18 +244,17 @@ public final class GwlbAppliance implements AutoCloseable {
         public void run() {
             try {
                 while (!closed) {
-                    int n = transport.receive(buffer, HEADROOM, MAX_DATAGRAM, true, source);
-                    if (n < 0) {
+                    int n = io.receive(batch, true);
+                    if (n <= 0) {
                         continue;
                     }
                     receiveCalls.increment();
                     long now = System.nanoTime();
-                    int size = source.segmentSize();
-                    if (size <= 0 || size > n) {
-                        size = n;
+                    for (int slot = 0; slot < n; slot++) {
+                        handle(slot, now);
                     }
-                    for (int at = HEADROOM, end = HEADROOM + n; at < end; at += size) {
-                        handle(at, Math.min(size, end - at), now);
+                    if (batch.replies() > 0) {
+                        sendReplies();
                     }
                 }
             } catch (ClosedChannelException e) {
@@ -299,172 +268,62 @@ public final class GwlbAppliance implements AutoCloseable {
             }
         }
 
-        private void handle(int at, int length, long now) throws IOException {
+        /** Parse, track, inspect, and mark for a reply (or hand to the kernel) the datagram in {@code slot}. */
+        private void handle(int slot, long now) throws IOException {
+            int length = batch.length(slot);
             received.increment();
             receivedBytes.add(length);
-            if (source.isIpv6()) {
-                drop(GwlbDropReason.NOT_IPV4);
-                return;
-            }
-            if (!view.tryWrap(buffer, at) || view.headerLength() > length) {
-                drop(GwlbDropReason.BAD_GENEVE);
-                return;
-            }
-            if (view.oam()) {
-                drop(GwlbDropReason.CONTROL);
-                return;
-            }
             GwlbPacket p = packet;
-            int seen = 0;
-            for (GeneveOptionCursor o = view.options(); o.next(); ) {
-                if (o.optionClass() != OptionClass.AWS_GWLB) {
-                    continue;
-                }
-                int type = o.type();
-                if (type == GwlbOptions.ENDPOINT_ID_TYPE && GwlbOptions.is(o, type)) {
-                    p.endpointId = GwlbOptions.EndpointId.read(o);
-                    seen |= 1;
-                } else if (type == GwlbOptions.ATTACHMENT_ID_TYPE && GwlbOptions.is(o, type)) {
-                    p.attachmentId = GwlbOptions.AttachmentId.read(o);
-                    seen |= 2;
-                } else if (type == GwlbOptions.FLOW_COOKIE_TYPE && GwlbOptions.is(o, type)) {
-                    p.flowCookie = GwlbOptions.FlowCookie.read(o);
-                    seen |= 4;
-                }
-            }
-            if (seen != 7) {
-                drop(GwlbDropReason.MISSING_GWLB_OPTIONS);
+            GwlbDropReason reason = parser.parse(batch.source(slot), batch.segment(slot), batch.offset(slot), length, p);
+            if (reason != null) {
+                drop(reason);
                 return;
             }
-            int inner = at + view.headerLength();
-            int innerLength = length - view.headerLength();
-            p.segment = buffer;
-            p.offset = inner;
-            p.length = innerLength;
-            p.vni = view.vni();
-            p.sourcePort = 0;
-            p.destinationPort = 0;
-            long sourceHigh;
-            long sourceLow;
-            long destinationHigh;
-            long destinationLow;
-            int protocolType = view.protocolType();
-            if (protocolType == ProtocolType.IPV4) {
-                if (!p.ipv4.tryWrap(buffer, inner, innerLength)) {
-                    drop(GwlbDropReason.BAD_INNER_PACKET);
-                    return;
-                }
-                p.ipVersion = 4;
-                p.protocol = p.ipv4.protocol();
-                p.transportOffset = inner + p.ipv4.headerLength();
-                p.transportLength = p.ipv4.payloadLength();
-                p.fragment = p.ipv4.moreFragments() || p.ipv4.fragmentOffset() != 0;
-                if (p.ipv4.fragmentOffset() == 0) {
-                    ports(p);
-                }
-                sourceHigh = 0;
-                sourceLow = p.ipv4.source();
-                destinationHigh = 0;
-                destinationLow = p.ipv4.destination();
-            } else if (protocolType == ProtocolType.IPV6) {
-                if (!p.ipv6.tryWrap(buffer, inner, innerLength)) {
-                    drop(GwlbDropReason.BAD_INNER_PACKET);
-                    return;
-                }
-                p.ipVersion = 6;
-                p.protocol = p.ipv6.upperLayerProtocol();
-                p.transportOffset = p.ipv6.upperLayerOffset();
-                p.transportLength = p.ipv6.upperLayerLength();
-                p.fragment = p.ipv6.fragmented();
-                if (!p.fragment) {
-                    ports(p);
-                }
-                long s = p.ipv6.sourceOffset();
-                long d = p.ipv6.destinationOffset();
-                sourceHigh = buffer.get(U64, s);
-                sourceLow = buffer.get(U64, s + 8);
-                destinationHigh = buffer.get(U64, d);
-                destinationLow = buffer.get(U64, d + 8);
-            } else {
-                drop(GwlbDropReason.UNSUPPORTED_PROTOCOL);
-                return;
-            }
-            flows.track(p, sourceHigh, sourceLow, destinationHigh, destinationLow, now);
-            p.rewritten = false;
-            if (inspector.inspect(p) != GwlbVerdict.FORWARD) {
+            flows.track(p, now);
+            if (!inspect(p)) {
                 drop(GwlbDropReason.INSPECTOR);
                 return;
             }
-            if (p.rewritten) {
-                p.fixChecksums();
-            }
             if (kernel != null) {
-                kernel.ingress(p, buffer, at, view.headerLength(), source.low(), source.port(), localIpv4, localPort);
+                kernel.ingress(p, batch.source(slot), localIpv4, localPort);
                 return;
             }
-            // counted before the send, so that whoever receives the reply finds it counted
-            forwarded.increment();
-            forwardedBytes.add(length);
-            boolean sent = false;
-            try {
-                sent = reply(at, length);
-            } finally {
-                if (!sent) {
-                    forwarded.decrement();
-                    forwardedBytes.add(-length);
-                }
-            }
-            if (!sent) {
-                drop(GwlbDropReason.SEND_FAILED);
-            }
+            batch.reply(slot);
         }
 
-        private void ports(GwlbPacket p) {
-            int protocol = p.protocol;
-            if ((protocol == GwlbPacket.TCP || protocol == GwlbPacket.UDP || protocol == GwlbPacket.SCTP)
-                    && p.transportLength >= 4) {
-                int ports = buffer.get(U32, p.transportOffset);
-                p.sourcePort = ports >>> 16;
-                p.destinationPort = ports & 0xFFFF;
-            }
-        }
-
-        /** Sends the datagram at {@code at} back to where it came from. */
-        private boolean reply(int at, int length) throws IOException {
-            try {
-                if (returnPath == null) {
-                    if (source.low() != replyLow || source.port() != replyPort) {
-                        replyTo = source.toSocketAddress();
-                        replyLow = source.low();
-                        replyPort = source.port();
-                    }
-                    return transport.send(buffer, at, length, replyTo);
+        /** Sends the batch's replies; counts those sent as forwarded, the rest as {@link GwlbDropReason#SEND_FAILED}. */
+        private void sendReplies() throws IOException {
+            int marked = batch.replies();
+            int sent = io.sendReplies(batch);
+            long bytes = 0;
+            for (int slot = 0, n = batch.count(); slot < n; slot++) {
+                if (batch.willReply(slot)) {
+                    bytes += batch.length(slot);
                 }
-                long gwlb = source.low();
-                int udpLength = UdpView.HEADER_LENGTH + length;
-                long ip = at - HEADROOM;
-                long udp = ip + Ipv4View.MIN_HEADER_LENGTH;
-                Ipv4View.write(buffer, ip, 0, Ipv4View.MIN_HEADER_LENGTH + udpLength, 0, false, REPLY_TTL, UDP,
-                        localIpv4, gwlb);
-                // the ports as received: GWLB's source port stays the source, 6081 the destination
-                UdpView.write(buffer, udp, source.port(), localPort, udpLength, 0);
-                int checksum = InternetChecksum.finish(InternetChecksum.pseudoHeaderIpv4(localIpv4, gwlb, UDP, udpLength)
-                        + InternetChecksum.sum(buffer, udp, udpLength));
-                buffer.set(U16, udp + 6,
-                        (short) (checksum == 0 ? 0xFFFF : checksum));
-                return returnPath.sendIpv4(buffer, ip, Ipv4View.MIN_HEADER_LENGTH + udpLength);
-            } catch (ClosedChannelException e) {
-                throw e;
-            } catch (IOException e) {
-                return false;
+            }
+            forwarded.add(sent);
+            forwardedBytes.add(bytes);
+            if (marked > sent) {
+                drops[GwlbDropReason.SEND_FAILED.ordinal()].add(marked - sent);
             }
         }
     }
 
-    /** Builds a {@link GwlbAppliance}. */
+    /** Whether the inspector lets {@code p} through; fixes its checksums when the inspector rewrote it. */
+    private boolean inspect(GwlbPacket p) {
+        p.rewritten = false;
+        if (inspector.inspect(p) != GwlbVerdict.FORWARD) {
+            return false;
+        }
+        if (p.rewritten) {
+            p.fixChecksums();
+        }
+        return true;
+    }
+
+    /** Describes an appliance; {@link #start()} starts it. Not thread-safe. */
     public static final class Builder {
-        private final List<DatagramTransport> transports = new ArrayList<>();
-        private final List<RawIpv4Sender> returnPaths = new ArrayList<>();
+        private final List<DatagramBatchIo> ios = new ArrayList<>();
         private GwlbInspector inspector = GwlbInspector.PASS;
         private Duration tcpIdle = Duration.ofSeconds(350);
         private Duration otherIdle = Duration.ofSeconds(120);
@@ -475,31 +334,33 @@ public final class GwlbAppliance implements AutoCloseable {
         }
 
         /**
-         * Adds a receive thread on {@code transport}, answering through it: from the transport's own
-         * port to GWLB's address and source port (no privileges needed; GWLB documents replies with
-         * its ports kept, which {@link #transport(DatagramTransport, RawIpv4Sender)} does).
+         * Adds a receive thread on {@code io}, which receives GWLB's datagrams and sends the replies
+         * (the appliance owns it from {@link #start()} on).
          */
-        public Builder transport(DatagramTransport transport) {
-            transports.add(Objects.requireNonNull(transport, "transport"));
-            returnPaths.add(null);
+        public Builder io(DatagramBatchIo io) {
+            ios.add(Objects.requireNonNull(io, "io"));
             return this;
         }
 
         /**
+         * Adds a receive thread on {@code transport}, answering through it: from the transport's own
+         * port to GWLB's address and source port (no privileges needed; GWLB documents replies with
+         * its ports kept, which {@link #transport(DatagramTransport, RawIpv4Sender)} does). The same as
+         * {@code io(TransportBatchIo.udp(transport))}.
+         */
+        public Builder transport(DatagramTransport transport) {
+            return io(TransportBatchIo.udp(transport));
+        }
+
+        /**
          * Adds a receive thread on {@code transport} (bound to one IPv4 address, normally port 6081),
-         * answering through {@code returnPath} with GWLB's ports kept.
+         * answering through {@code sender} with GWLB's ports kept. The same as
+         * {@code io(TransportBatchIo.raw(transport, sender))}.
          *
          * @throws IllegalArgumentException if the transport is not bound to one IPv4 address
          */
-        public Builder transport(DatagramTransport transport, RawIpv4Sender returnPath) {
-            InetSocketAddress local = transport.localAddress();
-            if (!(local.getAddress() instanceof Inet4Address) || local.getAddress().isAnyLocalAddress()) {
-                throw new IllegalArgumentException("found a transport bound to " + local
-                        + " (expected: one IPv4 address, the replies' source, when replies go through a return path)");
-            }
-            transports.add(transport);
-            returnPaths.add(Objects.requireNonNull(returnPath, "returnPath"));
-            return this;
+        public Builder transport(DatagramTransport transport, RawIpv4Sender sender) {
+            return io(TransportBatchIo.raw(transport, sender));
         }
 
         /** The inspection hook ({@link GwlbInspector#PASS} by default). */
@@ -538,7 +399,7 @@ public final class GwlbAppliance implements AutoCloseable {
 
         /**
          * Hands the packets to the kernel instead of answering them at once ({@link GwlbKernelInspection});
-         * the inspector, if any, still decides first. The transports must be bound to one IPv4 address.
+         * the inspector, if any, still decides first. The I/Os must be bound to one IPv4 address.
          */
         public Builder kernelInspection(GwlbKernelInspection inspection) {
             this.kernel = Objects.requireNonNull(inspection, "inspection");
@@ -546,23 +407,24 @@ public final class GwlbAppliance implements AutoCloseable {
         }
 
         /**
-         * The appliance, not yet started.
+         * Checks the description and starts the appliance: a receive thread per I/O and the flow sweeper.
          *
-         * @throws IllegalStateException without a transport, or in kernel-inspection mode with a transport
-         *     not bound to one IPv4 address
+         * @return the running appliance
+         * @throws IllegalStateException without an I/O, or in kernel-inspection mode with an I/O not bound to
+         *     one IPv4 address
          */
-        public GwlbAppliance build() {
-            if (transports.isEmpty()) {
-                throw new IllegalStateException("no transport (expected: at least one, one receive thread each)");
+        public GwlbAppliance start() {
+            if (ios.isEmpty()) {
+                throw new IllegalStateException("no I/O (expected: at least one transport or batch I/O, one receive thread each)");
             }
-            for (DatagramTransport t : transports) {
-                InetSocketAddress local = t.localAddress();
+            for (DatagramBatchIo io : ios) {
+                InetSocketAddress local = io.localAddress();
                 if (kernel != null && (!(local.getAddress() instanceof Inet4Address) || local.getAddress().isAnyLocalAddress())) {
-                    throw new IllegalStateException("found a transport bound to " + local
+                    throw new IllegalStateException("found an I/O bound to " + local
                             + " (expected: one IPv4 address in kernel-inspection mode, the replies' source)");
                 }
             }
-            return new GwlbAppliance(this);
+            return new GwlbAppliance(this).startThreads();
         }
     }
 }

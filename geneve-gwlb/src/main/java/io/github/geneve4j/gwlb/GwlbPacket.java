@@ -49,6 +49,12 @@ public final class GwlbPacket {
     int flow;
     boolean newFlow;
     boolean rewritten;
+    // the Geneve header's length (it ends at offset), and the inner addresses as two halves each (IPv4 in the low 32 bits)
+    int geneveLength;
+    long sourceHigh;
+    long sourceLow;
+    long destinationHigh;
+    long destinationLow;
 
     GwlbPacket() {
     }

@@ -36,9 +36,8 @@ public final class GwlbHookedAppliance {
                         throw new IllegalStateException("inspector bug on port 666");
                     }
                     return GwlbVerdict.FORWARD;
-                }).build();
+                }).start();
                 GwlbHealthServer health = GwlbHealthServer.start(appliance, new InetSocketAddress(Integer.parseInt(args[1])))) {
-            appliance.start();
             System.out.println("hooked appliance ready");
             Thread.sleep(Long.parseLong(args[2]) * 1000);
             System.out.println(appliance.stats());
