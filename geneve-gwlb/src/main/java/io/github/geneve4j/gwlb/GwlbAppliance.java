@@ -288,7 +288,7 @@ public final class GwlbAppliance implements AutoCloseable {
                 kernel.ingress(p, batch.source(slot), localIpv4, localPort);
                 return;
             }
-            batch.reply(slot);
+            batch.reply(slot, p.rewritten);
         }
 
         /** Sends the batch's replies; counts those sent as forwarded, the rest as {@link GwlbDropReason#SEND_FAILED}. */

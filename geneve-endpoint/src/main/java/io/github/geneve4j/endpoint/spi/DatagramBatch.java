@@ -11,7 +11,7 @@ import java.util.Objects;
 /**
  * The slots of one {@link DatagramBatchIo#receive receive}: each holds one received UDP datagram
  * (its payload) in native memory, with room in front of it for the reply's outer headers, and who
- * sent it; the reader marks the slots to {@link #reply} and hands the batch to
+ * sent it; the reader marks the slots to {@link #reply reply} and hands the batch to
  * {@link DatagramBatchIo#sendReplies}. Made by the I/O it belongs to ({@link DatagramBatchIo#newBatch()}),
  * reused for every batch: nothing in it allocates.
  *
@@ -42,6 +42,7 @@ public final class DatagramBatch {
     private final int[] lengths;
     private final DatagramSource[] sources;
     private final boolean[] replies;
+    private final boolean[] changed;
     private int count;
     private int replyCount;
 
@@ -64,6 +65,7 @@ public final class DatagramBatch {
         this.lengths = new int[slots];
         this.sources = new DatagramSource[slots];
         this.replies = new boolean[slots];
+        this.changed = new boolean[slots];
         for (int i = 0; i < slots; i++) {
             sources[i] = new DatagramSource();
         }
@@ -109,13 +111,25 @@ public final class DatagramBatch {
         return sources[Objects.checkIndex(slot, slots())];
     }
 
-    /** Marks slot {@code slot}'s datagram, as it now stands, to be sent back to its source. */
-    public void reply(int slot) {
+    /**
+     * Marks slot {@code slot}'s datagram, as it now stands, to be sent back to its source.
+     *
+     * @param changed whether the reader changed its bytes: an I/O that builds the reply in place around
+     *     the received headers (AF_XDP) may keep the received UDP checksum only when nothing changed (the
+     *     ports stay, and swapping the addresses keeps the pseudo-header's sum)
+     */
+    public void reply(int slot, boolean changed) {
         Objects.checkIndex(slot, count);
+        this.changed[slot] = changed;
         if (!replies[slot]) {
             replies[slot] = true;
             replyCount++;
         }
+    }
+
+    /** Whether the reader said it changed slot {@code slot}'s bytes when it marked the reply. */
+    public boolean changed(int slot) {
+        return changed[Objects.checkIndex(slot, count)];
     }
 
     /** Whether slot {@code slot} is marked to be sent back (after a send: whether it was). */

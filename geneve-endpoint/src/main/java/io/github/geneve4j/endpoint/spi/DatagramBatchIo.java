@@ -19,7 +19,7 @@ import java.net.InetSocketAddress;
  * while (running) {
  *     int n = io.receive(batch, true);
  *     for (int i = 0; i < n; i++) {
- *         if (wanted(batch.segment(i), batch.offset(i), batch.length(i))) batch.reply(i);
+ *         if (wanted(batch.segment(i), batch.offset(i), batch.length(i))) batch.reply(i, false);
  *     }
  *     io.sendReplies(batch);
  * }
