@@ -1,8 +1,9 @@
 /**
  * An appliance behind an AWS Gateway Load Balancer: {@link io.github.geneve4j.gwlb.GwlbAppliance}
- * receives GWLB's Geneve datagrams through the endpoint engine's SPI (a
- * {@link io.github.geneve4j.endpoint.spi.DatagramTransport}, answering through a
- * {@link io.github.geneve4j.endpoint.spi.RawIpv4Sender}), hands each inner packet to a
+ * receives GWLB's Geneve datagrams in batches through the endpoint engine's SPI (a
+ * {@link io.github.geneve4j.endpoint.spi.DatagramBatchIo}: a
+ * {@link io.github.geneve4j.endpoint.spi.DatagramTransport} answering through a
+ * {@link io.github.geneve4j.endpoint.spi.RawIpv4Sender}, or another batch I/O), hands each inner packet to a
  * {@link io.github.geneve4j.gwlb.GwlbInspector} and returns what it lets through as GWLB expects;
  * {@link io.github.geneve4j.gwlb.GwlbHealthServer} answers GWLB's health checks (on the JDK's
  * {@code jdk.httpserver}). Depends on the JDK, {@code geneve-codec}, {@code geneve-options} and

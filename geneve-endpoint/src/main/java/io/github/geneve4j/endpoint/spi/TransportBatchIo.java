@@ -102,12 +102,17 @@ public final class TransportBatchIo implements DatagramBatchIo {
         if (size <= 0 || size > n) {
             size = n;
         }
-        for (long p = at, end = at + n; p < end && batch.count() < SLOTS; p += size) {
+        // one slot per datagram of the run (an empty datagram takes one too: the reader counts it);
+        // Linux coalesces at most 64, as many as the slots
+        long p = at;
+        long end = at + n;
+        do {
             int slot = batch.add(buffer, p, (int) Math.min(size, end - p));
             if (slot > 0) {
                 copy(source, batch.source(slot));
             }
-        }
+            p += size;
+        } while (p < end && batch.count() < SLOTS);
         return batch.count();
     }
 

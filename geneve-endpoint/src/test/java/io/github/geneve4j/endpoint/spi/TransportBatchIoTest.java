@@ -145,6 +145,9 @@ class TransportBatchIoTest {
         udp.queue(new byte[300], 0);
         assertThat(io.receive(batch, false)).as("no GRO: one datagram").isOne();
         assertThat(batch.length(0)).isEqualTo(300);
+        udp.queue(new byte[0], 0);
+        assertThat(io.receive(batch, false)).as("an empty datagram is one too").isOne();
+        assertThat(batch.length(0)).isZero();
     }
 
     @Test
