@@ -37,7 +37,8 @@ public final class MemoryBatchIo implements DatagramBatchIo {
     private final BlockingQueue<byte[]> replies = new LinkedBlockingQueue<>();
     private final AtomicInteger refusals = new AtomicInteger();
     private final Object idle = new Object();
-    private int pending; // delivered, not yet handed back by a receive that found the queue empty
+    private int pending; // delivered, and not yet handled (the reader has not come back for more since)
+    private int handedOut; // in the reader's current batch; read and written by the reader's thread only
     private volatile boolean closed;
 
     private record Datagram(byte[] bytes, int address, int port) {
@@ -141,8 +142,6 @@ public final class MemoryBatchIo implements DatagramBatchIo {
         }
         return batch.count();
     }
-
-    private int handedOut; // read and written by the reader's thread only
 
     @Override
     public int sendReplies(DatagramBatch batch) throws ClosedChannelException {
