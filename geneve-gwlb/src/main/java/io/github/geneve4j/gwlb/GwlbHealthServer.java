@@ -1,4 +1,4 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -13,7 +13,7 @@ import java.util.concurrent.Executors;
  * The port GWLB health-checks an appliance on (a target group's TCP or HTTP health check): HTTP
  * {@code GET} (any path) answers {@code 200} with the appliance's {@link GwlbStats#toJson()} while it
  * is {@link GwlbAppliance#healthy()}, {@code 503} with the same body when it is not (a receive thread
- * died, or it is not started); other methods get {@code 405}. A TCP health check only needs the port to
+ * died, or it is closed); other methods get {@code 405}. A TCP health check only needs the port to
  * accept connections. Served by the JDK's {@code jdk.httpserver} on one thread of its own.
  *
  * <pre>{@code
