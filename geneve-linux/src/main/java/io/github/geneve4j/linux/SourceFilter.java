@@ -20,17 +20,17 @@ import java.util.Optional;
  * a set: a sorted search over the addresses, so thousands fit in the kernel's 4,096 instructions.
  *
  * <p>The source address is compared 32 bits at a time (what a load holds): IPv4's one word at
- * network offset 12; IPv6's four at 8, 12, 16 and 20, as a trie: the addresses sharing their first
- * words share the compares of them, and under each distinct word the next is searched. At each word
- * the distinct values are cut into runs of at most {@code run} values, compared one after another
- * ({@code jeq}, each to its own next word or to the run's {@code ret -1}); the runs are found by a
- * binary search of {@code jge} on their first values (unsigned, as classic BPF compares). A
- * {@code jge} whose lower half is longer than a conditional jump reaches (255) jumps to the upper
- * half through a {@code ja} (a trampoline).
+ * network offset 12; IPv6's four at 8, 12, 16 and 20, as a trie: the addresses that share their
+ * first words share the compares of them, and under each distinct word the next one is searched;
+ * where one address is left under a word, its remaining words are a chain of load and compare. At
+ * each word the distinct values are cut into runs of at most {@code run} values compared one after
+ * another ({@code jeq}); the runs are found by a binary search of {@code jge} on their first values
+ * (unsigned, as classic BPF compares). A {@code jge} whose lower half is longer than a conditional
+ * jump reaches (255 instructions) jumps to the upper half through a {@code ja} (a trampoline).
  *
- * <p>What fits: IPv4, about 2,900 addresses with runs of 8 and 3,600 with runs of 64 (tried in that
- * order); IPv6, as many when the addresses differ only in their last 32 bits, down to about 330 when
- * they differ in their first (each then costs its own three loads and compares).
+ * <p>What fits (measured in {@code SourceFilterProgramTest}): about 3,900 IPv4 addresses; IPv6 as
+ * many when they differ only in their last 32 bits, about 1,300 when they differ in their last 64
+ * (interface identifiers in one /64), about 570 when they differ in every word.
  */
 final class SourceFilter {
 
@@ -88,17 +88,42 @@ final class SourceFilter {
         void emit(ClassicBpf bpf);
     }
 
+    /**
+     * The words after word {@code w} of the one address under a value: per word a load and a
+     * {@code jeq} to the next (or, for the last, to the run's accept), else to the run's drop.
+     */
+    private record Chain(int[] offsets, int[] values) {
+        int size() {
+            return 2 * values.length;
+        }
+
+        void emit(ClassicBpf bpf, Label drop, Label accept) {
+            for (int i = 0; i < values.length; i++) {
+                bpf.load(BPF_W, offsets[i]).jump(BPF_JEQ, values[i], i + 1 == values.length ? accept : null, drop);
+            }
+        }
+    }
+
     /** Keys {@code from..to} (sorted, equal in words before {@code w}): load word {@code w}, then search it. */
     private static Node level(int[][] keys, int from, int to, int w, int firstOffset, int run) {
         List<Integer> values = new ArrayList<>();
-        List<Node> next = new ArrayList<>();
+        List<Object> next = new ArrayList<>();
         for (int i = from; i < to; ) {
             int end = i;
             while (end < to && keys[end][w] == keys[i][w]) {
                 end++;
             }
             values.add(keys[i][w]);
-            next.add(w + 1 == keys[i].length ? null : level(keys, i, end, w + 1, firstOffset, run));
+            int words = keys[i].length - (w + 1);
+            if (words == 0) {
+                next.add(ACCEPT);
+            } else if (end - i == 1) {
+                int[] offsets = new int[words];
+                Arrays.setAll(offsets, j -> SKF_NET_OFF + firstOffset + 4 * (w + 1 + j));
+                next.add(new Chain(offsets, Arrays.copyOfRange(keys[i], w + 1, keys[i].length)));
+            } else {
+                next.add(level(keys, i, end, w + 1, firstOffset, run));
+            }
             i = end;
         }
         Node search = search(runs(values, next, run), 0, -1);
@@ -117,8 +142,11 @@ final class SourceFilter {
         };
     }
 
+    /** What follows a value that completes an address: the run's accept. */
+    private static final Object ACCEPT = new Object();
+
     /** Cuts the values into runs of at most {@code max}, each short enough for its jumps to reach. */
-    private static List<Run> runs(List<Integer> values, List<Node> next, int max) {
+    private static List<Run> runs(List<Integer> values, List<Object> next, int max) {
         List<Run> runs = new ArrayList<>();
         for (int i = 0; i < values.size(); ) {
             int n = 1;
@@ -132,62 +160,84 @@ final class SourceFilter {
     }
 
     /**
-     * A run: {@code jeq} per value, to its next word's code (or to the run's accept where it is the
-     * last word); then {@code ret 0} (none matched), {@code ret -1} (accept), the next words' code.
+     * A run: a {@code jeq} per value, to what follows it, the last one's mismatch to the drop; the
+     * chains; {@code ret 0} (the drop); {@code ret -1} (the accept); the levels, which end in their
+     * own returns. Each of {@code next} is {@link #ACCEPT}, a {@link Chain} or a level's {@link Node}.
      */
-    private record Run(List<Integer> values, List<Node> next) implements Node {
+    private record Run(List<Integer> values, List<Object> next) implements Node {
 
         private boolean accepts() {
-            return next.contains(null);
+            return next.stream().anyMatch(n -> !(n instanceof Node));
         }
 
-        /** Where each value's jump goes, from the run's first instruction. */
-        private int[] targets() {
-            int[] at = new int[values.size()];
-            int code = values.size() + 1 + (accepts() ? 1 : 0);
-            for (int i = 0; i < at.length; i++) {
-                Node n = next.get(i);
-                at[i] = n == null ? values.size() + 1 : code;
-                code += n == null ? 0 : n.size();
+        /** Where each value's jump goes, then the drop and the accept, from the run's first instruction. */
+        private int[] layout() {
+            int m = values.size();
+            int[] at = new int[m + 2];
+            int code = m;
+            for (int i = 0; i < m; i++) {
+                if (next.get(i) instanceof Chain c) {
+                    at[i] = code;
+                    code += c.size();
+                }
+            }
+            at[m] = code; // drop
+            at[m + 1] = code + 1; // accept
+            code += accepts() ? 2 : 1;
+            for (int i = 0; i < m; i++) {
+                if (next.get(i) == ACCEPT) {
+                    at[i] = at[m + 1];
+                } else if (next.get(i) instanceof Node n) {
+                    at[i] = code;
+                    code += n.size();
+                }
             }
             return at;
         }
 
         boolean reaches() {
-            int[] at = targets();
-            for (int i = 0; i < at.length; i++) {
+            int m = values.size();
+            int[] at = layout();
+            for (int i = 0; i < m; i++) {
                 if (at[i] - (i + 1) > REACH) {
                     return false;
                 }
             }
-            return true;
+            // the last jeq's mismatch to the drop, and a chain's first jeq (the furthest) to the accept
+            return at[m] - m <= REACH && (at[m] == m || at[m + 1] - (m + 2) <= REACH);
         }
 
         @Override
         public int size() {
-            int size = values.size() + 1 + (accepts() ? 1 : 0);
-            for (Node n : next) {
-                size += n == null ? 0 : n.size();
+            int size = values.size() + (accepts() ? 2 : 1);
+            for (Object n : next) {
+                size += n instanceof Chain c ? c.size() : n instanceof Node l ? l.size() : 0;
             }
             return size;
         }
 
         @Override
         public void emit(ClassicBpf bpf) {
+            Label drop = new Label();
             Label accept = new Label();
-            Label[] labels = new Label[values.size()];
-            for (int i = 0; i < labels.length; i++) {
-                labels[i] = next.get(i) == null ? accept : new Label();
-                bpf.jump(BPF_JEQ, values.get(i), labels[i], null);
+            int m = values.size();
+            Label[] labels = new Label[m];
+            for (int i = 0; i < m; i++) {
+                labels[i] = next.get(i) == ACCEPT ? accept : new Label();
+                bpf.jump(BPF_JEQ, values.get(i), labels[i], i + 1 == m ? drop : null);
             }
-            bpf.ret(0);
+            for (int i = 0; i < m; i++) {
+                if (next.get(i) instanceof Chain c) {
+                    c.emit(bpf.place(labels[i]), drop, accept);
+                }
+            }
+            bpf.place(drop).ret(0);
             if (accepts()) {
                 bpf.place(accept).ret(-1);
             }
-            for (int i = 0; i < labels.length; i++) {
-                if (next.get(i) != null) {
-                    bpf.place(labels[i]);
-                    next.get(i).emit(bpf);
+            for (int i = 0; i < m; i++) {
+                if (next.get(i) instanceof Node n) {
+                    n.emit(bpf.place(labels[i]));
                 }
             }
         }
