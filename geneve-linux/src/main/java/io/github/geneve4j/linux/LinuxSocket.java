@@ -72,9 +72,7 @@ final class LinuxSocket {
                 }
                 boolean gro = false;
                 if (receiving) {
-                    MemorySegment timeout = arena.allocate(16, 8); // struct timeval: 0 s, 500000 µs
-                    timeout.set(ValueLayout.JAVA_LONG, 8, 500_000L);
-                    set(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, "SO_RCVTIMEO");
+                    setReceiveTimeout(fd, 500_000L);
                     // GRO is optional: a kernel before 5.0 refuses it, and receives are one datagram each there
                     gro = trySetInt(fd, SOL_UDP, UDP_GRO, 1) == 0;
                 }
@@ -95,6 +93,16 @@ final class LinuxSocket {
             throw e;
         } catch (Throwable t) {
             throw new IOException("native call failed: " + t, t);
+        }
+    }
+
+    /** How long a waiting {@code recvmsg} waits before it fails with {@code EAGAIN} ({@code SO_RCVTIMEO}). */
+    static void setReceiveTimeout(int fd, long micros) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment timeout = arena.allocate(16, 8); // struct timeval: seconds, microseconds
+            timeout.set(ValueLayout.JAVA_LONG, 0, micros / 1_000_000);
+            timeout.set(ValueLayout.JAVA_LONG, 8, micros % 1_000_000);
+            set(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, "SO_RCVTIMEO");
         }
     }
 
