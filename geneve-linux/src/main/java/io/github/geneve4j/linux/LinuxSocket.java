@@ -3,15 +3,17 @@ package io.github.geneve4j.linux;
 import io.github.geneve4j.linux.ClassicBpf.Instruction;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
- * The socket system calls of the UDP socket, on a descriptor number, through {@link Libc}'s
- * downcall handles: each checks its result and turns {@code errno} into an {@link IOException}
+ * The socket system calls of the UDP socket, on a descriptor number, through downcall handles
+ * ({@code socket} itself is {@link Libc}'s, which the raw socket shares): each checks its result and turns {@code errno} into an {@link IOException}
  * naming the call, or for {@code sendmsg} and {@code recvmsg} (the data path, which allocates
  * nothing) into a negative result the caller decides on. Numbers from {@code linux/socket.h},
  * {@code asm-generic/socket.h} and {@code linux/udp.h} (x86-64 and aarch64 share them).
@@ -40,6 +42,26 @@ final class LinuxSocket {
     static final int SHUT_RDWR = 2;
     /** {@code ENOENT}: what {@code SO_DETACH_FILTER} says when no filter is attached. */
     static final int ENOENT = 2;
+
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final ValueLayout ADDRESS = ValueLayout.ADDRESS;
+    private static final MethodHandle SETSOCKOPT = Libc.downcall("setsockopt",
+            FunctionDescriptor.of(INT, INT, INT, INT, ADDRESS, INT), true);
+    private static final MethodHandle BIND = Libc.downcall("bind", FunctionDescriptor.of(INT, INT, ADDRESS, INT), true);
+    private static final MethodHandle GETSOCKNAME = Libc.downcall("getsockname",
+            FunctionDescriptor.of(INT, INT, ADDRESS, ADDRESS), true);
+    private static final MethodHandle SHUTDOWN = Libc.downcall("shutdown", FunctionDescriptor.of(INT, INT, INT), false);
+    // The data path's calls come twice: without errno capture for the first try, and with it to
+    // learn why a call failed (see Libc: a capture segment may cost an allocation per call).
+    private static final MethodHandle SENDMSG = Libc.downcall("sendmsg", FunctionDescriptor.of(LONG, INT, ADDRESS, INT),
+            false);
+    private static final MethodHandle SENDMSG_ERRNO = Libc.downcall("sendmsg",
+            FunctionDescriptor.of(LONG, INT, ADDRESS, INT), true);
+    private static final MethodHandle RECVMSG = Libc.downcall("recvmsg", FunctionDescriptor.of(LONG, INT, ADDRESS, INT),
+            false);
+    private static final MethodHandle RECVMSG_ERRNO = Libc.downcall("recvmsg",
+            FunctionDescriptor.of(LONG, INT, ADDRESS, INT), true);
 
     private LinuxSocket() {
     }
@@ -78,12 +100,12 @@ final class LinuxSocket {
                 }
                 MemorySegment address = arena.allocate(MessageHeader.SOCKADDR_ROOM, 8);
                 int length = MessageHeader.sockaddr(address, local, family);
-                if ((int) Libc.BIND.invokeExact(state, fd, address, length) < 0) {
+                if ((int) BIND.invokeExact(state, fd, address, length) < 0) {
                     throw new BindException("cannot bind UDP " + MessageHeader.format(local) + ": "
                             + Libc.describe(Libc.errno(state)));
                 }
                 MemorySegment lengthField = arena.allocateFrom(ValueLayout.JAVA_INT, (int) MessageHeader.SOCKADDR_ROOM);
-                check((int) Libc.GETSOCKNAME.invokeExact(state, fd, address, lengthField), state, "getsockname");
+                check((int) GETSOCKNAME.invokeExact(state, fd, address, lengthField), state, "getsockname");
                 return new Bound(fd, MessageHeader.port(address), gro);
             } catch (Throwable t) {
                 Libc.closeQuietly(fd);
@@ -118,7 +140,7 @@ final class LinuxSocket {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.callState(arena);
             MemorySegment v = arena.allocateFrom(ValueLayout.JAVA_INT, value);
-            return (int) Libc.SETSOCKOPT.invokeExact(state, fd, level, option, v, (int) v.byteSize()) < 0
+            return (int) SETSOCKOPT.invokeExact(state, fd, level, option, v, (int) v.byteSize()) < 0
                     ? Libc.errno(state) : 0;
         } catch (Throwable t) {
             throw new IOException("setsockopt failed: " + t, t);
@@ -129,7 +151,7 @@ final class LinuxSocket {
     private static void set(int fd, int level, int option, MemorySegment value, String name) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.callState(arena);
-            check((int) Libc.SETSOCKOPT.invokeExact(state, fd, level, option, value, (int) value.byteSize()), state, name);
+            check((int) SETSOCKOPT.invokeExact(state, fd, level, option, value, (int) value.byteSize()), state, name);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -173,7 +195,7 @@ final class LinuxSocket {
         try {
             // on an unbound-to-a-peer UDP socket shutdown "fails" with ENOTCONN yet marks the socket shut and
             // wakes a waiting recvmsg, which then returns 0 at once (Linux inet_shutdown)
-            int ignored = (int) Libc.SHUTDOWN.invokeExact(fd, SHUT_RDWR);
+            int ignored = (int) SHUTDOWN.invokeExact(fd, SHUT_RDWR);
         } catch (Throwable ignored) {
             // best effort
         }
@@ -187,11 +209,11 @@ final class LinuxSocket {
     static long sendmsg(int fd, MemorySegment message, int flags, MemorySegment state) throws IOException {
         try {
             while (true) {
-                long n = (long) Libc.SENDMSG.invokeExact(fd, message, flags);
+                long n = (long) SENDMSG.invokeExact(fd, message, flags);
                 if (n >= 0) {
                     return n;
                 }
-                n = (long) Libc.SENDMSG_ERRNO.invokeExact(state, fd, message, flags);
+                n = (long) SENDMSG_ERRNO.invokeExact(state, fd, message, flags);
                 if (n >= 0) {
                     return n;
                 }
@@ -208,7 +230,7 @@ final class LinuxSocket {
     /** One {@code recvmsg} without {@code errno}: the bytes received, or -1. */
     static long recvmsg(int fd, MemorySegment message, int flags) throws IOException {
         try {
-            return (long) Libc.RECVMSG.invokeExact(fd, message, flags);
+            return (long) RECVMSG.invokeExact(fd, message, flags);
         } catch (Throwable t) {
             throw new IOException("recvmsg failed: " + t, t);
         }
@@ -217,7 +239,7 @@ final class LinuxSocket {
     /** One {@code recvmsg} capturing {@code errno} in {@code state}: the bytes received, or {@code -errno}. */
     static long recvmsg(int fd, MemorySegment message, int flags, MemorySegment state) throws IOException {
         try {
-            long n = (long) Libc.RECVMSG_ERRNO.invokeExact(state, fd, message, flags);
+            long n = (long) RECVMSG_ERRNO.invokeExact(state, fd, message, flags);
             return n >= 0 ? n : -Libc.errno(state);
         } catch (Throwable t) {
             throw new IOException("recvmsg failed: " + t, t);
