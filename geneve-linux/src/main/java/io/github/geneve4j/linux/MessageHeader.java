@@ -104,14 +104,14 @@ final class MessageHeader {
      * Prepares a send of {@code length} bytes at native {@code address}, through the header's own
      * iovec; {@code segmentSize} above 0 adds {@code UDP_SEGMENT}'s control message.
      */
-    void send(long address, long length, int segmentSize) {
+    void prepareSend(long address, long length, int segmentSize) {
         iov.set(ValueLayout.JAVA_LONG, IOV_BASE, address);
         iov.set(ValueLayout.JAVA_LONG, IOV_LEN, length);
-        send(iov.address(), 1, segmentSize);
+        prepareGather(iov.address(), 1, segmentSize);
     }
 
     /** Prepares a send of the {@code count} iovecs at native {@code iovecs} (the caller's, kept alive by it). */
-    void send(long iovecs, int count, int segmentSize) {
+    void prepareGather(long iovecs, int count, int segmentSize) {
         MemorySegment h = header;
         h.set(ValueLayout.JAVA_LONG, MSG_IOV, iovecs);
         h.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, count);
@@ -134,7 +134,7 @@ final class MessageHeader {
      * Prepares a receive into {@code capacity} bytes at native {@code address}: the room for the
      * sender's address and the control part, which the kernel overwrites with their lengths, and the flags.
      */
-    void receive(long address, long capacity) {
+    void prepareReceive(long address, long capacity) {
         iov.set(ValueLayout.JAVA_LONG, IOV_BASE, address);
         iov.set(ValueLayout.JAVA_LONG, IOV_LEN, capacity);
         header.set(ValueLayout.ADDRESS, MSG_CONTROL, control);

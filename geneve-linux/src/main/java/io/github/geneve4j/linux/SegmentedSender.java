@@ -47,7 +47,7 @@ final class SegmentedSender {
         int fd = descriptor.enter();
         try {
             destination(to);
-            message.send(address, length, 0);
+            message.prepareSend(address, length, 0);
             return sendmsg(fd, length, 0) != FULL;
         } finally {
             descriptor.exit();
@@ -106,10 +106,10 @@ final class SegmentedSender {
     private long sendBatch(int fd, GatherList list, long base, int size, int d, int n, long bytes, int segmentSize)
             throws IOException {
         if (list == null) {
-            message.send(base + (long) d * size, bytes, segmentSize);
+            message.prepareSend(base + (long) d * size, bytes, segmentSize);
         } else {
             int first = list.firstPiece(d);
-            message.send(list.iovecs().address() + MessageHeader.IOVEC_SIZE * first, list.endPiece(d + n - 1) - first,
+            message.prepareGather(list.iovecs().address() + MessageHeader.IOVEC_SIZE * first, list.endPiece(d + n - 1) - first,
                     segmentSize);
         }
         return sendmsg(fd, bytes, segmentSize);

@@ -340,7 +340,7 @@ public final class UdpSocket implements DatagramTransport {
             throws IOException {
         Libc.checkNative(buffer, offset, capacity, 0);
         MessageHeader message = receiveMessage;
-        message.receive(buffer.address() + offset, capacity);
+        message.prepareReceive(buffer.address() + offset, capacity);
         int fd = descriptor.enter();
         long n;
         try {
