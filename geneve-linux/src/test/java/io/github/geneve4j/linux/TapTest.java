@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,6 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * TAP is {@code g4jtap0} with 10.99.0.1/24 on the kernel's side; the test plays 10.99.0.2 with MAC
  * {@link #OUR_MAC} through the TAP.
  */
+@Tag("system")
 class TapTest {
 
     static final String TAP = "g4jtap0";

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -179,6 +180,7 @@ class DumpCommandTest {
                 "geneve dump: " + dir.resolve("missing.pcap") + ": no such file");
     }
 
+    @Tag("system")
     @Test
     void pcapngWrittenByEditcapReadsTheSameAsPcap(@TempDir Path dir) throws Exception {
         Tshark.assumeAvailable();
@@ -199,6 +201,7 @@ class DumpCommandTest {
         assertThat(fromPcapng.code()).isZero();
     }
 
+    @Tag("system")
     @Test
     void fieldsAgreeWithTshark(@TempDir Path dir) throws Exception {
         Tshark.assumeAvailable();
