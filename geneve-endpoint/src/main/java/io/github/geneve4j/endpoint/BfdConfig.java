@@ -77,5 +77,4 @@ record BfdConfig(BfdTimers timers, boolean oam, long destinationMac, long source
     byte[] geneveHeader(int vni) {
         return new BfdEncapsulation(0, 0, 0, 0, Bfd.MIN_SOURCE_PORT, true, oam).geneveHeader(vni).toBytes();
     }
-
 }

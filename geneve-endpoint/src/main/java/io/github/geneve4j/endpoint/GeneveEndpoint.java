@@ -96,10 +96,15 @@ public final class GeneveEndpoint implements AutoCloseable {
                     new MacTable(config.macMax(), config.macAge(), config.clock()));
         }
         this.forwarder = new Forwarder(transports, networks, config.observer(), config.onWarning());
-        this.workers = new Workers(forwarder, config.onFailure(), this::shutdown);
+        this.workers = new Workers(forwarder, config.onFailure());
+        Arrays.stream(transports).forEach(workers::closeOnStop);
+        Arrays.stream(networks).flatMap(n -> Arrays.stream(n.queues)).forEach(workers::closeOnStop);
         SecureRandom random = new SecureRandom();
         this.bfd = config.bfd().on() ? new BfdWorker(config.bfd().withSourceMacChosen(random), networks[0].vni,
                 forwarder, config.clock(), workers::closing, random) : null;
+        if (bfd != null) {
+            workers.wakeOnStop(bfd::wake);
+        }
         this.handlerPath = config.handler() != null ? new HandlerPath(forwarder, workers::closing, config.replyPort()) : null;
         this.membership = new Membership(forwarder, transports, config.kernelFilter(), workers::closing, bfd);
         membership.addAll(config.peers());
@@ -297,7 +302,7 @@ public final class GeneveEndpoint implements AutoCloseable {
         return handlerPath().send(frame, offset, length, null);
     }
 
-    /** Encapsulates the frame between {@code frame}'s position and limit (left as they are) and sends it as {@link #send(MemorySegment, long, long)}. */
+    /** As {@link #send(MemorySegment, long, long)}, for the frame between {@code frame}'s position and limit (left as they are). */
     public boolean send(ByteBuffer frame) {
         return handlerPath().send(frame, null);
     }
@@ -341,29 +346,6 @@ public final class GeneveEndpoint implements AutoCloseable {
         }
     }
 
-    /** Closes the transports and devices, which ends the workers' waits; run once, by {@link Workers#stop}. */
-    private void shutdown() {
-        if (bfd != null) {
-            bfd.wake();
-        }
-        for (DatagramTransport t : transports) {
-            try {
-                t.close();
-            } catch (IOException | RuntimeException ignored) {
-                // closing is best effort; the workers end either way
-            }
-        }
-        for (Network n : networks) {
-            for (FrameDevice queue : n.queues) {
-                try {
-                    queue.close();
-                } catch (IOException | RuntimeException ignored) {
-                    // as above
-                }
-            }
-        }
-    }
-
     @Override
     public String toString() {
         return "GeneveEndpoint[" + localAddress() + " VNI " + vnis() + ", peers " + peers()
@@ -375,6 +357,8 @@ public final class GeneveEndpoint implements AutoCloseable {
     @FunctionalInterface
     public interface SendObserver {
         /**
+         * Called with each datagram before it is sent, on the sending thread.
+         *
          * @param buffer the datagram's memory, reused after the call
          * @param offset where the Geneve header starts
          * @param length the datagram's length (Geneve header and inner frame)

@@ -42,17 +42,24 @@ final class Workers {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Consumer<Throwable> onFailure;
-    private final Runnable shutdown;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final List<Runnable> wakers = new ArrayList<>();
     private final Forwarder forwarder;
     private volatile boolean closing;
 
-    /**
-     * @param shutdown closes what the workers wait on (transports, devices), so that they end; run once
-     */
-    Workers(Forwarder forwarder, Consumer<Throwable> onFailure, Runnable shutdown) {
+    Workers(Forwarder forwarder, Consumer<Throwable> onFailure) {
         this.forwarder = forwarder;
         this.onFailure = onFailure;
-        this.shutdown = shutdown;
+    }
+
+    /** Closes {@code resource} when the endpoint stops: the transports and devices the workers wait on. */
+    void closeOnStop(AutoCloseable resource) {
+        resources.add(resource);
+    }
+
+    /** Runs {@code waker} when the endpoint stops: for a worker that parks rather than waits on a resource. */
+    void wakeOnStop(Runnable waker) {
+        wakers.add(waker);
     }
 
     /** Adds a worker (started by {@link #start()}); its thread, for whom it must wake. */
@@ -131,7 +138,10 @@ final class Workers {
         stopped.countDown();
     }
 
-    /** Marks the endpoint closing and runs the shutdown once; false if it was closing already. */
+    /**
+     * Marks the endpoint closing, wakes the workers that park and closes what the others wait on,
+     * once; false if it was closing already.
+     */
     boolean stop() {
         synchronized (this) {
             if (closing) {
@@ -139,7 +149,14 @@ final class Workers {
             }
             closing = true;
         }
-        shutdown.run();
+        wakers.forEach(Runnable::run);
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception ignored) {
+                // closing is best effort; the workers end either way
+            }
+        }
         return true;
     }
 

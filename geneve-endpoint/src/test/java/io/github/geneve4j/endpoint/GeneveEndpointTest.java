@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.endpoint.spi.ChannelTransport;
+import io.github.geneve4j.endpoint.testing.MemoryTransport;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -207,51 +208,23 @@ class GeneveEndpointTest {
                 .onWarning(warnings::add).handler(f -> { }).start()) {
             assertThat(warnings).containsExactly("the transport cannot drop non-peers in the kernel; the endpoint drops them");
         }
-        List<List<java.net.InetAddress>> asked = new ArrayList<>();
-        ChannelTransport channel = ChannelTransport.open(address("127.0.0.1", 0));
         // a transport that can: it is asked once, with each peer's address
-        io.github.geneve4j.endpoint.spi.DatagramTransport filtering = new io.github.geneve4j.endpoint.spi.DatagramTransport() {
-            @Override
-            public InetSocketAddress localAddress() {
-                return channel.localAddress();
-            }
-
-            @Override
-            public boolean send(java.lang.foreign.MemorySegment b, long o, long l, InetSocketAddress to)
-                    throws java.io.IOException {
-                return channel.send(b, o, l, to);
-            }
-
-            @Override
-            public int receive(java.lang.foreign.MemorySegment b, long o, long c, boolean wait,
-                    io.github.geneve4j.endpoint.spi.DatagramSource source) throws java.io.IOException {
-                return channel.receive(b, o, c, wait, source);
-            }
-
-            @Override
-            public boolean restrictSources(java.util.Collection<? extends java.net.InetAddress> sources) {
-                asked.add(List.<java.net.InetAddress>copyOf(sources));
-                return true;
-            }
-
-            @Override
-            public boolean isOpen() {
-                return channel.isOpen();
-            }
-
-            @Override
-            public void close() throws java.io.IOException {
-                channel.close();
-            }
-        };
+        MemoryTransport filtering = new MemoryTransport(address("127.0.0.1", 6081));
+        filtering.filtersSources(true);
         warnings.clear();
         try (GeneveEndpoint endpoint = GeneveEndpoint.builder().transport(filtering).peer(address("127.0.0.2", 6081))
                 .peer(address("127.0.0.3", 6081)).kernelFilter(true)
                 .onWarning(warnings::add).handler(f -> { }).start()) {
-            assertThat(asked).hasSize(1);
-            assertThat(asked.get(0)).containsExactly(java.net.InetAddress.getByName("127.0.0.2"),
+            assertThat(filtering.sourcesAsked()).hasSize(1);
+            assertThat(filtering.sourcesAsked().get(0)).containsExactly(java.net.InetAddress.getByName("127.0.0.2"),
                     java.net.InetAddress.getByName("127.0.0.3"));
             assertThat(warnings).isEmpty();
+            // the kernel's list follows the peers at run time
+            endpoint.addPeer(address("127.0.0.4", 6081));
+            endpoint.removePeer(address("127.0.0.2", 6081));
+            assertThat(filtering.sourcesAsked()).hasSize(3);
+            assertThat(filtering.sourcesAsked().get(2)).containsExactly(java.net.InetAddress.getByName("127.0.0.3"),
+                    java.net.InetAddress.getByName("127.0.0.4"));
         }
     }
 

@@ -4,10 +4,12 @@ import io.github.geneve4j.endpoint.spi.DatagramSource;
 import io.github.geneve4j.endpoint.spi.DatagramTransport;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
@@ -49,6 +51,8 @@ public final class MemoryTransport implements DatagramTransport {
     private volatile MemoryTransport peer;
     private volatile boolean open = true;
     private boolean caughtUp;
+    private volatile boolean filters;
+    private final List<List<InetAddress>> sourcesAsked = new ArrayList<>();
     private Queued flood;
     private long floodEveryNanos;
     private long floodServed;
@@ -108,6 +112,30 @@ public final class MemoryTransport implements DatagramTransport {
                 lock.wait(10);
             }
         }
+    }
+
+    /**
+     * Makes this transport say it drops non-peers "in the kernel" ({@link #restrictSources}
+     * returns true; nothing is dropped here), as {@code geneve-linux}'s socket does; by default it
+     * says it cannot, as the JDK's channel.
+     */
+    public void filtersSources(boolean filters) {
+        this.filters = filters;
+    }
+
+    /** Each list of sources the endpoint asked this transport to restrict itself to, in order. */
+    public List<List<InetAddress>> sourcesAsked() {
+        synchronized (sourcesAsked) {
+            return List.copyOf(sourcesAsked);
+        }
+    }
+
+    @Override
+    public boolean restrictSources(Collection<? extends InetAddress> sources) {
+        synchronized (sourcesAsked) {
+            sourcesAsked.add(List.copyOf(sources));
+        }
+        return filters;
     }
 
     /** The datagrams sent so far, in order. */
