@@ -5,6 +5,9 @@ import io.github.geneve4j.endpoint.bfd.BfdEncapsulation;
 import io.github.geneve4j.endpoint.bfd.BfdSession;
 import io.github.geneve4j.endpoint.bfd.BfdStateListener;
 import io.github.geneve4j.endpoint.bfd.BfdTimers;
+import java.net.Inet4Address;
+import java.nio.ByteBuffer;
+import java.util.Objects;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
@@ -40,12 +43,23 @@ record BfdConfig(BfdTimers timers, boolean oam, long destinationMac, long source
         return new BfdConfig(timers, o, destinationMac, sourceMac, sourceAddress, destinationAddress, udpChecksum, listener);
     }
 
+    /** With these inner MACs (48 bits; -1 for a random source). */
     BfdConfig withMacs(long destination, long source) {
+        if (destination < 0 || destination > 0xFFFF_FFFF_FFFFL || source < -1 || source > 0xFFFF_FFFF_FFFFL) {
+            throw new IllegalArgumentException("BFD MACs 0x" + Long.toHexString(destination) + ", 0x"
+                    + Long.toHexString(source) + " (expected: 48-bit values; -1 for a random source)");
+        }
         return new BfdConfig(timers, oam, destination, source, sourceAddress, destinationAddress, udpChecksum, listener);
     }
 
-    BfdConfig withAddresses(long source, long destination) {
-        return new BfdConfig(timers, oam, destinationMac, sourceMac, source, destination, udpChecksum, listener);
+    /** With these inner IPv4 addresses. */
+    BfdConfig withAddresses(Inet4Address source, Inet4Address destination) {
+        return new BfdConfig(timers, oam, destinationMac, sourceMac, ipv4(Objects.requireNonNull(source, "source")),
+                ipv4(Objects.requireNonNull(destination, "destination")), udpChecksum, listener);
+    }
+
+    private static long ipv4(Inet4Address address) {
+        return ByteBuffer.wrap(address.getAddress()).getInt() & 0xFFFF_FFFFL;
     }
 
     BfdConfig withUdpChecksum(boolean compute) {

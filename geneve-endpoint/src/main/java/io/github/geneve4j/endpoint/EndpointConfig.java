@@ -174,10 +174,24 @@ record EndpointConfig(InetSocketAddress local, List<DatagramTransport> transport
         }
     }
 
-    static void checkVni(int vni) {
-        if (vni < 0 || vni > Geneve.MAX_VNI) {
-            throw new IllegalArgumentException("VNI " + vni + " is out of range (expected: 0.." + Geneve.MAX_VNI + ")");
+    static int checkVni(int vni) {
+        return inRange(vni, 0, Geneve.MAX_VNI, "VNI");
+    }
+
+    /** {@code value}, checked to be in {@code min..max}. */
+    static int inRange(int value, int min, int max, String what) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(what + " " + value + " is out of range (expected: " + min + ".." + max + ")");
         }
+        return value;
+    }
+
+    /** {@code address}, checked to be resolved (an IP address, not a name). */
+    static InetSocketAddress resolved(InetSocketAddress address, String what) {
+        if (Objects.requireNonNull(address, what).isUnresolved()) {
+            throw new IllegalArgumentException(what + " " + address + " is unresolved (expected: an IP address)");
+        }
+        return address;
     }
 
     /** A copy of {@code items}, checked to hold one or more, none twice. */

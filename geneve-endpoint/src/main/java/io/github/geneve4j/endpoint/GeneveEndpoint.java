@@ -398,11 +398,7 @@ public final class GeneveEndpoint implements AutoCloseable {
 
         /** The local UDP address for the default transport (a JDK {@code DatagramChannel}); port 0 for any. */
         public Builder local(InetSocketAddress local) {
-            Objects.requireNonNull(local, "local");
-            if (local.isUnresolved()) {
-                throw new IllegalArgumentException("local address " + local + " is unresolved (expected: an IP address)");
-            }
-            this.local = local;
+            this.local = EndpointConfig.resolved(local, "local address");
             return this;
         }
 
@@ -438,10 +434,7 @@ public final class GeneveEndpoint implements AutoCloseable {
 
         /** Socket buffer bytes each way for the default transport (default 4 MiB; the kernel caps it). */
         public Builder socketBuffer(int bytes) {
-            if (bytes < 0) {
-                throw new IllegalArgumentException("socket buffer " + bytes + " (expected: 0 or more)");
-            }
-            this.socketBuffer = bytes;
+            this.socketBuffer = EndpointConfig.inRange(bytes, 0, Integer.MAX_VALUE, "socket buffer");
             return this;
         }
 
@@ -463,8 +456,7 @@ public final class GeneveEndpoint implements AutoCloseable {
 
         /** The VNI to send and accept (0..16777215; default 0), for the one {@link #device} or the handler. */
         public Builder vni(int vni) {
-            EndpointConfig.checkVni(vni);
-            this.vni = vni;
+            this.vni = EndpointConfig.checkVni(vni);
             return this;
         }
 
@@ -544,10 +536,7 @@ public final class GeneveEndpoint implements AutoCloseable {
 
         /** The outer (underlay) MTU (default 1500): super-frames are cut so each datagram's IP packet fits. */
         public Builder mtu(int mtu) {
-            if (mtu < 576 || mtu > 65_535) {
-                throw new IllegalArgumentException("MTU " + mtu + " is out of range (expected: 576..65535)");
-            }
-            this.mtu = mtu;
+            this.mtu = EndpointConfig.inRange(mtu, 576, 65_535, "MTU");
             return this;
         }
 
@@ -599,10 +588,7 @@ public final class GeneveEndpoint implements AutoCloseable {
 
         /** The Geneve port replies go to for a source that is not a configured peer (default 6081). */
         public Builder replyPort(int port) {
-            if (port < 1 || port > 65_535) {
-                throw new IllegalArgumentException("reply port " + port + " (expected: 1..65535)");
-            }
-            this.replyPort = port;
+            this.replyPort = EndpointConfig.inRange(port, 1, 65_535, "reply port");
             return this;
         }
 
@@ -660,13 +646,8 @@ public final class GeneveEndpoint implements AutoCloseable {
          * {@code bfd_src_ip} and {@code bfd_dst_ip}). Received packets are taken whatever their addresses.
          */
         public Builder bfdInnerAddresses(Inet4Address source, Inet4Address destination) {
-            bfd = bfd.withAddresses(ipv4(Objects.requireNonNull(source, "source")),
-                    ipv4(Objects.requireNonNull(destination, "destination")));
+            bfd = bfd.withAddresses(source, destination);
             return this;
-        }
-
-        private static long ipv4(Inet4Address address) {
-            return ByteBuffer.wrap(address.getAddress()).getInt() & 0xFFFF_FFFFL;
         }
 
         /**
@@ -676,10 +657,6 @@ public final class GeneveEndpoint implements AutoCloseable {
          * @throws IllegalArgumentException if a value is not 48 bits (or -1 for the source)
          */
         public Builder bfdInnerMacs(long destination, long source) {
-            if (destination < 0 || destination > 0xFFFF_FFFF_FFFFL || source < -1 || source > 0xFFFF_FFFF_FFFFL) {
-                throw new IllegalArgumentException("BFD MACs 0x" + Long.toHexString(destination) + ", 0x"
-                        + Long.toHexString(source) + " (expected: 48-bit values; -1 for a random source)");
-            }
             bfd = bfd.withMacs(destination, source);
             return this;
         }

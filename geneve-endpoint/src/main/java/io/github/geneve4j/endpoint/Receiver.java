@@ -26,7 +26,8 @@ import java.util.function.LongSupplier;
  * the VNI's table as behind the peer; then the frame is delivered to the VNI's device (with offload,
  * TCP that continues one flow is coalesced first) or the handler; with BFD on, a peer's control
  * packets go to its session instead, whatever the O bit. Split horizon: nothing received is ever
- * sent to a peer again, this path only writes to the inner side. One per worker pair (its
+ * sent to another peer, this path only writes to the inner side (a handler's
+ * {@linkplain ReceivedFrame#reply reply} goes back to the frame's own sender). One per worker pair (its
  * transport, its queue of each device), on a thread of its own; allocates nothing per datagram,
  * whatever becomes of it.
  */

@@ -173,10 +173,10 @@ final class Sender implements Workers.Loop {
      * Cuts one super-frame with the segmenter and sends its segments' Geneve datagrams, all but the
      * last of one size, in as few segmented sends as the transport allows, to every peer.
      */
-    private void sendSegments(int frameLength, int gsoSize) throws IOException {
+    private void sendSegments(int superFrameLength, int gsoSize) throws IOException {
         SegmentCursor segment;
         try {
-            segment = segmenter.gather(buffer, frameOffset, frameLength, Math.max(1, gsoSize));
+            segment = segmenter.gather(buffer, frameOffset, superFrameLength, Math.max(1, gsoSize));
         } catch (GeneveFormatException | MtuExceededException e) {
             counters.drop(DropReason.BAD_SUPER_FRAME);
             return;
