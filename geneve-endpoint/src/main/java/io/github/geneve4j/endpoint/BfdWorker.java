@@ -4,20 +4,25 @@ import io.github.geneve4j.endpoint.bfd.BfdDiagnostic;
 import io.github.geneve4j.endpoint.bfd.BfdEncapsulation;
 import io.github.geneve4j.endpoint.bfd.BfdSession;
 import io.github.geneve4j.endpoint.bfd.BfdState;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.ClosedChannelException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The endpoint's BFD thread: sends each peer's control packets when its session says they are due
  * (a periodic packet, or a Final that the receive thread asked for and woke it up to send), runs the
  * sessions' detection timers, and tells the user's {@link BfdPeerListener} of state changes. Sleeps
- * until the nearest deadline, at most a second. Allocates nothing per packet.
+ * until the nearest deadline, at most a second. Makes each peer's session (a discriminator unique
+ * among the endpoint's). Allocates nothing per packet.
  */
 final class BfdWorker {
 
@@ -30,32 +35,70 @@ final class BfdWorker {
     record Change(Peer peer, BfdState previous, BfdState current, BfdDiagnostic diagnostic) {
     }
 
-    private final GeneveEndpoint endpoint;
-    private final Counters counters;
-    private final ConcurrentLinkedQueue<Change> changes;
+    private final BfdConfig config;
+    private final Forwarder forwarder;
+    private final LongSupplier clock;
+    private final BooleanSupplier closing;
+    private final ConcurrentLinkedQueue<Change> changes = new ConcurrentLinkedQueue<>();
+    private final Set<Long> discriminators = new HashSet<>();
+    private final SecureRandom random;
     private final MemorySegment buffer;
     private final int geneveLength;
+    /** Set before any worker starts (the receive thread wakes it for a Final). */
+    private volatile Thread thread;
 
-    BfdWorker(GeneveEndpoint endpoint) {
-        this.endpoint = endpoint;
-        this.counters = endpoint.counters;
-        this.changes = endpoint.bfdChanges;
-        // the header's O bit and options are the same for every peer (one configuration): any peer's will do
-        byte[] geneve = new BfdEncapsulation(0, 0, 0, 0, io.github.geneve4j.endpoint.bfd.Bfd.MIN_SOURCE_PORT, true,
-                endpoint.bfdOam()).geneveHeader(endpoint.vni()).toBytes();
+    BfdWorker(BfdConfig config, int vni, Forwarder forwarder, LongSupplier clock, BooleanSupplier closing,
+            SecureRandom random) {
+        this.config = config;
+        this.forwarder = forwarder;
+        this.clock = clock;
+        this.closing = closing;
+        this.random = random;
+        byte[] geneve = config.geneveHeader(vni);
         this.geneveLength = geneve.length;
-        // one buffer for every peer: Geneve header, then the inner frame (a fourth transport view at most)
+        // one buffer for every peer: Geneve header, then the inner frame
         this.buffer = Arena.ofAuto().allocate(geneveLength + BfdEncapsulation.FRAME_LENGTH, 8);
         MemorySegment.copy(geneve, 0, buffer, ValueLayout.JAVA_BYTE, 0, geneveLength);
     }
 
-    void run() throws Exception {
-        while (!endpoint.closing()) {
+    void thread(Thread t) {
+        this.thread = t;
+    }
+
+    /** A peer with a session of its own and a discriminator no other of this endpoint's sessions has. Under the peer lock. */
+    Peer newPeer(int id, InetSocketAddress address) {
+        long discriminator;
+        do {
+            discriminator = random.nextLong() & 0xFFFF_FFFFL;
+        } while (discriminator == 0 || !discriminators.add(discriminator));
+        Peer[] self = new Peer[1];
+        BfdSession session = config.session(discriminator, clock,
+                (s, previous, current, diagnostic) -> changed(self[0], previous, current, diagnostic));
+        self[0] = new Peer(id, address, session, config.encapsulation(id));
+        return self[0];
+    }
+
+    /** A session's listener, on the thread that changed it, under its lock: queue it for the BFD thread. */
+    private void changed(Peer peer, BfdState previous, BfdState current, BfdDiagnostic diagnostic) {
+        changes.add(new Change(peer, previous, current, diagnostic));
+        wake();
+    }
+
+    /** Wakes the BFD thread: a Final is due, a state change is to be told, a peer came, or the endpoint closes. Allocates nothing. */
+    void wake() {
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    void run() {
+        while (!closing.getAsBoolean()) {
             tell();
-            long now = System.nanoTime();
+            long now = clock.getAsLong();
             long wake = now + MAX_PARK_NANOS;
             // the peer set of now: a peer added is polled from this round on, one removed no more
-            for (Peer p : endpoint.peerSet.list()) {
+            for (Peer p : forwarder.peers().list()) {
                 BfdSession session = p.bfd;
                 for (int i = 0; i < MAX_PER_ROUND && session.poll(now); i++) {
                     send(p);
@@ -63,9 +106,9 @@ final class BfdWorker {
                 wake = Math.min(wake, session.nextDeadline());
             }
             tell();
-            long wait = wake - System.nanoTime();
-            if (wait > 0 && changes.isEmpty() && !endpoint.closing()) {
-                LockSupport.parkNanos(this, wait); // unparked by the receive thread when a Final is due
+            long wait = wake - clock.getAsLong();
+            if (wait > 0 && changes.isEmpty() && !closing.getAsBoolean()) {
+                LockSupport.parkNanos(this, Math.min(wait, MAX_PARK_NANOS)); // unparked by the receive thread when a Final is due
             }
         }
     }
@@ -74,33 +117,18 @@ final class BfdWorker {
     private void tell() {
         Change c;
         while ((c = changes.poll()) != null) {
-            if (endpoint.bfdListener != null) {
-                endpoint.bfdListener.stateChanged(c.peer().address, c.previous(), c.current(), c.diagnostic());
+            if (config.listener() != null) {
+                config.listener().stateChanged(c.peer().address, c.previous(), c.current(), c.diagnostic());
             }
         }
     }
 
-    /** Writes peer {@code p}'s due packet and sends it, under the lock every sender of the endpoint shares. */
+    /** Writes peer {@code p}'s due packet and sends it on the first transport, under its send lock. */
     private void send(Peer p) {
         int frame = p.bfdEncapsulation.writeFrame(buffer, geneveLength, p.bfd);
-        long length = geneveLength + frame;
-        synchronized (endpoint.sendLock) {
-            if (endpoint.closing()) {
-                return;
-            }
-            if (endpoint.observer != null) {
-                endpoint.observer.sent(buffer, 0, length, p.address);
-            }
-            counters.sends.increment();
-            try {
-                if (!endpoint.transport.send(buffer, 0, length, p.address)) {
-                    counters.drop(DropReason.SEND_BUFFER_FULL);
-                }
-            } catch (ClosedChannelException stopped) {
-                // closing: the loop ends
-            } catch (IOException e) {
-                counters.drop(DropReason.SEND_ERROR);
-                endpoint.warnOnce(DropReason.SEND_ERROR, e);
+        synchronized (forwarder.sendLock(0)) {
+            if (!closing.getAsBoolean()) {
+                forwarder.send(0, buffer, 0, geneveLength + frame, p.address, p, 0);
             }
         }
     }

@@ -57,7 +57,7 @@ final class Counters {
     }
 
     /** A snapshot; BFD sessions and MAC tables are read here, at snapshot time, never per packet. */
-    EndpointStats snapshot(Peer.Set peers, Network[] networks) {
+    EndpointStats snapshot(Peer.Set peers, Network[] networks, boolean handler) {
         EnumMap<DropReason, Long> byReason = new EnumMap<>(DropReason.class);
         for (DropReason r : DropReason.values()) {
             byReason.put(r, drops[r.ordinal()].sum());
@@ -76,6 +76,6 @@ final class Counters {
         }
         return new EndpointStats(framesToTunnel.sum(), bytesToTunnel.sum(), framesFromTunnel.sum(),
                 bytesFromTunnel.sum(), superFrames.sum(), segments.sum(), coalescedWrites.sum(),
-                coalescedDatagrams.sum(), sends.sum(), receives.sum(), floods.sum(), byReason, perPeer, tables);
+                coalescedDatagrams.sum(), sends.sum(), receives.sum(), floods.sum(), byReason, perPeer, tables, handler);
     }
 }

@@ -18,6 +18,11 @@ public enum DropReason {
     CONTROL(true),
     /** A critical option this endpoint does not understand (RFC 8926 §3.5). */
     UNKNOWN_CRITICAL_OPTION(true),
+    /**
+     * An option the receive policy knows whose data length its descriptor forbids (e.g. a GCP VNID
+     * option that is not 4 bytes long).
+     */
+    BAD_OPTION_LENGTH(true),
     /** Refused by the receive policy for another reason (e.g. a C bit that disagrees with the options, in strict mode). */
     POLICY(true),
     /** A payload too short to be an Ethernet frame. */

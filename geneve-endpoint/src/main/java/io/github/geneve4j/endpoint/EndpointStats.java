@@ -1,5 +1,8 @@
 package io.github.geneve4j.endpoint;
 
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,10 +30,13 @@ import java.util.stream.Collectors;
  * @param drops drops by reason; reasons never seen are absent
  * @param peers per peer now, in the order they were added
  * @param macTables per VNI served, its MAC table
+ * @param handler whether the endpoint's inner side is a {@link FrameHandler} (else a device, such as a
+ *     TAP): {@link #format()} names the inner side by it
  */
 public record EndpointStats(long framesToTunnel, long bytesToTunnel, long framesFromTunnel, long bytesFromTunnel,
         long superFrames, long segments, long coalescedWrites, long coalescedDatagrams, long sends, long receives,
-        long floods, Map<DropReason, Long> drops, List<PeerStats> peers, List<MacTableStats> macTables) {
+        long floods, Map<DropReason, Long> drops, List<PeerStats> peers, List<MacTableStats> macTables,
+        boolean handler) {
 
     /** Validates and copies: the maps and lists are unmodifiable, no count is negative. */
     public EndpointStats {
@@ -45,7 +51,7 @@ public record EndpointStats(long framesToTunnel, long bytesToTunnel, long frames
                 copy.put(reason, count);
             }
         });
-        drops = java.util.Collections.unmodifiableMap(copy);
+        drops = Collections.unmodifiableMap(copy);
         peers = List.copyOf(peers);
         macTables = List.copyOf(macTables);
         for (long v : new long[] {framesToTunnel, bytesToTunnel, framesFromTunnel, bytesFromTunnel, superFrames,
@@ -54,6 +60,17 @@ public record EndpointStats(long framesToTunnel, long bytesToTunnel, long frames
                 throw new IllegalArgumentException("negative count " + v + " (expected: 0 or more)");
             }
         }
+    }
+
+    /**
+     * The statistics of an endpoint whose inner side is a device (as before {@code handler} was a
+     * component).
+     */
+    public EndpointStats(long framesToTunnel, long bytesToTunnel, long framesFromTunnel, long bytesFromTunnel,
+            long superFrames, long segments, long coalescedWrites, long coalescedDatagrams, long sends, long receives,
+            long floods, Map<DropReason, Long> drops, List<PeerStats> peers, List<MacTableStats> macTables) {
+        this(framesToTunnel, bytesToTunnel, framesFromTunnel, bytesFromTunnel, superFrames, segments, coalescedWrites,
+                coalescedDatagrams, sends, receives, floods, drops, peers, macTables, false);
     }
 
     /** The drops counted under {@code reason}. */
@@ -68,15 +85,18 @@ public record EndpointStats(long framesToTunnel, long bytesToTunnel, long frames
 
     /**
      * One line for people, as {@code geneve vtep --stats} prints it: {@code stats: tap->tunnel N
-     * packets N bytes, tunnel->tap ..., drops {not-a-peer=3}}; with BFD on, followed by each peer's
-     * session: {@code , bfd [172.31.0.1:6081 up diag=none ups=1]} (a field added at the end, so that
-     * what parsed the line before still does). Peers and MAC tables are on a line of their own: {@link #formatMesh()}.
+     * packets N bytes, tunnel->tap ..., drops {not-a-peer=3}} ({@code handler->tunnel} and
+     * {@code tunnel->handler} for an endpoint with a {@link FrameHandler}); with BFD on, followed by
+     * each peer's session: {@code , bfd [172.31.0.1:6081 up diag=none ups=1]} (a field added at the
+     * end, so that what parsed the line before still does). Peers and MAC tables are on a line of
+     * their own: {@link #formatMesh()}.
      */
     public String format() {
-        return String.format(Locale.ROOT, "stats: tap->tunnel %d packets %d bytes, tunnel->tap %d packets %d bytes,"
+        String inner = handler ? "handler" : "tap";
+        return String.format(Locale.ROOT, "stats: %s->tunnel %d packets %d bytes, tunnel->%s %d packets %d bytes,"
                 + " gso %d super-frames into %d segments (%.1f each), gro %d writes of %d datagrams (%.1f each),"
                 + " udp %d sends %d receives, drops {%s}",
-                framesToTunnel, bytesToTunnel, framesFromTunnel, bytesFromTunnel,
+                inner, framesToTunnel, bytesToTunnel, inner, framesFromTunnel, bytesFromTunnel,
                 superFrames, segments, superFrames == 0 ? 0.0 : (double) segments / superFrames,
                 coalescedWrites, coalescedDatagrams, coalescedWrites == 0 ? 0.0 : (double) coalescedDatagrams / coalescedWrites,
                 sends, receives, drops.entrySet().stream()
@@ -114,9 +134,9 @@ public record EndpointStats(long framesToTunnel, long bytesToTunnel, long frames
                 .collect(Collectors.joining(", ", ", bfd [", "]"));
     }
 
-    private static String address(java.net.InetSocketAddress a) {
+    private static String address(InetSocketAddress a) {
         String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        return (a.getAddress() instanceof java.net.Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
+        return (a.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** An enum constant as printed: lower case with dashes ({@code admin-down}, {@code control-detection-time-expired}). */

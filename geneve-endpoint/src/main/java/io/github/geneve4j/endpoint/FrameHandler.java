@@ -2,11 +2,15 @@ package io.github.geneve4j.endpoint;
 
 /**
  * An in-process inner side: receives every frame the endpoint decapsulates, on the endpoint's
- * receive thread. To send, call {@link GeneveEndpoint#send}; to answer the sender of the frame at
- * hand, {@link GeneveEndpoint#reply} (from within {@link #onFrame}).
+ * receive thread. It answers the sender of the frame at hand through the frame,
+ * {@link ReceivedFrame#reply} (no reference to the endpoint needed, so none to set after
+ * {@code start()}); to send on its own, a program calls {@link GeneveEndpoint#send}.
  *
  * <pre>{@code
- * FrameHandler echo = frame -> System.out.println(frame.length() + " bytes from " + frame.source());
+ * FrameHandler echo = frame -> {
+ *     System.out.println(frame.length() + " bytes from " + frame.source());
+ *     frame.reply(frame.bytes(), 0, frame.length());   // back to whoever sent it
+ * };
  * }</pre>
  */
 @FunctionalInterface

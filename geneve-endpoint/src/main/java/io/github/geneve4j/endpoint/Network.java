@@ -8,6 +8,11 @@ import io.github.geneve4j.endpoint.spi.FrameDevice;
  */
 final class Network {
 
+    /** An Ethernet header's length: the shortest frame an endpoint carries. */
+    static final int ETHERNET_HEADER = 14;
+    /** The largest Geneve datagram: a UDP length field's 65535 less the UDP header. */
+    static final int MAX_DATAGRAM = 65_535 - 8;
+
     final int vni;
     /** The first queue: the device's name and headroom are its. Null for the handler. */
     final FrameDevice device;

@@ -5,6 +5,7 @@ import io.github.geneve4j.endpoint.bfd.BfdSession;
 import io.github.geneve4j.endpoint.spi.DatagramSource;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -64,15 +65,15 @@ final class Peer {
         }
 
         Set plus(Peer p) {
-            Peer[] l = java.util.Arrays.copyOf(list, list.length + 1);
+            Peer[] l = Arrays.copyOf(list, list.length + 1);
             l[list.length] = p;
-            Peer[] b = java.util.Arrays.copyOf(byId, Math.max(byId.length, p.id + 1));
+            Peer[] b = Arrays.copyOf(byId, Math.max(byId.length, p.id + 1));
             b[p.id] = p;
             return new Set(l, b);
         }
 
         Set minus(Peer p) {
-            Peer[] l = java.util.Arrays.stream(list).filter(q -> q != p).toArray(Peer[]::new);
+            Peer[] l = Arrays.stream(list).filter(q -> q != p).toArray(Peer[]::new);
             Peer[] b = byId.clone();
             b[p.id] = null;
             return new Set(l, b);

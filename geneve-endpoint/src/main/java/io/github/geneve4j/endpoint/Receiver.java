@@ -10,6 +10,7 @@ import io.github.geneve4j.endpoint.bfd.BfdReception;
 import io.github.geneve4j.endpoint.spi.DatagramSource;
 import io.github.geneve4j.endpoint.spi.DatagramTransport;
 import io.github.geneve4j.endpoint.spi.FrameOffload;
+import io.github.geneve4j.options.ReceivePolicy;
 import io.github.geneve4j.options.Verdict;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -17,7 +18,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
+import java.util.function.LongSupplier;
 
 /**
  * The receive path: datagrams from the transport, checked in order (who sent it, the Geneve header,
@@ -25,11 +26,12 @@ import java.nio.channels.ClosedChannelException;
  * the VNI's table as behind the peer; then the frame is delivered to the VNI's device (with offload,
  * TCP that continues one flow is coalesced first) or the handler; with BFD on, a peer's control
  * packets go to its session instead, whatever the O bit. Split horizon: nothing received is ever
- * sent to a peer again, this path only writes to the inner side. One per worker pair (its
+ * sent to another peer, this path only writes to the inner side (a handler's
+ * {@linkplain ReceivedFrame#reply reply} goes back to the frame's own sender). One per worker pair (its
  * transport, its queue of each device), on a thread of its own; allocates nothing per datagram,
  * whatever becomes of it.
  */
-final class Receiver {
+final class Receiver implements Workers.Loop {
 
     /** Room in front of every datagram: the device's headroom fits before the inner frame. */
     static final int RECEIVE_OFFSET = 64;
@@ -38,16 +40,21 @@ final class Receiver {
     /** The longest a merged frame waits for more segments: 1 ms (a NIC's GRO flushes at the end of a NAPI poll). */
     static final long MAX_HOLD_NANOS = 1_000_000;
 
-    private final GeneveEndpoint endpoint;
+    private final Forwarder forwarder;
+    private final Workers workers;
     private final DatagramTransport transport;
     /** The worker pair this receiver is in: it writes to that queue of each device. */
     private final int queue;
     private final Counters counters;
+    private final ReceivePolicy policy;
+    private final FrameHandler handler;
+    private final boolean acceptAnySource;
+    private final LongSupplier clock;
     private final MemorySegment buffer;
     private final ByteBuffer datagram;
     private final GeneveView view = new GeneveView();
     private final Verdict verdict = new Verdict();
-    private final ReceivedFrame frame = new ReceivedFrame();
+    private final ReceivedFrame frame;
     private final DatagramSource source;
     private final FrameOffload offload = new FrameOffload();
     private final TcpCoalescer coalescer;
@@ -56,71 +63,67 @@ final class Receiver {
     private Network heldNetwork;
     private long heldSince;
     private final Network[] networks;
-    private int errorsInARow;
     // BFD: null when off
+    private final BfdWorker bfd;
     private final BfdFrameClassifier classifier;
     private final BfdControlView bfdView;
 
-    Receiver(GeneveEndpoint endpoint, int worker) {
-        this.endpoint = endpoint;
-        this.transport = endpoint.transports[worker];
-        this.queue = worker;
-        this.counters = endpoint.counters;
+    /**
+     * @param bfd the BFD thread, woken for a Final; null when BFD is off
+     * @param replies the handler's send path, which its frames reply through; null with devices
+     */
+    Receiver(EndpointConfig config, Forwarder forwarder, Workers workers, BfdWorker bfd, HandlerPath replies, int pair) {
+        this.forwarder = forwarder;
+        this.workers = workers;
+        this.transport = forwarder.transport(pair);
+        this.queue = pair;
+        this.counters = forwarder.counters;
+        this.policy = config.policy();
+        this.handler = config.handler();
+        this.acceptAnySource = config.acceptAnySource();
+        this.clock = config.clock();
         Arena arena = Arena.ofAuto();
         this.buffer = arena.allocate(RECEIVE_OFFSET + CAPACITY + 64, 64);
         this.datagram = buffer.asByteBuffer();
+        this.frame = new ReceivedFrame(replies);
         this.source = frame.mutableSource();
-        this.networks = endpoint.networks;
-        boolean coalesce = endpoint.offload && endpoint.handler == null;
+        this.networks = forwarder.networks();
+        boolean coalesce = config.offload() && handler == null;
         this.merged = coalesce ? arena.allocate(RECEIVE_OFFSET + GeneveEndpoint.MAX_GSO_FRAME, 64) : null;
         // the coalescer builds its frame where the device write takes it: no copy out
         this.coalescer = coalesce
                 ? new TcpCoalescer(merged.asSlice(RECEIVE_OFFSET, GeneveEndpoint.MAX_GSO_FRAME), false) : null;
-        boolean bfd = endpoint.bfdTimers != null;
-        this.classifier = bfd ? new BfdFrameClassifier() : null;
-        this.bfdView = bfd ? new BfdControlView() : null;
+        this.bfd = bfd;
+        this.classifier = bfd != null ? new BfdFrameClassifier() : null;
+        this.bfdView = bfd != null ? new BfdControlView() : null;
     }
 
-    void run() throws Exception {
-        while (!endpoint.closing()) {
-            int n;
-            try {
-                boolean wait = coalescer == null || coalescer.frameCount() == 0;
-                n = transport.receive(buffer, RECEIVE_OFFSET, CAPACITY, wait, source);
-            } catch (ClosedChannelException stopped) {
-                if (endpoint.closing()) {
-                    return;
-                }
-                throw stopped;
-            } catch (IOException e) {
-                if (endpoint.closing()) {
-                    return;
-                }
-                counters.drop(DropReason.RECEIVE_ERROR);
-                endpoint.warnOnce(DropReason.RECEIVE_ERROR, e);
-                backOff();
-                continue;
-            }
-            errorsInARow = 0;
-            // the MAC tables' time: one clock reading per receive call (a GRO batch, or half a second idle)
-            long now = endpoint.macClock.getAsLong();
-            for (Network network : networks) {
-                network.macs.tick(now);
-            }
-            if (n < 0) {
-                flush(); // nothing more waiting: what was merged goes to the device now
-                continue;
-            }
-            received(n);
+    @Override
+    public int io() throws IOException {
+        boolean wait = coalescer == null || coalescer.frameCount() == 0;
+        return transport.receive(buffer, RECEIVE_OFFSET, CAPACITY, wait, source);
+    }
+
+    @Override
+    public void handle(int n) throws Exception {
+        // the MAC tables' time: one clock reading per receive call (a GRO batch, or half a second idle)
+        long now = clock.getAsLong();
+        for (Network network : networks) {
+            network.macs.tick(now);
         }
+        if (n < 0) {
+            flush(); // nothing more waiting: what was merged goes to the device now
+            return;
+        }
+        received(n, now);
     }
 
-    /** What one receive brought: {@code n} bytes at {@link #RECEIVE_OFFSET}, from {@link #source}. */
-    private void received(int n) throws Exception {
+    /** What one receive brought at {@code now}: {@code n} bytes at {@link #RECEIVE_OFFSET}, from {@link #source}. */
+    private void received(int n, long now) throws Exception {
         counters.receives.increment();
         int size = source.segmentSize() > 0 ? Math.min(source.segmentSize(), n) : n;
         Peer peer = peerOf(source);
-        if (peer == null && !endpoint.acceptAnySource) {
+        if (peer == null && !acceptAnySource) {
             // who sent it is checked before anything else: a stranger's bytes are not even parsed
             counters.drop(DropReason.NOT_A_PEER, size == 0 ? 1 : (n + size - 1) / size);
             flushIfOld();
@@ -131,32 +134,10 @@ final class Receiver {
         int at = RECEIVE_OFFSET;
         do {
             int length = Math.min(size, end - at);
-            datagram(at, length, peer);
+            datagram(at, length, peer, now);
             at += Math.max(size, 1);
         } while (at < end);
         flushIfOld();
-    }
-
-    /**
-     * For the fuzz tests: handles {@code bytes} as if one receive had brought them from
-     * {@code from}, on the caller's thread (the endpoint's own receive thread must be idle).
-     */
-    void inject(byte[] bytes, DatagramSource from) throws Exception {
-        int n = Math.min(bytes.length, CAPACITY);
-        MemorySegment.copy(bytes, 0, buffer, ValueLayout.JAVA_BYTE, RECEIVE_OFFSET, n);
-        if (from.isIpv6()) {
-            source.ipv6(from.high(), from.low(), from.port());
-        } else {
-            source.ipv4((int) from.low(), from.port());
-        }
-        source.segmentSize(from.segmentSize());
-        received(n);
-    }
-
-    /** After a failed receive: wait a little longer each time in a row, so an error that repeats does not spin. */
-    private void backOff() throws InterruptedException {
-        errorsInARow = Math.min(errorsInARow + 1, 10);
-        Thread.sleep(1L << (errorsInARow - 1)); // 1, 2, 4 ... 512 ms
     }
 
     /** The peer that sent it, by the peer set of now (a linear match: an endpoint has tens of peers, not thousands). */
@@ -164,7 +145,7 @@ final class Receiver {
         boolean v6 = s.isIpv6();
         long high = s.high();
         long low = s.low();
-        for (Peer p : endpoint.peerSet.list()) {
+        for (Peer p : forwarder.peers().list()) {
             if (p.low == low && p.high == high && p.v6 == v6) {
                 return p;
             }
@@ -172,22 +153,13 @@ final class Receiver {
         return null;
     }
 
-    private Network networkOf(int vni) {
-        for (Network n : networks) {
-            if (n.vni == vni) {
-                return n;
-            }
-        }
-        return null;
-    }
-
-    private void datagram(int at, int length, Peer peer) throws Exception {
+    private void datagram(int at, int length, Peer peer, long now) throws Exception {
         datagram.limit(at + length);
         if (!view.tryWrap(datagram, at)) {
             counters.drop(DropReason.MALFORMED);
             return;
         }
-        Network network = networkOf(view.vni());
+        Network network = forwarder.network(view.vni());
         if (network == null) {
             counters.drop(DropReason.WRONG_VNI);
             return;
@@ -196,9 +168,9 @@ final class Receiver {
             counters.drop(DropReason.WRONG_PROTOCOL);
             return;
         }
-        Verdict.Kind kind = endpoint.policy.evaluate(view, verdict);
+        Verdict.Kind kind = policy.evaluate(view, verdict);
         // BFD before the CONTROL drop: RFC 9521 §4 sends it with the O bit set (OVS by default without)
-        if (classifier != null && (kind == Verdict.Kind.ACCEPT || kind == Verdict.Kind.CONTROL) && bfd(peer)) {
+        if (classifier != null && (kind == Verdict.Kind.ACCEPT || kind == Verdict.Kind.CONTROL) && bfd(peer, now)) {
             return;
         }
         switch (kind) {
@@ -212,6 +184,10 @@ final class Receiver {
                 counters.drop(DropReason.UNKNOWN_CRITICAL_OPTION);
                 return;
             }
+            case DROP_BAD_LENGTH -> {
+                counters.drop(DropReason.BAD_OPTION_LENGTH);
+                return;
+            }
             default -> {
                 counters.drop(DropReason.POLICY);
                 return;
@@ -219,20 +195,20 @@ final class Receiver {
         }
         long payload = view.payloadOffset();
         int payloadLength = (int) view.payloadLength();
-        if (payloadLength < GeneveEndpoint.ETHERNET_HEADER) {
+        if (payloadLength < Network.ETHERNET_HEADER) {
             counters.drop(DropReason.RUNT_FRAME);
             return;
         }
         if (peer != null) {
             // learning: the inner source MAC is behind the peer that sent it (a move if it was behind another)
-            network.macs.learn(GeneveEndpoint.mac(buffer, payload + 6), peer.id,
+            network.macs.learn(Forwarder.mac(buffer, payload + 6), peer.id,
                     (buffer.get(ValueLayout.JAVA_BYTE, payload) & 1) != 0);
         }
-        if (endpoint.handler != null) {
+        if (handler != null) {
             InetSocketAddress from = peer != null ? peer.address : null;
             frame.set(buffer, payload, payloadLength, view.vni(), from, peer != null ? peer.id : -1);
             counters.received(peer, 1, payloadLength);
-            endpoint.handler.onFrame(frame);
+            handler.onFrame(frame);
             return;
         }
         if (coalescer != null && coalesce(at, length, peer, network)) {
@@ -245,7 +221,7 @@ final class Receiver {
      * Takes a BFD control packet to its peer's session: whether the inner frame was BFD's (it is then
      * consumed, counted if refused, and never delivered). Allocates nothing.
      */
-    private boolean bfd(Peer peer) {
+    private boolean bfd(Peer peer, long now) {
         switch (classifier.classify(buffer, view.payloadOffset(), view.payloadLength())) {
             case NOT_BFD -> {
                 return false;
@@ -256,9 +232,9 @@ final class Receiver {
                 } else if (!bfdView.tryWrap(buffer, classifier.payloadOffset(), classifier.payloadLength())) {
                     counters.drop(DropReason.BFD_MALFORMED);
                 } else {
-                    BfdReception reception = peer.bfd.onPacket(bfdView, System.nanoTime());
+                    BfdReception reception = peer.bfd.onPacket(bfdView, now);
                     if (reception == BfdReception.ACCEPTED_FINAL_DUE) {
-                        endpoint.wakeBfd(); // the peer's Poll is answered at once (RFC 5880 §6.5)
+                        bfd.wake(); // the peer's Poll is answered at once (RFC 5880 §6.5)
                     } else if (!reception.accepted()) {
                         counters.drop(DropReason.BFD_DISCARDED);
                     }
@@ -339,9 +315,9 @@ final class Receiver {
             network.queues[queue].write(from, offset, length, meta);
         } catch (IOException e) {
             // the device is down, or refuses the frame: count it and go on (closing ends the loop)
-            if (!endpoint.closing()) {
+            if (!workers.closing()) {
                 counters.drop(DropReason.DEVICE_WRITE_ERROR, frames);
-                endpoint.warnOnce(DropReason.DEVICE_WRITE_ERROR, e);
+                forwarder.warnOnce(DropReason.DEVICE_WRITE_ERROR, e);
             }
             return;
         }

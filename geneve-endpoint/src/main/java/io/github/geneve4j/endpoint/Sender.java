@@ -31,7 +31,7 @@ import java.nio.channels.ClosedChannelException;
  * its transport's send lock (the BFD thread sends on the first). One per device queue (a VNI's
  * device, in each worker pair), on a thread of its own; allocates nothing per frame.
  */
-final class Sender {
+final class Sender implements Workers.Loop {
 
     /** Room for one super-frame's datagrams: its payload plus the headers of over a thousand segments. */
     static final int DATAGRAMS_BUFFER = 1 << 19;
@@ -42,47 +42,61 @@ final class Sender {
     static final int MAX_GATHERED = 1400;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    private final GeneveEndpoint endpoint;
+    private final Forwarder forwarder;
     /** The worker pair's transport, and the lock its sends hold. */
     private final DatagramTransport transport;
+    private final int pair;
     private final Object sendLock;
     private final Network network;
     private final FrameDevice device;
     private final Counters counters;
+    private final GeneveEndpoint.SendObserver observer;
     private final byte[] geneve;
     private final MemorySegment buffer;
     private final long frameOffset;
     private final long headerOffset;
+    private final long capacity;
     private final FrameOffload offload = new FrameOffload();
     private final TcpSegmenter segmenter;
     private final MemorySegment datagrams;
     /** With a transport that {@linkplain DatagramTransport#gathers gathers}: each segment as [headers][payload in the frame]. */
     private final GatherList gather;
     private final int outerHeaders;
+    /** Sends the frame read ({@link #frameLength} bytes) to one peer; made once. */
+    private final Forwarder.Delivery frame = this::sendFrame;
+    /** Sends the segments gathered ({@link #count} datagrams of {@link #total} bytes, all but the last {@link #size}). */
+    private final Forwarder.Delivery segments = this::sendSegmentsTo;
+    private int frameLength;
+    private int count;
+    private long total;
+    private int size;
 
-    Sender(GeneveEndpoint endpoint, Network network, int worker) {
-        this.endpoint = endpoint;
-        this.transport = endpoint.transports[worker];
-        this.sendLock = endpoint.sendLocks[worker];
+    Sender(EndpointConfig config, Forwarder forwarder, Network network, int pair) {
+        this.forwarder = forwarder;
+        this.pair = pair;
+        this.transport = forwarder.transport(pair);
+        this.sendLock = forwarder.sendLock(pair);
         this.network = network;
-        this.device = network.queues[worker];
-        this.counters = endpoint.counters;
+        this.device = network.queues[pair];
+        this.counters = forwarder.counters;
+        this.observer = forwarder.observer();
         this.geneve = network.geneve;
         int room = Math.max(geneve.length, device.headroom());
         this.frameOffset = (room + 7) & ~7;
         this.headerOffset = frameOffset - geneve.length;
         Arena arena = Arena.ofAuto();
         this.buffer = arena.allocate(frameOffset + GeneveEndpoint.MAX_GSO_FRAME + 64, 64);
-        if (endpoint.offload) {
+        this.capacity = buffer.byteSize() - frameOffset;
+        if (config.offload()) {
             GeneveHeader header = GeneveHeader.decode(ByteBuffer.wrap(geneve), 0);
             // only its Geneve header leaves: the socket adds UDP and IP
             GeneveTunnel tunnel = GeneveTunnel.builder()
-                    .addresses(endpoint.localAddress().getAddress(), endpoint.localAddress().getAddress())
+                    .addresses(config.local().getAddress(), config.local().getAddress())
                     .header(header).udpChecksum(false).build();
-            this.segmenter = new TcpSegmenter(tunnel, 1448, endpoint.mtu);
+            this.segmenter = new TcpSegmenter(tunnel, 1448, config.mtu());
             this.datagrams = arena.allocate(DATAGRAMS_BUFFER, 64);
             // headers apart, payload where the device read it: two pieces per segment
-            this.gather = transport.gathers() && endpoint.observer == null
+            this.gather = transport.gathers() && observer == null
                     ? new GatherList(2 * MAX_GATHERED, MAX_GATHERED) : null;
             // the segmenter writes outer Ethernet, IP and UDP headers in front of each Geneve header: not sent
             this.outerHeaders = tunnel.overhead() - geneve.length;
@@ -94,72 +108,46 @@ final class Sender {
         }
     }
 
-    void run() throws Exception {
-        int errorsInARow = 0;
-        long capacity = buffer.byteSize() - frameOffset;
-        while (!endpoint.closing()) {
-            int n;
-            try {
-                n = device.read(buffer, frameOffset, capacity, offload);
-            } catch (ClosedChannelException stopped) {
-                if (endpoint.closing()) {
-                    return;
-                }
-                throw stopped;
-            } catch (IOException e) {
-                if (endpoint.closing()) {
-                    return;
-                }
-                counters.drop(DropReason.DEVICE_READ_ERROR);
-                endpoint.warnOnce(DropReason.DEVICE_READ_ERROR, e);
-                errorsInARow = Math.min(errorsInARow + 1, 10);
-                Thread.sleep(1L << (errorsInARow - 1));
-                continue;
-            }
-            errorsInARow = 0;
-            if (n < 0) {
-                counters.drop(DropReason.BAD_DEVICE_FRAME);
-                continue;
-            }
-            if (n < GeneveEndpoint.ETHERNET_HEADER) {
-                counters.drop(DropReason.SHORT_FRAME);
-                continue;
-            }
-            FrameOffload.Gso gso = offload.gso();
-            if (gso != FrameOffload.Gso.NONE) {
-                if (segmenter == null) {
-                    counters.drop(DropReason.GSO_WITHOUT_OFFLOAD);
-                } else if (gso == FrameOffload.Gso.OTHER) {
-                    counters.drop(DropReason.UNSUPPORTED_GSO);
-                } else {
-                    sendSegments(n, offload.gsoSize());
-                }
-                continue;
-            }
-            if (offload.needsChecksum() && !completeChecksum(buffer, frameOffset, n, offload)) {
-                counters.drop(DropReason.BAD_CHECKSUM_OFFSETS);
-                continue;
-            }
-            // the Geneve header goes in place in front of the frame, over the device's metadata
-            MemorySegment.copy(geneve, 0, buffer, ValueLayout.JAVA_BYTE, headerOffset, geneve.length);
-            Peer.Set peers = endpoint.peerSet;
-            Peer to = GeneveEndpoint.route(network, buffer, frameOffset, peers);
-            synchronized (sendLock) {
-                if (to != null) {
-                    if (endpoint.allowed(to, 1)) {
-                        endpoint.sendDatagram(transport, buffer, headerOffset, n + geneve.length, to.address, to, n);
-                    }
-                    continue;
-                }
-                counters.floods.increment();
-                for (Peer p : peers.list()) {
-                    if (endpoint.allowed(p, 1)) {
-                        p.floods.increment();
-                        endpoint.sendDatagram(transport, buffer, headerOffset, n + geneve.length, p.address, p, n);
-                    }
-                }
-            }
+    @Override
+    public int io() throws IOException {
+        return device.read(buffer, frameOffset, capacity, offload);
+    }
+
+    @Override
+    public void handle(int n) throws IOException {
+        if (n < 0) {
+            counters.drop(DropReason.BAD_DEVICE_FRAME);
+            return;
         }
+        if (n < Network.ETHERNET_HEADER) {
+            counters.drop(DropReason.SHORT_FRAME);
+            return;
+        }
+        FrameOffload.Gso gso = offload.gso();
+        if (gso != FrameOffload.Gso.NONE) {
+            if (segmenter == null) {
+                counters.drop(DropReason.GSO_WITHOUT_OFFLOAD);
+            } else if (gso == FrameOffload.Gso.OTHER) {
+                counters.drop(DropReason.UNSUPPORTED_GSO);
+            } else {
+                sendSegments(n, offload.gsoSize());
+            }
+            return;
+        }
+        if (offload.needsChecksum() && !completeChecksum(buffer, frameOffset, n, offload)) {
+            counters.drop(DropReason.BAD_CHECKSUM_OFFSETS);
+            return;
+        }
+        // the Geneve header goes in place in front of the frame, over the device's metadata
+        MemorySegment.copy(geneve, 0, buffer, ValueLayout.JAVA_BYTE, headerOffset, geneve.length);
+        frameLength = n;
+        synchronized (sendLock) {
+            forwarder.forward(network, buffer, frameOffset, 1, frame);
+        }
+    }
+
+    private boolean sendFrame(Peer p) {
+        return forwarder.send(pair, buffer, headerOffset, frameLength + geneve.length, p.address, p, frameLength);
     }
 
     /**
@@ -185,10 +173,10 @@ final class Sender {
      * Cuts one super-frame with the segmenter and sends its segments' Geneve datagrams, all but the
      * last of one size, in as few segmented sends as the transport allows, to every peer.
      */
-    private void sendSegments(int frameLength, int gsoSize) throws IOException {
+    private void sendSegments(int superFrameLength, int gsoSize) throws IOException {
         SegmentCursor segment;
         try {
-            segment = segmenter.gather(buffer, frameOffset, frameLength, Math.max(1, gsoSize));
+            segment = segmenter.gather(buffer, frameOffset, superFrameLength, Math.max(1, gsoSize));
         } catch (GeneveFormatException | MtuExceededException e) {
             counters.drop(DropReason.BAD_SUPER_FRAME);
             return;
@@ -222,37 +210,27 @@ final class Sender {
             MemorySegment.copy(segment.frame(), segment.payloadOffset(), datagrams, to + headers, segment.payloadLength());
             to += datagram;
         }
-        long total = gather != null ? gather.bytes() : to;
-        int count = segment.count();
+        this.total = gather != null ? gather.bytes() : to;
+        this.count = segment.count();
+        this.size = size;
         counters.superFrames.increment();
         counters.segments.add(count);
         // every segment has the super-frame's Ethernet header: one route for them all
-        Peer.Set peers = endpoint.peerSet;
-        Peer target = GeneveEndpoint.route(network, buffer, frameOffset, peers);
-        if (target != null) {
-            if (endpoint.allowed(target, count)) {
-                synchronized (sendLock) {
-                    sendToPeer(target, count, total, size);
-                }
-            }
-            return;
-        }
-        counters.floods.add(count);
-        for (Peer p : peers.list()) {
-            if (endpoint.allowed(p, count)) {
-                p.floods.add(count);
-                synchronized (sendLock) {
-                    sendToPeer(p, count, total, size);
-                }
-            }
+        forwarder.forward(network, buffer, frameOffset, count, segments);
+    }
+
+    /** Sends the segments to peer {@code p}, under the send lock (a peer at a time: BFD may send between two). */
+    private boolean sendSegmentsTo(Peer p) {
+        synchronized (sendLock) {
+            return sendToPeer(p, count, total, size);
         }
     }
 
     /** Sends the {@code count} datagrams of {@code to} bytes (all but the last {@code size}) to peer {@code p}. */
-    private void sendToPeer(Peer p, int count, long to, int size) {
-        if (endpoint.observer != null) {
+    private boolean sendToPeer(Peer p, int count, long to, int size) {
+        if (observer != null) {
             for (long d = 0; d < to; d += size) {
-                endpoint.observer.sent(datagrams, d, Math.min(size, to - d), p.address);
+                observer.sent(datagrams, d, Math.min(size, to - d), p.address);
             }
         }
         boolean segmenting = transport.segmentation();
@@ -261,16 +239,16 @@ final class Sender {
             sent = gather != null ? transport.sendGathered(gather, size, p.address)
                     : transport.sendSegments(datagrams, 0, to, size, p.address);
         } catch (ClosedChannelException stopped) {
-            return;
+            return false;
         } catch (IOException e) {
             counters.drop(DropReason.SEND_ERROR, count);
-            endpoint.warnOnce(DropReason.SEND_ERROR, e);
-            return;
+            forwarder.warnOnce(DropReason.SEND_ERROR, e);
+            return false;
         }
         int calls = transport.lastSendCalls();
         counters.sends.add(calls >= 0 ? calls : sent + (sent < count ? 1 : 0));
         if (segmenting && !transport.segmentation()) {
-            endpoint.warn("the kernel refused UDP segmentation (UDP_SEGMENT) towards " + p.address
+            forwarder.warn("the kernel refused UDP segmentation (UDP_SEGMENT) towards " + p.address
                     + "; sending one datagram per call");
         }
         if (sent < count) {
@@ -280,5 +258,6 @@ final class Sender {
         long bytes = sent == count ? to - (long) count * geneve.length
                 : (long) sent * (size - geneve.length);
         counters.sent(p, sent, bytes);
+        return sent == count;
     }
 }

@@ -7,8 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.geneve4j.codec.net.InternetChecksum;
 import io.github.geneve4j.codec.net.IpVersion;
 import io.github.geneve4j.codec.net.TcpView;
-import io.github.geneve4j.endpoint.spi.ChannelTransport;
 import io.github.geneve4j.endpoint.spi.FrameOffload;
+import io.github.geneve4j.endpoint.testing.MemoryDevice;
+import io.github.geneve4j.endpoint.testing.MemoryTransport;
 import io.github.geneve4j.testing.TestFrames;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Two endpoints with frame devices in memory, over loopback: plain frames cross as they are; with
+ * Two endpoints with frame devices in memory, over transports in memory connected back to back: plain frames cross as they are; with
  * offload, a TCP super-frame is cut by the sender's segmenter and merged back by the receiver's
  * coalescer into one large frame with a partial checksum, as a NIC's TSO and GRO would.
  */
@@ -38,8 +39,9 @@ class DeviceEndpointTest {
     }
 
     static Pair pair(boolean offload, int mtu) throws IOException {
-        ChannelTransport udpA = ChannelTransport.open(address("127.0.0.1", 0), 4 << 20);
-        ChannelTransport udpB = ChannelTransport.open(address("127.0.0.2", 0), 4 << 20);
+        MemoryTransport udpA = new MemoryTransport(address("127.0.0.1", 6081));
+        MemoryTransport udpB = new MemoryTransport(address("127.0.0.2", 6081));
+        udpA.connect(udpB);
         MemoryDevice deviceA = new MemoryDevice(offload);
         MemoryDevice deviceB = new MemoryDevice(offload);
         GeneveEndpoint a = GeneveEndpoint.builder().transport(udpA).peer(udpB.localAddress()).vni(5000).mtu(mtu)
@@ -55,10 +57,10 @@ class DeviceEndpointTest {
             for (int i = 0; i < 20; i++) {
                 p.deviceA().inject(Loopback.frame(60 + 70 * i, i));
             }
-            assertThat(Loopback.await(() -> p.deviceB().written.size() == 20)).isTrue();
+            assertThat(Loopback.await(() -> p.deviceB().writtenCount() == 20)).isTrue();
             for (int i = 0; i < 20; i++) {
-                assertThat(p.deviceB().written.get(i).bytes()).isEqualTo(Loopback.frame(60 + 70 * i, i));
-                assertThat(p.deviceB().written.get(i).gso()).isEqualTo(FrameOffload.Gso.NONE);
+                assertThat(p.deviceB().written().get(i).bytes()).isEqualTo(Loopback.frame(60 + 70 * i, i));
+                assertThat(p.deviceB().written().get(i).gso()).isEqualTo(FrameOffload.Gso.NONE);
             }
             assertThat(Loopback.await(() -> p.a().stats().framesToTunnel() == 20)).isTrue();
             assertThat(p.b().stats().framesFromTunnel()).isEqualTo(20);
@@ -91,7 +93,7 @@ class DeviceEndpointTest {
                 // the payload arrives whole and in order, in GSO frames as a NIC's GRO would give them
                 ByteArrayOutputStream got = new ByteArrayOutputStream();
                 int tcpAt = 14 + version.headerLength();
-                for (MemoryDevice.Frame f : p.deviceB().writtenNow()) {
+                for (MemoryDevice.Frame f : p.deviceB().written()) {
                     TcpView tcp = new TcpView().wrap(MemorySegment.ofArray(f.bytes()), tcpAt, f.bytes().length - tcpAt);
                     got.write(f.bytes(), (int) tcp.payloadOffset(), (int) (f.bytes().length - tcp.payloadOffset()));
                     if (f.gso() != FrameOffload.Gso.NONE) {
@@ -109,7 +111,7 @@ class DeviceEndpointTest {
     }
 
     private static long received(MemoryDevice device) {
-        return device.writtenNow().stream().mapToLong(f -> f.bytes().length - 66 - (f.bytes()[12] == (byte) 0x86 ? 20 : 0))
+        return device.written().stream().mapToLong(f -> f.bytes().length - 66 - (f.bytes()[12] == (byte) 0x86 ? 20 : 0))
                 .sum();
     }
 
@@ -128,9 +130,9 @@ class DeviceEndpointTest {
             // offsets outside the frame: dropped and counted
             p.deviceA().inject(new MemoryDevice.Frame(frame, FrameOffload.Gso.NONE, 0, true, frame.length - 1, 16));
             p.deviceA().inject(new MemoryDevice.Frame(frame, FrameOffload.Gso.OTHER, 1000, false, 0, 0));
-            assertThat(Loopback.await(() -> p.deviceB().written.size() == 1
+            assertThat(Loopback.await(() -> p.deviceB().writtenCount() == 1
                     && p.a().stats().totalDrops() == 2)).isTrue();
-            assertThat(p.deviceB().written.get(0).bytes()).isEqualTo(good);
+            assertThat(p.deviceB().written().get(0).bytes()).isEqualTo(good);
             assertThat(p.a().stats().drops()).containsOnlyKeys(DropReason.BAD_CHECKSUM_OFFSETS,
                     DropReason.UNSUPPORTED_GSO);
         }
@@ -142,13 +144,13 @@ class DeviceEndpointTest {
             byte[] superFrame = TestFrames.tcp(IpVersion.IPV4, false, 0, TestFrames.payload(4000, 1), TcpView.ACK, 5, 1);
             p.deviceA().inject(new MemoryDevice.Frame(superFrame, FrameOffload.Gso.TCPV4, 1000, false, 0, 0));
             p.deviceA().inject(new byte[10]);
-            p.deviceB().failWrites = new IOException("device is down");
+            p.deviceB().failWrites(new IOException("device is down"));
             p.deviceA().inject(Loopback.frame(100, 1));
             assertThat(Loopback.await(() -> p.b().stats().drops(DropReason.DEVICE_WRITE_ERROR) == 1)).isTrue();
             assertThat(p.a().stats().drops()).containsOnlyKeys(DropReason.GSO_WITHOUT_OFFLOAD, DropReason.SHORT_FRAME);
-            p.deviceB().failWrites = null;
+            p.deviceB().failWrites(null);
             p.deviceA().inject(Loopback.frame(100, 2));
-            assertThat(Loopback.await(() -> p.deviceB().written.size() == 1)).isTrue(); // it goes on
+            assertThat(Loopback.await(() -> p.deviceB().writtenCount() == 1)).isTrue(); // it goes on
             assertThat(p.b().isRunning()).isTrue();
         }
     }

@@ -26,6 +26,7 @@ class EmbeddingExampleTest {
     void theReadmeExampleRunsAsAModuleOnTheModulePath(@TempDir Path dir) throws Exception {
         String example = ReadmeExample.javaBlock("endpoint");
         assertThat(example.strip().lines().count()).as("lines of the README example").isLessThanOrEqualTo(30);
+        assertThat(example).as("a handler answers through the frame").contains("frame.reply(");
         assertThat(example).contains("import io.github.geneve4j.endpoint.GeneveEndpoint;");
         // the library modules: this module's classes and the jars (or class folders) of codec and options
         List<String> modulePath = ReadmeExample.modulePath(e -> ReadmeExample.isModule(e, "geneve-codec")
@@ -42,9 +43,10 @@ class EmbeddingExampleTest {
         String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(run.exitValue()).as(output).isZero();
         List<String> lines = output.lines().collect(Collectors.toList());
-        assertThat(lines).as(output).hasSize(2);
+        assertThat(lines).as(output).hasSize(3);
         assertThat(lines.get(0)).matches("right got 60 bytes from 127\\.0\\.0\\.1:\\d+");
-        assertThat(lines.get(1)).startsWith("stats: tap->tunnel 0 packets 0 bytes, tunnel->tap 1 packets 60 bytes,")
-                .endsWith("udp 0 sends 1 receives, drops {}");
+        assertThat(lines.get(1)).matches("left got 60 bytes back from 127\\.0\\.0\\.2:\\d+");
+        assertThat(lines.get(2)).startsWith("stats: handler->tunnel 1 packets 60 bytes, tunnel->handler 1 packets 60 bytes,")
+                .endsWith("udp 1 sends 1 receives, drops {}");
     }
 }

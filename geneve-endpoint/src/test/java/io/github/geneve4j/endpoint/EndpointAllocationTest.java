@@ -119,6 +119,43 @@ class EndpointAllocationTest {
         }
     }
 
+    /**
+     * A handler that answers every frame through the frame ({@link ReceivedFrame#reply}, on the
+     * receive thread): receiving and replying allocate nothing per frame, whether the reply is sent
+     * or the peer's full buffer refuses it.
+     */
+    @Test
+    void aHandlerThatRepliesToEveryFrameAllocatesNothingPerFrame() throws Exception {
+        AtomicLong replied = new AtomicLong();
+        try (DatagramChannel peer = Loopback.socket("127.0.0.2"); // never reads: its buffer fills, replies fail
+             DatagramChannel stranger = Loopback.socket("127.0.0.3");
+             GeneveEndpoint endpoint = GeneveEndpoint.builder().local(address("127.0.0.1", 0))
+                     .peer((InetSocketAddress) peer.getLocalAddress()).vni(5000).socketBuffer(64 << 10)
+                     .handler(f -> {
+                         if (f.reply(f.segment(), f.offset(), f.length())) {
+                             replied.incrementAndGet();
+                         }
+                     }).start()) {
+            LongSupplier processed = () -> endpoint.stats().framesFromTunnel() + endpoint.stats().drops().entrySet()
+                    .stream().filter(e -> e.getKey().fromTunnel()).mapToLong(e -> e.getValue()).sum();
+            long thread = threadId("geneve-receive-" + endpoint.localAddress().getPort());
+            flood(peer, stranger, endpoint.localAddress(), 3_000);
+            settle(processed);
+            long before = allocated(thread);
+            long countedBefore = processed.getAsLong();
+            long sendsBefore = endpoint.stats().sends();
+            flood(peer, stranger, endpoint.localAddress(), 5_000);
+            settle(processed);
+            long bytes = allocated(thread) - before;
+            long datagrams = processed.getAsLong() - countedBefore;
+            assertThat(datagrams).as("datagrams that arrived (loopback may drop some)").isGreaterThan(2_000);
+            assertThat(endpoint.stats().sends() - sendsBefore).as("replies tried while measuring").isPositive();
+            assertThat(replied.get()).isPositive();
+            assertThat(bytes).as("bytes allocated by the receive thread over %d datagrams", datagrams)
+                    .isLessThan(datagrams / 4);
+        }
+    }
+
     @Test
     void learningAndRoutingAmongSeveralPeersAllocateNothingPerFrame() throws Exception {
         try (DatagramChannel p0 = Loopback.socket("127.0.0.2");

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.geneve4j.codec.GeneveOption;
 import io.github.geneve4j.endpoint.spi.ChannelTransport;
+import io.github.geneve4j.endpoint.testing.MemoryTransport;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -27,7 +28,6 @@ class GeneveEndpointTest {
         List<byte[]> atA = Collections.synchronizedList(new ArrayList<>());
         ChannelTransport udpA = ChannelTransport.open(address("127.0.0.1", 0));
         ChannelTransport udpB = ChannelTransport.open(address("127.0.0.2", 0));
-        AtomicReference<GeneveEndpoint> b = new AtomicReference<>();
         try (GeneveEndpoint a = GeneveEndpoint.builder().transport(udpA).peer(udpB.localAddress()).vni(5000)
                 .handler(f -> atA.add(f.toByteArray())).start();
              GeneveEndpoint endB = GeneveEndpoint.builder().transport(udpB).peer(udpA.localAddress()).vni(5000)
@@ -35,9 +35,8 @@ class GeneveEndpointTest {
                     atB.add(f.toByteArray());
                     assertThat(f.peer()).isEqualTo(udpA.localAddress());
                     assertThat(f.vni()).isEqualTo(5000);
-                    b.get().reply(f, f.segment(), f.offset(), f.length()); // echo
+                    f.reply(f.segment(), f.offset(), f.length()); // echo, through the frame
                 }).start()) {
-            b.set(endB);
             long bytes = 0;
             List<byte[]> sent = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
@@ -179,13 +178,11 @@ class GeneveEndpointTest {
             replies5.close();
             try (DatagramChannel listen5 = DatagramChannel.open()) {
                 listen5.bind(address("127.0.0.5", replyPort));
-                AtomicReference<GeneveEndpoint> self = new AtomicReference<>();
                 try (GeneveEndpoint responder = GeneveEndpoint.builder().local(address("127.0.0.1", 0))
                         .acceptAnySource(true).replyPort(replyPort).vni(9)
-                        .handler(f -> self.get().reply(f, f.segment(), f.offset(), f.length())).start();
+                        .handler(f -> f.reply(f.segment(), f.offset(), f.length())).start();
                      DatagramChannel client4 = Loopback.socket("127.0.0.4");
                      DatagramChannel client5 = Loopback.socket("127.0.0.5")) {
-                    self.set(responder);
                     client4.send(Loopback.datagram(9, Loopback.frame(70, 4)), responder.localAddress());
                     ByteBuffer got = ByteBuffer.allocate(2048);
                     replies4.receive(got);
@@ -207,55 +204,47 @@ class GeneveEndpointTest {
         List<String> warnings = Collections.synchronizedList(new ArrayList<>());
         // the JDK's channel cannot filter in the kernel: said once, and the endpoint still drops strangers
         try (GeneveEndpoint endpoint = GeneveEndpoint.builder().local(address("127.0.0.1", 0))
-                .peer(address("127.0.0.2", 6081)).peer(address("127.0.0.2", 6082)).kernelFilter(true)
+                .peer(address("127.0.0.2", 6081)).peer(address("127.0.0.3", 6082)).kernelFilter(true)
                 .onWarning(warnings::add).handler(f -> { }).start()) {
             assertThat(warnings).containsExactly("the transport cannot drop non-peers in the kernel; the endpoint drops them");
         }
-        List<List<java.net.InetAddress>> asked = new ArrayList<>();
-        ChannelTransport channel = ChannelTransport.open(address("127.0.0.1", 0));
-        // a transport that can: it is asked once, with each peer's address once
-        io.github.geneve4j.endpoint.spi.DatagramTransport filtering = new io.github.geneve4j.endpoint.spi.DatagramTransport() {
-            @Override
-            public InetSocketAddress localAddress() {
-                return channel.localAddress();
-            }
-
-            @Override
-            public boolean send(java.lang.foreign.MemorySegment b, long o, long l, InetSocketAddress to)
-                    throws java.io.IOException {
-                return channel.send(b, o, l, to);
-            }
-
-            @Override
-            public int receive(java.lang.foreign.MemorySegment b, long o, long c, boolean wait,
-                    io.github.geneve4j.endpoint.spi.DatagramSource source) throws java.io.IOException {
-                return channel.receive(b, o, c, wait, source);
-            }
-
-            @Override
-            public boolean restrictSources(java.util.Collection<? extends java.net.InetAddress> sources) {
-                asked.add(List.<java.net.InetAddress>copyOf(sources));
-                return true;
-            }
-
-            @Override
-            public boolean isOpen() {
-                return channel.isOpen();
-            }
-
-            @Override
-            public void close() throws java.io.IOException {
-                channel.close();
-            }
-        };
+        // a transport that can: it is asked once, with each peer's address
+        MemoryTransport filtering = new MemoryTransport(address("127.0.0.1", 6081));
+        filtering.filtersSources(true);
         warnings.clear();
         try (GeneveEndpoint endpoint = GeneveEndpoint.builder().transport(filtering).peer(address("127.0.0.2", 6081))
-                .peer(address("127.0.0.3", 6081)).peer(address("127.0.0.2", 7000)).kernelFilter(true)
+                .peer(address("127.0.0.3", 6081)).kernelFilter(true)
                 .onWarning(warnings::add).handler(f -> { }).start()) {
-            assertThat(asked).hasSize(1);
-            assertThat(asked.get(0)).containsExactly(java.net.InetAddress.getByName("127.0.0.2"),
+            assertThat(filtering.sourcesAsked()).hasSize(1);
+            assertThat(filtering.sourcesAsked().get(0)).containsExactly(java.net.InetAddress.getByName("127.0.0.2"),
                     java.net.InetAddress.getByName("127.0.0.3"));
             assertThat(warnings).isEmpty();
+            // the kernel's list follows the peers at run time
+            endpoint.addPeer(address("127.0.0.4", 6081));
+            endpoint.removePeer(address("127.0.0.2", 6081));
+            assertThat(filtering.sourcesAsked()).hasSize(3);
+            assertThat(filtering.sourcesAsked().get(2)).containsExactly(java.net.InetAddress.getByName("127.0.0.3"),
+                    java.net.InetAddress.getByName("127.0.0.4"));
+        }
+    }
+
+    /**
+     * Issue 28 item 9: receive matches a datagram's source by address alone (the source port is flow
+     * entropy, RFC 8926 §3.3), so a second peer on one address would never be told apart from the
+     * first: everything from it was attributed to the first, and its BFD session never heard it.
+     */
+    @Test
+    void twoPeersOnOneAddressAreRefusedWithTheReason() throws Exception {
+        InetSocketAddress first = address("127.0.0.2", 6081);
+        InetSocketAddress second = address("127.0.0.2", 6082);
+        assertThatThrownBy(() -> GeneveEndpoint.builder().peer(first).peer(second))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("127.0.0.2").hasMessageContaining("by address alone");
+        try (GeneveEndpoint endpoint = GeneveEndpoint.builder().local(address("127.0.0.1", 0)).peer(first)
+                .handler(f -> { }).start()) {
+            assertThatThrownBy(() -> endpoint.addPeer(second))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("by address alone");
+            assertThat(endpoint.peers()).containsExactly(first);
         }
     }
 

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.ProtocolType;
+import io.github.geneve4j.endpoint.testing.MemoryDevice;
+import io.github.geneve4j.endpoint.testing.MemoryTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * One endpoint among several peers on loopback (raw UDP sockets on 127.0.0.2..5 that speak Geneve):
+ * One endpoint among several peers (127.0.0.2..5, on a transport in memory: each datagram from a
+ * peer is handled before the test goes on, each send is seen when it returns, time is the test's):
  * learning per VNI, unicast to the learned peer alone, floods to every peer, moves, aging with a test
  * clock, the table's bound under a flood of source MACs, split horizon, peers added and removed at
  * run time, static entries, several VNIs on one socket.
@@ -31,18 +32,18 @@ class MeshEndpointTest {
     private static final long OURS = 0x0200_0000_00AAL;
     private static final long BROADCAST = 0xFFFF_FFFF_FFFFL;
 
-    private final List<DatagramChannel> peers = new ArrayList<>();
+    private final List<InetSocketAddress> peers = new ArrayList<>();
     private final List<byte[]> delivered = new CopyOnWriteArrayList<>();
     private final long[] clock = {1_000_000_000L};
+    private final MemoryTransport transport = new MemoryTransport(new InetSocketAddress("127.0.0.1", 6081));
+    /** How many of the transport's sends {@link #received()} has counted already. */
+    private int counted;
     private GeneveEndpoint endpoint;
 
     @BeforeEach
-    void peers() throws IOException {
+    void peers() {
         for (int i = 2; i <= 5; i++) {
-            DatagramChannel c = DatagramChannel.open().bind(new InetSocketAddress("127.0.0." + i, 0));
-            c.configureBlocking(false);
-            c.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
-            peers.add(c);
+            peers.add(new InetSocketAddress("127.0.0." + i, 6081));
         }
     }
 
@@ -51,19 +52,15 @@ class MeshEndpointTest {
         if (endpoint != null) {
             endpoint.close();
         }
-        for (DatagramChannel c : peers) {
-            c.close();
-        }
     }
 
-    private InetSocketAddress peer(int i) throws IOException {
-        return (InetSocketAddress) peers.get(i).getLocalAddress();
+    private InetSocketAddress peer(int i) {
+        return peers.get(i);
     }
 
-    /** An endpoint with a handler and peers 0..count-1. */
+    /** An endpoint with a handler and peers 0..count-1, on a transport in memory, timed by the test's clock. */
     private GeneveEndpoint start(int count, GeneveEndpoint.Builder b) throws IOException {
-        b.local(new InetSocketAddress("127.0.0.1", 0)).vni(VNI).handler(f -> delivered.add(f.toByteArray()))
-                .macClock(() -> clock[0]);
+        b.transport(transport).vni(VNI).handler(f -> delivered.add(f.toByteArray())).clock(() -> clock[0]);
         for (int i = 0; i < count; i++) {
             b.peer(peer(i));
         }
@@ -81,28 +78,27 @@ class MeshEndpointTest {
         return f.array();
     }
 
-    /** Peer {@code i} sends a frame in Geneve to the endpoint. */
-    private void fromPeer(int i, int vni, byte[] frame) throws IOException {
+    /** Peer {@code i} sends a frame in Geneve to the endpoint (from any port: flow entropy); the endpoint handles it before this returns. */
+    private void fromPeer(int i, int vni, byte[] frame) throws InterruptedException {
         byte[] header = GeneveHeader.of(ProtocolType.ETHERNET, vni, List.of()).toBytes();
-        ByteBuffer d = ByteBuffer.allocate(header.length + frame.length).put(header).put(frame).flip();
-        peers.get(i).send(d, endpoint.localAddress());
+        ByteBuffer d = ByteBuffer.allocate(header.length + frame.length).put(header).put(frame);
+        transport.inject(d.array(), new InetSocketAddress(peer(i).getAddress(), 40_000 + i));
+        transport.awaitCaughtUp();
     }
 
-    /** The datagrams each peer got (waits a little for stragglers). */
-    private int[] received() throws Exception {
-        Thread.sleep(150);
+    /** The datagrams each peer got since the last call (a send is done when {@code send} returns). */
+    private int[] received() {
+        List<MemoryTransport.Sent> sent = transport.sent();
         int[] counts = new int[peers.size()];
-        ByteBuffer b = ByteBuffer.allocate(2048);
-        for (int i = 0; i < peers.size(); i++) {
-            while (peers.get(i).receive(b.clear()) != null) {
-                counts[i]++;
-            }
+        for (MemoryTransport.Sent s : sent.subList(counted, sent.size())) {
+            counts[peers.indexOf(s.to())]++;
         }
+        counted = sent.size();
         return counts;
     }
 
-    private void awaitDelivered(int n) throws InterruptedException {
-        assertThat(Loopback.await(() -> delivered.size() >= n)).as("%d delivered", n).isTrue();
+    private void awaitDelivered(int n) {
+        assertThat(delivered).as("%d delivered", n).hasSizeGreaterThanOrEqualTo(n);
     }
 
     private PeerStats stats(int i) throws IOException {
@@ -173,12 +169,13 @@ class MeshEndpointTest {
         fromPeer(0, VNI, frame(OURS, M1, 1));
         awaitDelivered(1);
         clock[0] += Duration.ofSeconds(299).toNanos();
-        Thread.sleep(700); // the receive thread ticks the tables at least twice a second
-        endpoint.send(ByteBuffer.wrap(frame(M1, OURS, 2)));
+        fromPeer(1, VNI, frame(OURS, M2, 2)); // a receive: the tables' time is now 299 s
+        endpoint.send(ByteBuffer.wrap(frame(M1, OURS, 3)));
         assertThat(received()).as("299 s").containsExactly(1, 0, 0, 0);
         clock[0] += Duration.ofSeconds(2).toNanos();
-        assertThat(Loopback.await(() -> endpoint.macPeer(VNI, M1).isEmpty())).as("aged by the next tick").isTrue();
-        endpoint.send(ByteBuffer.wrap(frame(M1, OURS, 3)));
+        fromPeer(1, VNI, frame(OURS, M2, 4)); // 301 s
+        assertThat(endpoint.macPeer(VNI, M1)).as("aged by that receive's tick").isEmpty();
+        endpoint.send(ByteBuffer.wrap(frame(M1, OURS, 5)));
         assertThat(received()).as("301 s: aged, flooded").containsExactly(1, 1, 0, 0);
         assertThat(endpoint.macPeer(VNI, M1)).isEmpty();
     }
@@ -189,9 +186,6 @@ class MeshEndpointTest {
         int macs = 2_000;
         for (int i = 0; i < macs; i++) {
             fromPeer(0, VNI, frame(OURS, 0x0200_0000_0000L | (i * 7919L + 1), i));
-            if (i % 200 == 199) {
-                awaitDelivered(i + 1); // do not overrun the socket
-            }
         }
         awaitDelivered(macs);
         MacTableStats t = endpoint.stats().macTables().get(0);
@@ -212,7 +206,7 @@ class MeshEndpointTest {
         endpoint.send(ByteBuffer.wrap(frame(M1, OURS, 2)));
         assertThat(received()).containsExactly(1, 0, 0, 0);
         fromPeer(1, VNI, frame(OURS, M1, 3));
-        assertThat(Loopback.await(() -> endpoint.stats().drops(DropReason.NOT_A_PEER) == 1)).isTrue();
+        assertThat(endpoint.stats().drops(DropReason.NOT_A_PEER)).isEqualTo(1);
         assertThat(endpoint.addPeer(peer(3))).isTrue();
         assertThat(endpoint.addPeer(peer(3))).isFalse();
         assertThat(endpoint.peers()).containsExactly(peer(0), peer(3));
@@ -240,24 +234,23 @@ class MeshEndpointTest {
     void severalVnisShareOneSocketEachWithItsDevice() throws Exception {
         MemoryDevice red = new MemoryDevice(false);
         MemoryDevice blue = new MemoryDevice(false);
-        endpoint = GeneveEndpoint.builder().local(new InetSocketAddress("127.0.0.1", 0)).peer(peer(0)).peer(peer(1))
+        endpoint = GeneveEndpoint.builder().transport(transport).peer(peer(0)).peer(peer(1))
                 .network(5000, red).network(5001, blue).start();
         assertThat(endpoint.vnis()).containsExactly(5000, 5001);
         fromPeer(0, 5001, frame(OURS, M1, 1));
         fromPeer(0, 5000, frame(OURS, M2, 2));
         fromPeer(0, 5002, frame(OURS, M2, 3));
-        assertThat(Loopback.await(() -> red.written.size() == 1 && blue.written.size() == 1
-                && endpoint.stats().drops(DropReason.WRONG_VNI) == 1)).isTrue();
-        assertThat(blue.written.get(0).bytes()).isEqualTo(frame(OURS, M1, 1));
+        assertThat(red.writtenCount()).isEqualTo(1);
+        assertThat(blue.writtenCount()).isEqualTo(1);
+        assertThat(endpoint.stats().drops(DropReason.WRONG_VNI)).isEqualTo(1);
+        assertThat(blue.written().get(0).bytes()).isEqualTo(frame(OURS, M1, 1));
         assertThat(endpoint.macPeer(5001, M1)).contains(peer(0));
         assertThat(endpoint.macPeer(5000, M1)).as("learned per VNI").isEmpty();
         blue.inject(frame(M1, OURS, 4));
-        Thread.sleep(150);
-        ByteBuffer b = ByteBuffer.allocate(2048);
-        assertThat(peers.get(0).receive(b)).isNotNull();
-        b.flip();
-        assertThat(GeneveHeader.decode(b, 0).vni()).as("blue's frames go out with blue's VNI").isEqualTo(5001);
-        assertThat(received()).as("to the learned peer alone").containsExactly(0, 0, 0, 0);
+        assertThat(Loopback.await(() -> transport.sent().size() == 1)).isTrue(); // read on blue's send thread
+        assertThat(GeneveHeader.decode(transport.sent().get(0).bytes()).vni()).as("blue's frames go out with blue's VNI")
+                .isEqualTo(5001);
+        assertThat(received()).as("to the learned peer alone").containsExactly(1, 0, 0, 0);
         assertThat(endpoint.stats().macTables()).extracting(MacTableStats::vni).containsExactly(5000, 5001);
     }
 }

@@ -2,6 +2,7 @@ package io.github.geneve4j.endpoint.spi;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.net.BindException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -72,7 +73,7 @@ public final class ChannelTransport implements DatagramTransport {
             try {
                 channel.bind(local);
             } catch (IOException e) {
-                throw new java.net.BindException("cannot bind UDP " + format(local) + ": " + e.getMessage());
+                throw new BindException("cannot bind UDP " + format(local) + ": " + e.getMessage());
             }
             channel.configureBlocking(false);
             selector = Selector.open();

@@ -4,6 +4,7 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 
 /**
  * Who sent the datagrams of the last {@link DatagramTransport#receive receive}, and how they were
@@ -109,7 +110,7 @@ public final class DatagramSource {
         }
         try {
             return new InetSocketAddress(InetAddress.getByAddress(bytes), port);
-        } catch (java.net.UnknownHostException impossible) {
+        } catch (UnknownHostException impossible) {
             throw new AssertionError(impossible);
         }
     }

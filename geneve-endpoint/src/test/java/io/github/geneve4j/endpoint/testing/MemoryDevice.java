@@ -1,4 +1,4 @@
-package io.github.geneve4j.endpoint;
+package io.github.geneve4j.endpoint.testing;
 
 import io.github.geneve4j.endpoint.spi.FrameDevice;
 import io.github.geneve4j.endpoint.spi.FrameOffload;
@@ -15,37 +15,60 @@ import java.util.concurrent.TimeUnit;
 /**
  * A frame device in memory, for tests: frames queued with {@link #inject} are what the endpoint
  * reads, each with its offload metadata; what the endpoint writes is kept with a copy of its
- * metadata. Headroom 10, like a TAP's virtio-net header; the headroom bytes are checked to stay
- * within the buffer.
+ * metadata. Headroom 10, like a TAP's virtio-net header; the headroom bytes are written on both
+ * paths, so that an endpoint that gave less room than it promised fails the test.
  */
-final class MemoryDevice implements FrameDevice {
+public final class MemoryDevice implements FrameDevice {
 
-    record Frame(byte[] bytes, FrameOffload.Gso gso, int gsoSize, boolean needsChecksum, int checksumStart,
+    /**
+     * A frame and its offload metadata, as read or written.
+     *
+     * @param bytes the frame, from the Ethernet destination on
+     * @param gso its segmentation offload kind ({@link FrameOffload.Gso#NONE} for a plain frame)
+     * @param gsoSize the segment size of a super-frame
+     * @param needsChecksum whether a partial checksum is to be completed
+     * @param checksumStart where the checksum's coverage starts
+     * @param checksumOffset where its field is, from {@code checksumStart}
+     */
+    public record Frame(byte[] bytes, FrameOffload.Gso gso, int gsoSize, boolean needsChecksum, int checksumStart,
             int checksumOffset) {
     }
 
     private final boolean offloads;
     private final LinkedBlockingQueue<Frame> toRead = new LinkedBlockingQueue<>();
-    final List<Frame> written = Collections.synchronizedList(new ArrayList<>());
+    private final List<Frame> written = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean open = true;
-    volatile IOException failWrites;
+    private volatile IOException failWrites;
 
-    MemoryDevice(boolean offloads) {
+    /** A device with ({@code true}) or without offloads. */
+    public MemoryDevice(boolean offloads) {
         this.offloads = offloads;
     }
 
     /** The frames written so far, copied under the list's lock (the endpoint's thread may be adding one). */
-    List<Frame> writtenNow() {
+    public List<Frame> written() {
         synchronized (written) {
             return List.copyOf(written);
         }
     }
 
-    void inject(byte[] frame) {
+    /** How many frames were written so far. */
+    public int writtenCount() {
+        return written.size();
+    }
+
+    /** Makes every write fail with {@code e} from now on; null: writes succeed again. */
+    public void failWrites(IOException e) {
+        this.failWrites = e;
+    }
+
+    /** Queues a plain frame for the endpoint to read. */
+    public void inject(byte[] frame) {
         toRead.add(new Frame(frame, FrameOffload.Gso.NONE, 0, false, 0, 0));
     }
 
-    void inject(Frame frame) {
+    /** Queues a frame with its metadata for the endpoint to read. */
+    public void inject(Frame frame) {
         toRead.add(frame);
     }
 
