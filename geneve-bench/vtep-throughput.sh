@@ -6,7 +6,8 @@
 #   vtep-vtep   our vtep on both ends (offload on and off); vtep-vtep:on:netty runs both on the Netty
 #               epoll transport (--transport netty), vtep-vtep:on:native (= vtep-vtep:on) on our FFM socket;
 #               vtep-vtep:on:w2 runs 2 worker pairs on each end (--workers 2: a multi-queue TAP, an
-#               SO_REUSEPORT group), vtep-vtep:on:native:w2 the same
+#               SO_REUSEPORT group), vtep-vtep:on:native:w2 the same; a part m (vtep-vtep:on:m) serves
+#               --metrics on each end and scrapes it every second (curl), to compare with the same run without
 #   relay       the I/O floor: TAP -> UDP -> TAP on both ends with the vtep's system calls and copies
 #               (virtio-net offloads, UDP_SEGMENT, UDP_GRO) and no Geneve work (bench.relay.TapUdpRelay)
 # each with iperf3, one stream and four, and prints the ratios to ovs-ovs. Not a unit test: it takes
@@ -83,10 +84,11 @@ underlay() { # the two namespaces and the veth between them
   ip -n $B link set g4jtb up
 }
 
-vtep() { # ns local remote address offload [transport [workers]]
-  local ns=$1 local=$2 remote=$3 address=$4 offload=$5 transport=${6:-native} workers=${7:-1}
+vtep() { # ns local remote address offload [transport [workers [metrics]]]
+  local ns=$1 local=$2 remote=$3 address=$4 offload=$5 transport=${6:-native} workers=${7:-1} metrics=${8:-0}
   local extra=()
   [ "$workers" != 1 ] && extra=(--workers "$workers")
+  [ "$metrics" = 1 ] && extra+=(--metrics 127.0.0.1:9464)
   ip netns exec "$ns" "$JAVA" -jar "$JAR" vtep --tap g4jtap --local "$local" --remote "$remote" \
     --offload "$offload" --transport "$transport" "${extra[@]}" --stats 2 >"$WORK/vtep-$ns.log" 2>&1 &
   PIDS+=($!)
@@ -94,6 +96,10 @@ vtep() { # ns local remote address offload [transport [workers]]
   grep -q "set the TAP's MTU" "$WORK/vtep-$ns.log" || { cat "$WORK/vtep-$ns.log" >&2; return 1; }
   ip -n "$ns" addr add "$address/24" dev g4jtap
   ip -n "$ns" link set g4jtap mtu 1450 up
+  if [ "$metrics" = 1 ]; then # a Prometheus-like scrape every second, in the vtep's namespace
+    ip netns exec "$ns" sh -c 'while sleep 1; do curl -s -o /dev/null http://127.0.0.1:9464/metrics; done' &
+    PIDS+=($!)
+  fi
 }
 
 relay() { # ns local remote address: the floor, on the same TAP and underlay as a vtep
@@ -160,16 +166,17 @@ setup() { # config
       ip -n $A addr add 172.31.9.1/24 dev g4jta
       ip -n $B addr add 172.31.9.2/24 dev g4jtb
       local mode=${1#*:}   # offload[:transport][:wN]
-      local transport=native workers=1 part
+      local transport=native workers=1 metrics=0 part
       IFS=: read -ra parts <<<"$mode"
       for part in "${parts[@]:1}"; do
         case "$part" in
           w[0-9]*) workers=${part#w} ;;
+          m) metrics=1 ;;
           *) transport=$part ;;
         esac
       done
-      vtep $A 172.31.9.1 172.31.9.2 10.0.0.1 "${parts[0]}" "$transport" "$workers"
-      vtep $B 172.31.9.2 172.31.9.1 10.0.0.2 "${parts[0]}" "$transport" "$workers" ;;
+      vtep $A 172.31.9.1 172.31.9.2 10.0.0.1 "${parts[0]}" "$transport" "$workers" "$metrics"
+      vtep $B 172.31.9.2 172.31.9.1 10.0.0.2 "${parts[0]}" "$transport" "$workers" "$metrics" ;;
     relay)
       ip -n $A addr add 172.31.9.1/24 dev g4jta
       ip -n $B addr add 172.31.9.2/24 dev g4jtb

@@ -11,6 +11,11 @@ module io.github.geneve4j.tools {
     requires io.github.geneve4j.netty;
     requires info.picocli;
     requires com.fasterxml.jackson.core;
+    requires io.prometheus.metrics.core;
+    requires io.prometheus.metrics.model;
+    requires io.prometheus.writer.text;
+    requires io.prometheus.metrics.instrumentation.jvm;
+    requires java.management;
 
     opens io.github.geneve4j.tools.cli to info.picocli;
     opens io.github.geneve4j.tools.demo to info.picocli;

@@ -1,9 +1,7 @@
 package io.github.geneve4j.tools.tap;
 
 import io.github.geneve4j.codec.Geneve;
-import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveOption;
-import io.github.geneve4j.codec.ProtocolType;
 import io.github.geneve4j.endpoint.GeneveEndpoint;
 import io.github.geneve4j.endpoint.bfd.BfdTimers;
 import io.github.geneve4j.endpoint.spi.DatagramTransport;
@@ -11,6 +9,9 @@ import io.github.geneve4j.linux.Tap;
 import io.github.geneve4j.linux.UdpSocket;
 import io.github.geneve4j.netty.NettyTransport;
 import io.github.geneve4j.tools.cli.Converters;
+import io.github.geneve4j.tools.cli.OnOff;
+import io.github.geneve4j.tools.cli.StatsLoop;
+import io.github.geneve4j.tools.metrics.MetricsServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.Inet4Address;
@@ -44,9 +45,10 @@ import picocli.CommandLine.Option;
 public final class VtepCommand implements Callable<Integer> {
 
     @Option(names = "--tap", required = true, paramLabel = "NAME[:VNI]",
+            converter = TapSpec.Converter.class,
             description = "TAP device to open or create, for --vni; or NAME:VNI, repeatable, a TAP per VNI"
                 + " (e.g. --tap red:5000 --tap blue:5001): one UDP socket for them all.")
-    List<String> taps = new ArrayList<>();
+    List<TapSpec> taps = new ArrayList<>();
 
     @Option(names = "--local", required = true, paramLabel = "ADDR[:PORT]", converter = Converters.SocketConverter.class,
             description = "Local UDP address (port 6081 unless given).")
@@ -58,7 +60,7 @@ public final class VtepCommand implements Callable<Integer> {
                 + " its MAC was learned behind.")
     List<InetSocketAddress> remotes = new ArrayList<>();
 
-    @Option(names = "--vni", paramLabel = "N",
+    @Option(names = "--vni", paramLabel = "N", converter = VniConverter.class,
             description = "Virtual Network Identifier of a single --tap NAME (default: 5000).")
     Integer vni;
 
@@ -67,9 +69,9 @@ public final class VtepCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     int macMax;
 
-    @Option(names = "--mac-age", defaultValue = "300", paramLabel = "SECONDS",
+    @Option(names = "--mac-age", defaultValue = "300", paramLabel = "SECONDS", converter = AgeConverter.class,
             description = "A learned MAC not seen for SECONDS is forgotten (default: ${DEFAULT-VALUE}, as a Linux bridge).")
-    double macAge;
+    Duration macAge;
 
     @Option(names = "--option", paramLabel = "CLASS:TYPE:HEX", converter = Converters.OptionConverter.class,
             description = "Add a Geneve option to every packet sent. Repeatable.")
@@ -78,18 +80,19 @@ public final class VtepCommand implements Callable<Integer> {
     @Option(names = "--mtu", defaultValue = "1500", description = "Outer (underlay) MTU (default: ${DEFAULT-VALUE}).")
     int mtu;
 
-    @Option(names = "--offload", defaultValue = "off", paramLabel = "on|off",
+    @Option(names = "--offload", defaultValue = "off", paramLabel = "on|off", converter = OnOff.Converter.class,
             description = "Checksum and TSO offload from the kernel (default: ${DEFAULT-VALUE}).")
-    String offload;
+    OnOff offload;
 
-    @Option(names = "--kernel-filter", defaultValue = "off", paramLabel = "on|off",
+    @Option(names = "--kernel-filter", defaultValue = "off", paramLabel = "on|off", converter = OnOff.Converter.class,
             description = "Drop datagrams from non-peers in the kernel (a BPF socket filter), before they wake"
                 + " the vtep; they are then counted by the kernel (nstat UdpInErrors) (default: ${DEFAULT-VALUE}).")
-    String kernelFilter;
-    @Option(names = "--transport", defaultValue = "native", paramLabel = "native|netty",
+    OnOff kernelFilter;
+
+    @Option(names = "--transport", defaultValue = "native", paramLabel = "native|netty", converter = Transport.Converter.class,
             description = "UDP side: our FFM socket (native) or Netty's epoll channel (netty); both with UDP_SEGMENT"
                     + " and UDP_GRO (default: ${DEFAULT-VALUE}).")
-    String transport;
+    Transport transport;
 
     @Option(names = "--workers", defaultValue = "1", paramLabel = "N",
             description = "Worker pairs (a receive and a send thread each): a multi-queue TAP (a queue per pair) and"
@@ -100,6 +103,10 @@ public final class VtepCommand implements Callable<Integer> {
     @Option(names = "--stats", defaultValue = "0", paramLabel = "SECONDS",
             description = "Print statistics every SECONDS (default: 0, never).")
     double statsSeconds;
+
+    @Option(names = "--metrics", paramLabel = "ADDR:PORT", converter = MetricsAddressConverter.class,
+            description = "Serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464; default: off).")
+    InetSocketAddress metrics;
 
     @Option(names = "--duration", defaultValue = "0", paramLabel = "SECONDS",
             description = "Stop after SECONDS (default: 0, run until stopped).")
@@ -121,10 +128,10 @@ public final class VtepCommand implements Callable<Integer> {
             description = "BFD Detect Mult (default: ${DEFAULT-VALUE}, as OVS's bfd:mult).")
     int bfdMult;
 
-    @Option(names = "--bfd-oam", defaultValue = "on", paramLabel = "on|off",
+    @Option(names = "--bfd-oam", defaultValue = "on", paramLabel = "on|off", converter = OnOff.Converter.class,
             description = "The Geneve O bit of BFD packets (default: ${DEFAULT-VALUE}, as RFC 9521 says; off sends what"
                     + " OVS sends unless bfd:oam=true). Either is accepted.")
-    String bfdOam;
+    OnOff bfdOam;
 
     @Option(names = "--bfd-src-ip", paramLabel = "IPV4", converter = Ipv4Converter.class,
             description = "Inner IPv4 source of BFD packets (default: 169.254.1.1, as OVS's bfd_src_ip).")
@@ -143,140 +150,88 @@ public final class VtepCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<String> tapNames = new ArrayList<>();
-        List<Integer> vnis = new ArrayList<>();
-        boolean byVni = taps.stream().anyMatch(t -> t.contains(":"));
-        if (byVni && (vni != null || taps.stream().anyMatch(t -> !t.contains(":")))) {
-            err.println("geneve vtep: --tap NAME:VNI for every TAP, or one --tap NAME with --vni (expected: one form)");
-            return 2;
+        // what picocli's converters cannot see alone: how the options fit together; all before opening anything
+        boolean byVni = taps.stream().anyMatch(t -> t.vni() != null);
+        if (byVni && (vni != null || taps.stream().anyMatch(t -> t.vni() == null))) {
+            return usage(err, "--tap NAME:VNI for every TAP, or one --tap NAME with --vni (expected: one form)");
         }
         if (!byVni && taps.size() > 1) {
-            err.println("geneve vtep: several --tap need their VNI each: --tap NAME:VNI");
-            return 2;
+            return usage(err, "several --tap need their VNI each: --tap NAME:VNI");
         }
-        for (String t : taps) {
-            int colon = t.lastIndexOf(':');
-            String name = byVni ? t.substring(0, colon) : t;
-            int v;
-            try {
-                v = byVni ? Integer.parseInt(t.substring(colon + 1)) : (vni != null ? vni : 5000);
-            } catch (NumberFormatException e) {
-                err.println("geneve vtep: --tap " + t + " (expected: NAME:VNI with a number)");
-                return 2;
-            }
-            if (v < 0 || v > Geneve.MAX_VNI) {
-                err.println("geneve vtep: " + (byVni ? "--tap " + t + ": VNI " : "--vni ") + v
-                        + " is out of range (0..16777215)");
-                return 2;
-            }
-            if (name.isEmpty() || vnis.contains(v) || tapNames.contains(name)) {
-                err.println("geneve vtep: --tap " + t + " (expected: a name, each TAP and each VNI once)");
-                return 2;
-            }
-            tapNames.add(name);
-            vnis.add(v);
+        List<TapSpec> networks = byVni ? taps : List.of(new TapSpec(taps.get(0).name(), vni != null ? vni : 5000));
+        if (networks.stream().map(TapSpec::name).distinct().count() < networks.size()
+                || networks.stream().map(TapSpec::vni).distinct().count() < networks.size()) {
+            return usage(err, "--tap " + String.join(" --tap ", taps.stream().map(TapSpec::toString).toList())
+                    + " (expected: each TAP and each VNI once)");
         }
-        if (macMax < 1 || macMax > 1 << 24 || !(macAge > 0) || macAge > 1e8) {
-            err.println("geneve vtep: --mac-max " + macMax + " --mac-age " + macAge
-                    + " (expected: 1..16777216 entries, a positive age in seconds)");
-            return 2;
-        }
-        if (!offload.equals("off") && !offload.equals("on")) {
-            err.println("geneve vtep: --offload " + offload + " (expected: on or off)");
-            return 2;
-        }
-        if (!transport.equals("native") && !transport.equals("netty")) {
-            err.println("geneve vtep: --transport " + transport + " (expected: native or netty)");
-            return 2;
-        }
-        if (workers < 1 || workers > UdpSocket.MAX_GROUP || (workers > 1 && transport.equals("netty"))) {
-            err.println("geneve vtep: --workers " + workers + " (expected: 1.." + UdpSocket.MAX_GROUP
+        if (workers < 1 || workers > UdpSocket.MAX_GROUP || (workers > 1 && transport == Transport.NETTY)) {
+            return usage(err, "--workers " + workers + " (expected: 1.." + UdpSocket.MAX_GROUP
                     + ", and 1 with --transport netty)");
-            return 2;
         }
-        boolean offloads = offload.equals("on");
-        if (!kernelFilter.equals("off") && !kernelFilter.equals("on")) {
-            err.println("geneve vtep: --kernel-filter " + kernelFilter + " (expected: on or off)");
-            return 2;
-        }
-        if (!bfdOam.equals("off") && !bfdOam.equals("on")) {
-            err.println("geneve vtep: --bfd-oam " + bfdOam + " (expected: on or off)");
-            return 2;
-        }
-        BfdTimers timers;
-        try {
-            timers = BfdTimers.ofMillis(bfdMinTx, bfdMinRx, bfdMult);
-        } catch (IllegalArgumentException e) {
-            err.println("geneve vtep: --bfd-min-tx/--bfd-min-rx/--bfd-mult: " + e.getMessage());
-            return 2;
-        }
-        GeneveHeader header = GeneveHeader.of(ProtocolType.ETHERNET, vnis.get(0), options);
         boolean v4 = local.getAddress() instanceof Inet4Address;
         for (InetSocketAddress remote : remotes) {
             if (v4 != remote.getAddress() instanceof Inet4Address) {
-                err.println("geneve vtep: --local " + local + " and --remote " + remote + " are not of one IP version");
-                return 2;
+                return usage(err, "--local " + local + " and --remote " + remote + " are not of one IP version");
             }
         }
-        if (remotes.stream().distinct().count() < remotes.size()) {
-            err.println("geneve vtep: a --remote given twice: " + remotes);
-            return 2;
-        }
-        int overhead = 14 + (v4 ? 20 : 40) + 8 + header.encodedLength();
-        if (mtu < overhead + 68 || mtu > 65_535) {
-            err.println("geneve vtep: --mtu " + mtu + " out of range (expected: " + (overhead + 68) + "..65535)");
-            return 2;
+        StatsLoop loop;
+        GeneveEndpoint.Builder builder;
+        try {
+            loop = new StatsLoop(statsSeconds, duration);
+            // the engine's builder checks each value it takes (MTU, MAC table, options, peers, BFD timers)
+            builder = GeneveEndpoint.builder().macTable(macMax, macAge).options(options).mtu(mtu)
+                    .offload(offload.on()).kernelFilter(kernelFilter.on());
+            remotes.forEach(builder::peer);
+            if (bfd) {
+                builder.bfd(BfdTimers.ofMillis(bfdMinTx, bfdMinRx, bfdMult)).bfdOam(bfdOam.on());
+                if (bfdSourceIp != null || bfdDestinationIp != null) {
+                    builder.bfdInnerAddresses(bfdSourceIp != null ? bfdSourceIp : ipv4("169.254.1.1"),
+                            bfdDestinationIp != null ? bfdDestinationIp : ipv4("169.254.1.0"));
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            return usage(err, e.getMessage());
         }
         // one list of queues per TAP: a single-queue TAP for one worker pair (as before), else multi-queue
         List<List<Tap>> opened = new ArrayList<>();
-        int flags = offloads ? Tap.TUN_F_CSUM | Tap.TUN_F_TSO4 | Tap.TUN_F_TSO6 : 0;
+        int flags = offload.on() ? Tap.TUN_F_CSUM | Tap.TUN_F_TSO4 | Tap.TUN_F_TSO6 : 0;
         try {
-            for (String name : tapNames) {
-                opened.add(workers == 1 ? List.of(Tap.open(name, flags)) : Tap.openQueues(name, flags, workers));
+            for (TapSpec tap : networks) {
+                opened.add(workers == 1 ? List.of(Tap.open(tap.name(), flags)) : Tap.openQueues(tap.name(), flags, workers));
             }
         } catch (IOException | UnsatisfiedLinkError e) {
             closeAll(opened);
-            err.println("geneve vtep: " + e.getMessage());
-            return 2;
+            return usage(err, e.getMessage());
         }
         List<DatagramTransport> sockets;
         try {
             // a burst of segments from one super-frame must not overflow the peer's socket: ask for
             // large buffers (the kernel caps them at net.core.rmem_max / wmem_max)
-            sockets = transport.equals("netty") ? List.of(NettyTransport.open(local, SOCKET_BUFFER))
+            sockets = transport == Transport.NETTY ? List.of(NettyTransport.open(local, SOCKET_BUFFER))
                     : List.copyOf(UdpSocket.openGroup(local, SOCKET_BUFFER, workers));
         } catch (IOException e) {
             closeAll(opened);
-            err.println("geneve vtep: cannot bind UDP " + local + ": " + e.getMessage());
-            return 2;
+            return usage(err, "cannot bind UDP " + local + ": " + e.getMessage());
         }
         GeneveEndpoint endpoint;
         try {
-            GeneveEndpoint.Builder builder = GeneveEndpoint.builder().transports(sockets)
-                    .macTable(macMax, Duration.ofMillis(Math.max(1, (long) (macAge * 1000))))
-                    .options(options).mtu(Math.max(576, mtu)).offload(offloads).kernelFilter(kernelFilter.equals("on"))
-                    .onWarning(message -> {
-                        err.println("geneve vtep: " + message);
-                        err.flush();
-                    });
-            remotes.forEach(builder::peer);
+            builder.transports(sockets).onWarning(message -> {
+                err.println("geneve vtep: " + message);
+                err.flush();
+            });
             if (byVni) {
                 for (int i = 0; i < opened.size(); i++) {
-                    builder.network(vnis.get(i), opened.get(i));
+                    builder.network(networks.get(i).vni(), opened.get(i));
                 }
             } else {
-                builder.devices(opened.get(0)).vni(vnis.get(0));
+                builder.devices(opened.get(0)).vni(networks.get(0).vni());
             }
             if (bfd) {
-                builder.bfd(timers).bfdOam(bfdOam.equals("on")).bfdListener((peer, from, to, diagnostic) -> {
+                builder.bfdListener((peer, from, to, diagnostic) -> {
                     out.printf(Locale.ROOT, "bfd %s: %s -> %s (%s)%n", peer.getAddress().getHostAddress() + ":" + peer.getPort(), key(from), key(to),
                             key(diagnostic));
                     out.flush();
                 });
-                if (bfdSourceIp != null || bfdDestinationIp != null) {
-                    builder.bfdInnerAddresses(bfdSourceIp != null ? bfdSourceIp : ipv4("169.254.1.1"),
-                            bfdDestinationIp != null ? bfdDestinationIp : ipv4("169.254.1.0"));
-                }
             }
             endpoint = builder.start();
         } catch (IllegalStateException | IllegalArgumentException e) {
@@ -284,48 +239,51 @@ public final class VtepCommand implements Callable<Integer> {
             for (DatagramTransport socket : sockets) {
                 socket.close();
             }
-            err.println("geneve vtep: " + e.getMessage());
-            return 2;
+            return usage(err, e.getMessage());
         }
+        MetricsServer metricsServer = null;
         try (endpoint) {
-            String peers = remotes.size() == 1 ? remotes.get(0).toString() : remotes.toString();
-            if (byVni) {
-                StringBuilder t = new StringBuilder();
-                for (int i = 0; i < tapNames.size(); i++) {
-                    t.append(i == 0 ? "" : ", ").append(tapNames.get(i)).append(" VNI ").append(vnis.get(i));
+            if (metrics != null) {
+                try {
+                    metricsServer = MetricsServer.start(metrics, endpoint::stats);
+                } catch (IOException e) {
+                    return usage(err, "--metrics: " + e.getMessage());
                 }
-                out.printf(Locale.ROOT, "vtep %s <-> %s, offload %s%s; set the TAP's MTU to %d (outer MTU %d - %d)%n",
-                        t, peers, offload, pairs(), mtu - overhead, mtu, overhead);
-            } else {
-                out.printf(Locale.ROOT, "vtep %s <-> %s, VNI %d, offload %s%s; set the TAP's MTU to %d (outer MTU %d - %d)%n",
-                        tapNames.get(0), peers, vnis.get(0), offload, pairs(), mtu - overhead, mtu, overhead);
             }
+            String peers = remotes.size() == 1 ? remotes.get(0).toString() : remotes.toString();
+            String where = byVni ? String.join(", ", networks.stream().map(t -> t.name() + " VNI " + t.vni()).toList())
+                    : networks.get(0).name();
+            // the overhead is the engine's: inner Ethernet, Geneve with its options, UDP, outer IP
+            out.printf(Locale.ROOT, "vtep %s <-> %s%s, offload %s%s; set the TAP's MTU to %d (outer MTU %d - %d)%n",
+                    where, peers, byVni ? "" : ", VNI " + networks.get(0).vni(), offload, pairs(), endpoint.innerMtu(),
+                    mtu, endpoint.overhead());
             out.printf(Locale.ROOT, "mac table: %d entries per VNI, age %s s%n", macMax, fmt(macAge));
             if (bfd) {
                 out.printf(Locale.ROOT, "bfd on: min_tx %d ms, min_rx %d ms, mult %d, O bit %s%n", bfdMinTx, bfdMinRx,
-                        bfdMult, bfdOam.equals("on") ? 1 : 0);
+                        bfdMult, bfdOam.on() ? 1 : 0);
+            }
+            if (metricsServer != null) {
+                out.printf(Locale.ROOT, "metrics on http://%s%s%n", address(metricsServer.address()), MetricsServer.PATH);
             }
             out.flush();
-            long end = duration > 0 ? System.nanoTime() + (long) (duration * 1e9) : Long.MAX_VALUE;
-            long period = statsSeconds > 0 ? (long) (statsSeconds * 1e9) : Long.MAX_VALUE;
-            long nextStats = statsSeconds > 0 ? System.nanoTime() + period : Long.MAX_VALUE;
-            while (System.nanoTime() < end && endpoint.isRunning()) {
-                long wake = Math.min(end, nextStats);
-                endpoint.awaitStop(Duration.ofNanos(Math.max(1, Math.min(wake - System.nanoTime(), 1_000_000_000L))));
-                if (System.nanoTime() >= nextStats) {
-                    var stats = endpoint.stats();
-                    out.println(stats.format());
-                    out.println(stats.formatMesh());
-                    out.flush();
-                    nextStats += period;
-                }
-            }
-            var stats = endpoint.stats();
-            out.println(stats.format());
-            out.println(stats.formatMesh());
-            out.flush();
+            loop.run(endpoint::awaitStop, () -> {
+                var stats = endpoint.stats();
+                out.println(stats.format());
+                out.println(stats.formatMesh());
+                out.flush();
+            });
             return 0; // a failed endpoint throws from close(): one line on stderr, exit code 2
+        } finally {
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
         }
+    }
+
+    /** One line on stderr, exit code 2. */
+    private static int usage(PrintWriter err, String message) {
+        err.println("geneve vtep: " + message);
+        return 2;
     }
 
     private static void closeAll(List<List<Tap>> taps) {
@@ -345,8 +303,14 @@ public final class VtepCommand implements Callable<Integer> {
         return workers == 1 ? "" : ", " + workers + " worker pairs";
     }
 
-    private static String fmt(double seconds) {
-        return seconds == Math.rint(seconds) ? String.valueOf((long) seconds) : String.valueOf(seconds);
+    private static String fmt(Duration age) {
+        long millis = age.toMillis();
+        return millis % 1000 == 0 ? String.valueOf(millis / 1000) : String.valueOf(millis / 1000.0);
+    }
+
+    private static String address(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (a.getAddress() instanceof java.net.Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** A state or diagnostic as printed: lower case with dashes, {@code admin-down}. */
@@ -374,6 +338,107 @@ public final class VtepCommand implements Callable<Integer> {
             } catch (java.net.UnknownHostException | ClassCastException e) {
                 throw new CommandLine.TypeConversionException("'" + value + "' is not an IPv4 address");
             }
+        }
+    }
+
+    /** {@code --tap NAME} (no VNI: {@code --vni}'s) or {@code --tap NAME:VNI}. */
+    record TapSpec(String name, Integer vni) {
+
+        @Override
+        public String toString() {
+            return vni == null ? name : name + ":" + vni;
+        }
+
+        /** {@code NAME} or {@code NAME:VNI}, the VNI 0..16777215. */
+        static final class Converter implements CommandLine.ITypeConverter<TapSpec> {
+            @Override
+            public TapSpec convert(String value) {
+                int colon = value.lastIndexOf(':');
+                String name = colon < 0 ? value : value.substring(0, colon);
+                if (name.isEmpty()) {
+                    throw new CommandLine.TypeConversionException("'" + value + "' (expected: NAME or NAME:VNI)");
+                }
+                if (colon < 0) {
+                    return new TapSpec(name, null);
+                }
+                try {
+                    return new TapSpec(name, VtepCommand.vni(value.substring(colon + 1)));
+                } catch (CommandLine.TypeConversionException e) {
+                    throw new CommandLine.TypeConversionException("'" + value + "': " + e.getMessage()
+                            + " (expected: NAME:VNI)");
+                }
+            }
+        }
+    }
+
+    /** A VNI: a decimal number 0..16777215. */
+    static final class VniConverter implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            return vni(value);
+        }
+    }
+
+    static int vni(String text) {
+        int v;
+        try {
+            v = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new CommandLine.TypeConversionException("VNI '" + text + "' is not a number");
+        }
+        if (v < 0 || v > Geneve.MAX_VNI) {
+            throw new CommandLine.TypeConversionException("VNI " + v + " is out of range (0.." + Geneve.MAX_VNI + ")");
+        }
+        return v;
+    }
+
+    /** A positive number of seconds, at most 10^8 (three years), to the millisecond. */
+    static final class AgeConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            double seconds;
+            try {
+                seconds = Double.parseDouble(value);
+            } catch (NumberFormatException e) {
+                seconds = Double.NaN;
+            }
+            if (!(seconds > 0) || seconds > 1e8) {
+                throw new CommandLine.TypeConversionException("'" + value + "' (expected: a positive age in seconds)");
+            }
+            return Duration.ofMillis(Math.max(1, (long) (seconds * 1000)));
+        }
+    }
+
+    /** The UDP side. */
+    enum Transport {
+        /** geneve-linux's FFM socket. */
+        NATIVE,
+        /** geneve-netty's epoll channel. */
+        NETTY;
+
+        /** {@code native} or {@code netty}. */
+        static final class Converter implements CommandLine.ITypeConverter<Transport> {
+            @Override
+            public Transport convert(String value) {
+                return switch (value) {
+                    case "native" -> NATIVE;
+                    case "netty" -> NETTY;
+                    default -> throw new CommandLine.TypeConversionException("'" + value + "' (expected: native or netty)");
+                };
+            }
+        }
+    }
+
+    /** {@code ADDR:PORT} with the port given (no default port for a metrics listener): {@code 127.0.0.1:9464}, {@code [::1]:9464}. */
+    static final class MetricsAddressConverter implements CommandLine.ITypeConverter<InetSocketAddress> {
+        @Override
+        public InetSocketAddress convert(String value) {
+            boolean port = value.startsWith("[") ? value.contains("]:") : value.indexOf(':') > 0
+                    && value.indexOf(':') == value.lastIndexOf(':');
+            if (!port) {
+                throw new CommandLine.TypeConversionException("'" + value + "' (expected: ADDR:PORT, e.g. 127.0.0.1:9464)");
+            }
+            return new Converters.SocketConverter().convert(value);
         }
     }
 }
