@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -21,9 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Debian package as a user gets it: {@code dpkg -i}, {@code geneve} from a plain PATH with no JDK
- * in sight, {@code dpkg -r} leaving no file behind. It installs a system package, so it runs only as
- * root with {@code CI=true} (CI's throwaway machine), fails there when it cannot, and says why it
- * skips anywhere else.
+ * in sight, the README's systemd units checked against it, {@code dpkg -r} leaving no file behind.
+ * It installs a system package, so it runs only as root with {@code CI=true} (CI's throwaway
+ * machine), fails there when it cannot, and says why it skips anywhere else.
  */
 @Tag("system")
 class DebianPackageTest {
@@ -33,6 +35,10 @@ class DebianPackageTest {
     private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     /** Guards against a hang only; each command takes seconds. */
     private static final long HANG_GUARD_SECONDS = 120;
+
+    /** Directories of the package that other packages (or the system) hold too: dpkg keeps them. */
+    private static final Set<Path> SHARED_DIRECTORIES =
+            Set.of(Path.of("/."), Path.of("/"), Path.of("/opt"), Path.of("/usr"), Path.of("/usr/bin"));
 
     private boolean installed;
 
@@ -79,6 +85,8 @@ class DebianPackageTest {
         assertThat(gwlb.code()).as("geneve gwlb: %s", gwlb).isZero();
         assertThat(gwlb.err()).doesNotContain("WARNING");
 
+        checkReadmeUnits();
+
         Result remove = run(List.of("dpkg", "-r", PACKAGE));
         assertThat(remove.code()).as("dpkg -r: %s", remove).isZero();
         List<Path> left = new ArrayList<>();
@@ -96,9 +104,52 @@ class DebianPackageTest {
                 .isIn("", "un", "pn");
     }
 
-    /** Directories of the package that other packages (or the system) hold too: dpkg keeps them. */
-    private static final Set<Path> SHARED_DIRECTORIES =
-            Set.of(Path.of("/."), Path.of("/"), Path.of("/opt"), Path.of("/usr"), Path.of("/usr/bin"));
+    /**
+     * The README's systemd units: every option their ExecStart gives the installed command is one its
+     * {@code --help} lists, and {@code systemd-analyze verify} (where installed) accepts each unit.
+     */
+    private static void checkReadmeUnits() throws Exception {
+        String readme = Files.readString(Path.of(System.getProperty("geneve.readme", "../README.md")));
+        Matcher unit = Pattern.compile("`/etc/systemd/system/(geneve-[a-z]+\\.service)`.*?```ini\n(.*?)```",
+                Pattern.DOTALL).matcher(readme);
+        Path dir = Files.createTempDirectory("dist-units");
+        try {
+            checkUnits(unit, dir);
+        } finally {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(dir);
+        }
+    }
+
+    private static void checkUnits(Matcher unit, Path dir) throws Exception {
+        List<String> verify = new ArrayList<>(List.of("systemd-analyze", "verify"));
+        while (unit.find()) {
+            Path file = dir.resolve(unit.group(1));
+            Files.writeString(file, unit.group(2));
+            verify.add(file.toString());
+            Matcher exec = Pattern.compile("(?m)^ExecStart=/usr/bin/geneve (\\S+)(.*)$").matcher(unit.group(2));
+            assertThat(exec.find()).as("ExecStart of %s", file.getFileName()).isTrue();
+            Result help = geneve(exec.group(1), "--help");
+            assertThat(help.code()).as("geneve %s --help: %s", exec.group(1), help).isZero();
+            Matcher option = Pattern.compile("(?<=\\s)--[a-z-]+").matcher(exec.group(2));
+            while (option.find()) {
+                assertThat(help.out()).as("%s: geneve %s --help", file.getFileName(), exec.group(1))
+                        .contains(option.group() + "=");
+            }
+        }
+        assertThat(verify).as("units in the README").hasSize(4);
+        if (run(List.of("sh", "-c", "command -v systemd-analyze")).code() != 0) {
+            System.out.println("[dist] systemd-analyze not installed: the README's units were not verified");
+            return;
+        }
+        Result verified = run(verify);
+        assertThat(verified.code()).as("systemd-analyze verify: %s", verified).isZero();
+        assertThat(verified.err()).as("systemd-analyze verify").isEmpty();
+    }
 
     @AfterEach
     void purgeAfterFailure() throws Exception {
