@@ -99,17 +99,17 @@ public final class EndpointMetrics implements MultiCollector {
         return new MetricSnapshots(out);
     }
 
-    private static CounterSnapshot counter(String name, String help, CounterDataPointSnapshot... points) {
+    static CounterSnapshot counter(String name, String help, CounterDataPointSnapshot... points) {
         return counter(name, help, List.of(points));
     }
 
-    private static CounterSnapshot counter(String name, String help, List<CounterDataPointSnapshot> points) {
+    static CounterSnapshot counter(String name, String help, List<CounterDataPointSnapshot> points) {
         CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
         points.forEach(b::dataPoint);
         return b.build();
     }
 
-    private static CounterDataPointSnapshot point(long value, String label, String labelValue) {
+    static CounterDataPointSnapshot point(long value, String label, String labelValue) {
         return CounterDataPointSnapshot.builder().value(value)
                 .labels(label == null ? Labels.EMPTY : Labels.of(label, labelValue)).build();
     }
@@ -126,7 +126,7 @@ public final class EndpointMetrics implements MultiCollector {
         return points;
     }
 
-    private static <T> GaugeSnapshot gauge(String name, String help, List<T> items, Function<T, Labels> labels,
+    static <T> GaugeSnapshot gauge(String name, String help, List<T> items, Function<T, Labels> labels,
             ToDoubleFunction<T> value) {
         GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
         for (T item : items) {

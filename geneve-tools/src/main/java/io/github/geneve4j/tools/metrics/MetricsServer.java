@@ -4,6 +4,7 @@ import io.github.geneve4j.endpoint.EndpointStats;
 import io.github.geneve4j.tools.http.HttpListener;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,7 +14,7 @@ import java.util.function.Supplier;
 
 /**
  * {@code --metrics ADDR:PORT}: the Prometheus text exposition (format 0.0.4) of an endpoint's
- * {@link EndpointMetrics} and the JVM's basics (memory, GC, threads, CPU: the Prometheus client's
+ * {@link EndpointMetrics} (or an appliance's {@link GwlbMetrics}) and the JVM's basics (memory, GC, threads, CPU: the Prometheus client's
  * {@code JvmMetrics}) at {@code /metrics}, on an {@link HttpListener} with its default limits.
  * Each scrape reads one statistics snapshot; nothing runs between scrapes.
  */
@@ -34,7 +35,17 @@ public final class MetricsServer implements AutoCloseable {
      * @throws IOException if the address cannot be bound
      */
     public static MetricsServer start(InetSocketAddress address, Supplier<EndpointStats> stats) throws IOException {
-        PrometheusRegistry registry = registry(stats);
+        return start(address, new EndpointMetrics(stats));
+    }
+
+    /**
+     * Serves {@code metrics} (an {@link EndpointMetrics}, a {@link GwlbMetrics}) and the JVM's on
+     * {@code address} (port 0: any free port, see {@link #address()}).
+     *
+     * @throws IOException if the address cannot be bound
+     */
+    public static MetricsServer start(InetSocketAddress address, MultiCollector metrics) throws IOException {
+        PrometheusRegistry registry = registry(metrics);
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
         HttpListener.Route scrape = () -> {
             ByteArrayOutputStream body = new ByteArrayOutputStream(16 << 10);
@@ -46,8 +57,13 @@ public final class MetricsServer implements AutoCloseable {
 
     /** A registry of {@code stats}' metrics and the JVM's. */
     static PrometheusRegistry registry(Supplier<EndpointStats> stats) {
+        return registry(new EndpointMetrics(stats));
+    }
+
+    /** A registry of {@code metrics} and the JVM's. */
+    static PrometheusRegistry registry(MultiCollector metrics) {
         PrometheusRegistry registry = new PrometheusRegistry();
-        registry.register(new EndpointMetrics(stats));
+        registry.register(metrics);
         JvmMetrics.builder().register(registry);
         return registry;
     }
