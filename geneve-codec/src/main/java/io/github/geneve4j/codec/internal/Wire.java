@@ -1,5 +1,6 @@
 package io.github.geneve4j.codec.internal;
 
+import io.github.geneve4j.codec.NetworkOrder;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -7,24 +8,11 @@ import java.nio.ByteOrder;
 import java.util.HexFormat;
 
 /**
- * Big-endian, unaligned accessors for wire data and the bounds arithmetic every codec shares.
- *
- * <p>Layouts are {@code static final} so that C2 folds them (building one on the access path costs an
- * allocation and defeats inlining). Wire data is read with {@code _UNALIGNED} layouts because heap
- * segments only guarantee byte alignment. Reads are absolute: a {@link ByteBuffer}'s position and
- * byte order never matter.
+ * Big-endian accessors for wire data, over {@link NetworkOrder}'s layouts, and the bounds arithmetic
+ * every codec shares. Reads are absolute: a {@link ByteBuffer}'s position and byte order never matter.
  */
 public final class Wire {
 
-    /** Unsigned 16-bit network-order field. */
-    public static final ValueLayout.OfShort BE_SHORT =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    /** 32-bit network-order field. */
-    public static final ValueLayout.OfInt BE_INT =
-            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    /** 64-bit network-order field. */
-    public static final ValueLayout.OfLong BE_LONG =
-            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private static final HexFormat HEX = HexFormat.of();
 
@@ -36,11 +24,11 @@ public final class Wire {
     }
 
     public static int u16(MemorySegment s, long offset) {
-        return s.get(BE_SHORT, offset) & 0xFFFF;
+        return s.get(NetworkOrder.SHORT, offset) & 0xFFFF;
     }
 
     public static long u32(MemorySegment s, long offset) {
-        return s.get(BE_INT, offset) & 0xFFFF_FFFFL;
+        return s.get(NetworkOrder.INT, offset) & 0xFFFF_FFFFL;
     }
 
     public static int u8(ByteBuffer b, int index) {
@@ -67,7 +55,7 @@ public final class Wire {
     }
 
     public static void putU16(MemorySegment s, long offset, int value) {
-        s.set(BE_SHORT, offset, (short) value);
+        s.set(NetworkOrder.SHORT, offset, (short) value);
     }
 
     public static void putU24(MemorySegment s, long offset, int value) {
@@ -76,7 +64,7 @@ public final class Wire {
     }
 
     public static void putU32(MemorySegment s, long offset, long value) {
-        s.set(BE_INT, offset, (int) value);
+        s.set(NetworkOrder.INT, offset, (int) value);
     }
 
     /**
