@@ -56,7 +56,9 @@ public final class GeneveFormatException extends RuntimeException {
         FRAGMENT
     }
 
+    /** Why the input was rejected. */
     private final Reason reason;
+    /** Where parsing failed, from the start of the decoded structure. */
     private final long offset;
 
     /**

@@ -33,6 +33,8 @@ public record GeneveHeader(
         int version, boolean oam, boolean critical, int protocolType, int vni, List<GeneveOption> options) {
 
     /**
+     * Checks the fields and copies the options list.
+     *
      * @throws IllegalArgumentException if a field is out of range or the options exceed 252 bytes
      * @throws NullPointerException if {@code options} or one of its elements is null
      */

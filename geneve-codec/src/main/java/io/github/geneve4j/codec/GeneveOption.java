@@ -25,6 +25,8 @@ import java.util.Arrays;
 public record GeneveOption(int optionClass, int type, byte[] data) {
 
     /**
+     * Checks the fields and copies the data, so that the record stays immutable.
+     *
      * @throws IllegalArgumentException if class or type is out of range, or data is not a multiple of
      *     4 bytes or longer than 124 bytes
      * @throws NullPointerException if {@code data} is null

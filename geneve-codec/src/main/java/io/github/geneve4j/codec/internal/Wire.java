@@ -19,50 +19,61 @@ public final class Wire {
     private Wire() {
     }
 
+    /** The unsigned byte at {@code offset}. */
     public static int u8(MemorySegment s, long offset) {
         return s.get(ValueLayout.JAVA_BYTE, offset) & 0xFF;
     }
 
+    /** The unsigned 16-bit network-order field at {@code offset}. */
     public static int u16(MemorySegment s, long offset) {
         return s.get(NetworkOrder.SHORT, offset) & 0xFFFF;
     }
 
+    /** The unsigned 32-bit network-order field at {@code offset}. */
     public static long u32(MemorySegment s, long offset) {
         return s.get(NetworkOrder.INT, offset) & 0xFFFF_FFFFL;
     }
 
+    /** The unsigned byte at absolute {@code index}. */
     public static int u8(ByteBuffer b, int index) {
         return b.get(index) & 0xFF;
     }
 
+    /** The unsigned 16-bit network-order field at absolute {@code index}, whatever the buffer's order. */
     // composed from bytes: absolute multi-byte gets would follow the buffer's byte order
     public static int u16(ByteBuffer b, int index) {
         return (u8(b, index) << 8) | u8(b, index + 1);
     }
 
+    /** The 32-bit network-order field at absolute {@code index}, whatever the buffer's order. */
     public static int int32(ByteBuffer b, int index) {
         int value = b.getInt(index);
         return b.order() == ByteOrder.BIG_ENDIAN ? value : Integer.reverseBytes(value);
     }
 
+    /** The 64-bit network-order field at absolute {@code index}, whatever the buffer's order. */
     public static long int64(ByteBuffer b, int index) {
         long value = b.getLong(index);
         return b.order() == ByteOrder.BIG_ENDIAN ? value : Long.reverseBytes(value);
     }
 
+    /** Writes the low byte of {@code value} at {@code offset}. */
     public static void putU8(MemorySegment s, long offset, int value) {
         s.set(ValueLayout.JAVA_BYTE, offset, (byte) value);
     }
 
+    /** Writes the low 16 bits of {@code value} at {@code offset}, in network order. */
     public static void putU16(MemorySegment s, long offset, int value) {
         s.set(NetworkOrder.SHORT, offset, (short) value);
     }
 
+    /** Writes the low 24 bits of {@code value} at {@code offset}, in network order (a Geneve VNI). */
     public static void putU24(MemorySegment s, long offset, int value) {
         putU16(s, offset, value >>> 8);
         putU8(s, offset + 2, value);
     }
 
+    /** Writes the low 32 bits of {@code value} at {@code offset}, in network order. */
     public static void putU32(MemorySegment s, long offset, long value) {
         s.set(NetworkOrder.INT, offset, (int) value);
     }
@@ -99,6 +110,7 @@ public final class Wire {
         }
     }
 
+    /** The bytes in lower-case hex, for messages and {@code toString}. */
     public static String hex(byte[] bytes) {
         return HEX.formatHex(bytes);
     }

@@ -117,6 +117,8 @@ public final class TcpCoalescer {
     }
 
     /**
+     * A coalescer whose merged frames may, or may not, grow past an IP length field's reach.
+     *
      * @param capacity the largest merged inner frame, in bytes
      * @param bigTcp whether a merged IP packet may exceed what its length field can state (65535
      *     bytes of IPv4 packet, 65535 bytes of IPv6 payload); false for a receiver that cannot take

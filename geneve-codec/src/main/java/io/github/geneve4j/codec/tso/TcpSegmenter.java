@@ -68,6 +68,8 @@ public final class TcpSegmenter {
     @FunctionalInterface
     public interface FrameWriter<X extends Exception> {
         /**
+         * Receives one segmented frame.
+         *
          * @param buffer the segmenter's scratch buffer, reused after the call returns
          * @param offset where the frame starts in it
          * @param length the frame's length
@@ -127,6 +129,9 @@ public final class TcpSegmenter {
     private long preTcpBase;       // the bytes before the TCP header without the rewritten IP words
 
     /**
+     * A segmenter that cuts frames into segments of at most {@code mss} bytes of payload, each outer
+     * IP packet within {@code mtu}, behind {@code tunnel}'s headers.
+     *
      * @param tunnel the outer headers
      * @param mss the largest TCP payload per segment, 1..65535
      * @param mtu the largest outer IP packet, at least the tunnel's IP overhead plus 41 bytes (IPv4 and

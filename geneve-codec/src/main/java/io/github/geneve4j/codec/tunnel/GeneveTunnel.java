@@ -333,6 +333,9 @@ public final class GeneveTunnel {
         }
 
         /**
+         * A tunnel with this builder's settings; the builder may go on to build more (one per thread).
+         *
+         * @return a new tunnel
          * @throws IllegalStateException if addresses or the header are missing
          */
         public GeneveTunnel build() {
