@@ -131,8 +131,9 @@ public final class CaptureReader implements Iterable<CapturedPacket>, AutoClosea
             this.windowBuffer = null;
             this.windowEnd = size;
         } else {
-            // no larger than the file: a small capture costs a small buffer
-            this.windowBuffer = ByteBuffer.allocate((int) Math.min(readBufferSize, Math.max(size, 64)));
+            // no larger than the file: a small capture costs a small buffer. Direct, so that the
+            // kernel reads into it (a heap buffer would be filled through a temporary direct one)
+            this.windowBuffer = ByteBuffer.allocateDirect((int) Math.min(readBufferSize, Math.max(size, 64)));
             this.window = MemorySegment.ofBuffer(windowBuffer);
         }
         if (size < 4) {
