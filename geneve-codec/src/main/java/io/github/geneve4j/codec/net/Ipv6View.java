@@ -15,8 +15,9 @@ import java.lang.foreign.MemorySegment;
  * if (ip.upperLayerProtocol() == EtherType.PROTOCOL_TCP) tcp.wrap(frame, ip.upperLayerOffset(), ...);
  * }</pre>
  *
- * <p>A payload length of 0 with more than 65535 bytes after the header is accepted as a Linux BIG
- * TCP packet whose length is the bytes available. Hop-by-hop, routing, destination options and AH
+ * <p>A payload length of 0 with more than 65535 bytes after the header, followed by TCP, UDP or a
+ * hop-by-hop header, is accepted as a Linux BIG TCP packet (or an RFC 2675 jumbogram) whose length is
+ * the bytes available; any other payload length of 0 is an empty payload. Hop-by-hop, routing, destination options and AH
  * headers are skipped by {@code wrap}; ESP and "no next header" end the walk, and so does a Fragment
  * header (RFC 8200 §4.5): what follows it is one fragment of the packet, not its upper-layer header,
  * so {@link #upperLayerProtocol()} is then 44 and {@link #upperLayerOffset()} the Fragment header's.
@@ -98,8 +99,13 @@ public final class Ipv6View {
             return error.fail(Reason.BAD_VALUE, 0, "IP version %d (expected: 6)", version, 0);
         }
         int payload = Wire.u16(segment, offset + PAYLOAD_LENGTH_OFFSET);
+        int first = Wire.u8(segment, offset + NEXT_HEADER_OFFSET);
         long packetLength;
-        if (payload == 0 && length - HEADER_LENGTH > 0xFFFF) {
+        // BIG TCP only for its shapes: TCP or UDP (a tunnel) right after the fixed header, as Linux
+        // sends it since it dropped the Jumbo Payload option, or a hop-by-hop header (which holds
+        // that option, RFC 2675); otherwise a Payload Length of 0 is an empty payload
+        if (payload == 0 && length - HEADER_LENGTH > 0xFFFF
+                && (first == EtherType.PROTOCOL_TCP || first == EtherType.PROTOCOL_UDP || first == HOP_BY_HOP)) {
             packetLength = length;
         } else if (HEADER_LENGTH + payload > length) {
             return error.fail(Reason.BAD_LENGTH, PAYLOAD_LENGTH_OFFSET, "IPv6 payload length %d (expected: at most %d)", payload,
@@ -107,7 +113,7 @@ public final class Ipv6View {
         } else {
             packetLength = HEADER_LENGTH + payload;
         }
-        int next = Wire.u8(segment, offset + NEXT_HEADER_OFFSET);
+        int next = first;
         long at = HEADER_LENGTH;
         while (next == HOP_BY_HOP || next == ROUTING || next == DESTINATION_OPTIONS || next == AUTHENTICATION
                 || next == FRAGMENT_HEADER) {
