@@ -29,6 +29,25 @@ public final class Geneve {
     /** The critical bit within an option's Type field. */
     public static final int CRITICAL_TYPE_BIT = 0x80;
 
+    // Field offsets from the first byte of the header (§3.4), for code that reads or writes a field
+    // in place without a view; read each with NetworkOrder's layouts.
+    /** Offset of the byte holding Ver (2 bits) and Opt Len (6 bits, in 4-byte words). */
+    public static final int OPTIONS_LENGTH_OFFSET = 0;
+    /** Offset of the byte holding the O bit (0x80), the C bit (0x40) and six reserved bits. */
+    public static final int FLAGS_OFFSET = 1;
+    /** Offset of the Protocol Type field, 16 bits (an EtherType). */
+    public static final int PROTOCOL_TYPE_OFFSET = 2;
+    /** Offset of the Virtual Network Identifier, 24 bits, followed by a reserved byte. */
+    public static final int VNI_OFFSET = 4;
+
+    // Field offsets within one option, from its first byte (§3.5).
+    /** Offset of an option's Option Class field, 16 bits. */
+    public static final int OPTION_CLASS_OFFSET = 0;
+    /** Offset of an option's Type field, 8 bits (its top bit: critical). */
+    public static final int OPTION_TYPE_OFFSET = 2;
+    /** Offset of the byte holding an option's three reserved bits and its Length (5 bits, in 4-byte words). */
+    public static final int OPTION_LENGTH_OFFSET = 3;
+
     private Geneve() {
     }
 }

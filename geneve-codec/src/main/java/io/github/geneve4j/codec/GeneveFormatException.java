@@ -44,15 +44,6 @@ public final class GeneveFormatException extends RuntimeException {
         /** A checksum does not verify. */
         BAD_CHECKSUM,
         /**
-         * Never thrown since issue 19: a frame whose headers leave no room for payload within the MTU
-         * is the configuration's limit, and {@code TcpSegmenter} throws
-         * {@code io.github.geneve4j.codec.tso.MtuExceededException} for it.
-         *
-         * @deprecated not a wire-format error; kept so that code naming it still compiles
-         */
-        @Deprecated(since = "0.1.0", forRemoval = true)
-        EXCEEDS_MTU,
-        /**
          * Well-formed, but not a Geneve packet: not IP, not UDP, or not to the Geneve port. On a
          * receive path this is ordinary traffic (ARP, other UDP), not damage.
          */
@@ -65,10 +56,15 @@ public final class GeneveFormatException extends RuntimeException {
         FRAGMENT
     }
 
+    /** Why the input was rejected. */
     private final Reason reason;
+    /** Where parsing failed, from the start of the decoded structure. */
     private final long offset;
 
     /**
+     * Bad input at {@code offset}, for {@code reason}; {@link #getMessage()} prefixes the message
+     * with both.
+     *
      * @param reason why the input was rejected
      * @param offset the byte offset at which parsing failed, from the start of the decoded structure
      * @param message what was found and what was expected

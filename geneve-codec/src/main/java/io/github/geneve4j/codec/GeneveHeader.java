@@ -33,6 +33,8 @@ public record GeneveHeader(
         int version, boolean oam, boolean critical, int protocolType, int vni, List<GeneveOption> options) {
 
     /**
+     * Checks the fields and copies the options list.
+     *
      * @throws IllegalArgumentException if a field is out of range or the options exceed 252 bytes
      * @throws NullPointerException if {@code options} or one of its elements is null
      */
@@ -175,11 +177,11 @@ public record GeneveHeader(
         int optionsLength = optionsLength();
         int length = Geneve.BASE_HEADER_LENGTH + optionsLength;
         Wire.checkTarget(limit, offset, length, "target");
-        Wire.putU8(target, offset, (version << 6) | (optionsLength >>> 2));
-        Wire.putU8(target, offset + 1, (oam ? 0x80 : 0) | (critical ? 0x40 : 0)); // Rsvd zero
-        Wire.putU16(target, offset + 2, protocolType);
-        Wire.putU24(target, offset + 4, vni);
-        Wire.putU8(target, offset + 7, 0); // Reserved
+        Wire.putU8(target, offset + Geneve.OPTIONS_LENGTH_OFFSET, (version << 6) | (optionsLength >>> 2));
+        Wire.putU8(target, offset + Geneve.FLAGS_OFFSET, (oam ? 0x80 : 0) | (critical ? 0x40 : 0)); // Rsvd zero
+        Wire.putU16(target, offset + Geneve.PROTOCOL_TYPE_OFFSET, protocolType);
+        Wire.putU24(target, offset + Geneve.VNI_OFFSET, vni);
+        Wire.putU8(target, offset + Geneve.VNI_OFFSET + 3, 0); // Reserved, after the 24-bit VNI
         long position = offset + Geneve.BASE_HEADER_LENGTH;
         for (GeneveOption option : options) {
             option.writeTo(target, position);

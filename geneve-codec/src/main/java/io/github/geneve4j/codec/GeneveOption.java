@@ -25,6 +25,8 @@ import java.util.Arrays;
 public record GeneveOption(int optionClass, int type, byte[] data) {
 
     /**
+     * Checks the fields and copies the data, so that the record stays immutable.
+     *
      * @throws IllegalArgumentException if class or type is out of range, or data is not a multiple of
      *     4 bytes or longer than 124 bytes
      * @throws NullPointerException if {@code data} is null
@@ -108,9 +110,9 @@ public record GeneveOption(int optionClass, int type, byte[] data) {
 
     /** Writes the option at {@code offset}; the caller has checked the bounds. */
     void writeTo(MemorySegment target, long offset) {
-        Wire.putU16(target, offset, optionClass);
-        Wire.putU8(target, offset + 2, type);
-        Wire.putU8(target, offset + 3, data.length >>> 2); // R bits zero on send
+        Wire.putU16(target, offset + Geneve.OPTION_CLASS_OFFSET, optionClass);
+        Wire.putU8(target, offset + Geneve.OPTION_TYPE_OFFSET, type);
+        Wire.putU8(target, offset + Geneve.OPTION_LENGTH_OFFSET, data.length >>> 2); // R bits zero on send
         MemorySegment.copy(data, 0, target, ValueLayout.JAVA_BYTE, offset + Geneve.OPTION_HEADER_LENGTH, data.length);
     }
 }

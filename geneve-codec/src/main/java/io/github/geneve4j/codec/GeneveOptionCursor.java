@@ -120,13 +120,13 @@ public final class GeneveOptionCursor {
     /** Big-endian 32-bit value at {@code index} within this option's data. */
     public int dataInt(int index) {
         long at = dataAt(index, 4);
-        return buffer != null ? Wire.int32(buffer, (int) at) : segment.get(Wire.BE_INT, at);
+        return buffer != null ? Wire.int32(buffer, (int) at) : segment.get(NetworkOrder.INT, at);
     }
 
     /** Big-endian 64-bit value at {@code index} within this option's data. */
     public long dataLong(int index) {
         long at = dataAt(index, 8);
-        return buffer != null ? Wire.int64(buffer, (int) at) : segment.get(Wire.BE_LONG, at);
+        return buffer != null ? Wire.int64(buffer, (int) at) : segment.get(NetworkOrder.LONG, at);
     }
 
     private long dataAt(int index, int size) {

@@ -144,7 +144,7 @@ public final class GeneveView {
         if (available < Geneve.BASE_HEADER_LENGTH) {
             return fail(Reason.TRUNCATED, available, available, Geneve.BASE_HEADER_LENGTH);
         }
-        long word = buffer != null ? Wire.int64(buffer, (int) offset) : segment.get(Wire.BE_LONG, offset);
+        long word = buffer != null ? Wire.int64(buffer, (int) offset) : segment.get(NetworkOrder.LONG, offset);
         int first = (int) (word >>> 56);
         int version = first >>> 6;
         if (version != Geneve.VERSION) {
@@ -160,7 +160,7 @@ public final class GeneveView {
         int count = 0;
         while (position < length) {
             long at = offset + position;
-            int optionWord = buffer != null ? Wire.int32(buffer, (int) at) : segment.get(Wire.BE_INT, at);
+            int optionWord = buffer != null ? Wire.int32(buffer, (int) at) : segment.get(NetworkOrder.INT, at);
             int next = position + Geneve.OPTION_HEADER_LENGTH + ((optionWord & 0x1F) << 2);
             if (next > length) {
                 return fail(Reason.OPTION_OVERRUN, position, next, length);

@@ -2,9 +2,9 @@ package io.github.geneve4j.pcap;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * Reads pcap and pcapng captures, one packet record at a time, straight from the mapped file.
+ * Reads pcap and pcapng captures, one packet record at a time, through a read buffer.
  *
  * <ul>
  *   <li>pcap: both byte orders, microsecond ({@code a1b2c3d4}) and nanosecond ({@code a1b23c4d})
@@ -38,6 +38,12 @@ import java.util.NoSuchElementException;
  * make the reader allocate. A file cut short mid-record ends with a {@link CaptureFormatException}
  * after the records before it were returned.
  *
+ * <p>A file is read with positional reads of a megabyte at a time, never mapped: a mapped file that
+ * another process truncates faults on access (SIGBUS), which the JVM reports only after the fact, as
+ * an {@link InternalError} it cannot promise to raise in time. Read, a file cut short while the
+ * reader is on it (a capture rotated or truncated under {@code geneve dump}) is a
+ * {@link CaptureFormatException} like any other cut, at the first byte that is gone.
+ *
  * <p>Two ways to read, over the same position in the file: {@link #next()}, which returns
  * {@code null} at the end and throws the checked {@link CaptureFormatException}; and the reader as
  * an {@link Iterable}, for a for-each loop. An iterator cannot throw a checked exception, so the
@@ -56,8 +62,9 @@ import java.util.NoSuchElementException;
  * }
  * }</pre>
  *
- * <p>A packet's {@link CapturedPacket#data() data} is a read-only slice of the mapped file, valid
- * until the reader is closed; copy what must outlive it. Not thread-safe.
+ * <p>A packet's {@link CapturedPacket#data() data} is read-only: from a file, the record's bytes
+ * copied out of the read buffer (its own, still valid after {@link #close()}); from
+ * {@link #of(MemorySegment)}, a slice of the bytes given. Not thread-safe.
  */
 public final class CaptureReader implements Iterable<CapturedPacket>, AutoCloseable {
 
@@ -80,13 +87,24 @@ public final class CaptureReader implements Iterable<CapturedPacket>, AutoClosea
     private static final int NG_SIMPLE_PACKET = 3;
     private static final int NG_ENHANCED_PACKET = 6;
 
+    /** Bytes read from a file at a time: what the read buffer holds. */
+    static final int READ_BUFFER_SIZE = 1 << 20;
+
+    // Captures come in both byte orders, and this module depends on the JDK alone (not on the
+    // codec's NetworkOrder): hence its own layouts for each order
     private static final ValueLayout.OfInt INT_BE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT_BE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final Arena arena;
-    private final MemorySegment file;
+    // a file is read through `window`, which holds its bytes [windowStart, windowEnd); bytes given
+    // to of() are the window, whole, and channel is null
+    private final FileChannel channel;
+    private final long size; // the file's size when opened: bytes past it are not read
+    private final MemorySegment window;
+    private final ByteBuffer windowBuffer;
+    private long windowStart;
+    private long windowEnd;
     private final Format format;
     private boolean littleEndian;
     private long position;
@@ -104,14 +122,25 @@ public final class CaptureReader implements Iterable<CapturedPacket>, AutoClosea
 
     private boolean iterated;
 
-    private CaptureReader(Arena arena, MemorySegment file) throws CaptureFormatException {
-        this.arena = arena;
-        this.file = file.asReadOnly();
-        if (file.byteSize() < 4) {
-            throw new CaptureFormatException(0, "not a pcap or pcapng capture: only " + file.byteSize() + " bytes");
+    private CaptureReader(FileChannel channel, long size, MemorySegment bytes, int readBufferSize)
+            throws CaptureFormatException {
+        this.channel = channel;
+        this.size = size;
+        if (channel == null) {
+            this.window = bytes.asReadOnly();
+            this.windowBuffer = null;
+            this.windowEnd = size;
+        } else {
+            // no larger than the file: a small capture costs a small buffer. Direct, so that the
+            // kernel reads into it (a heap buffer would be filled through a temporary direct one)
+            this.windowBuffer = ByteBuffer.allocateDirect((int) Math.min(readBufferSize, Math.max(size, 64)));
+            this.window = MemorySegment.ofBuffer(windowBuffer);
         }
-        int magicBe = file.get(INT_BE, 0);
-        int magicLe = file.get(INT_LE, 0);
+        if (size < 4) {
+            throw new CaptureFormatException(0, "not a pcap or pcapng capture: only " + size + " bytes");
+        }
+        int magicBe = beInt(0);
+        int magicLe = Integer.reverseBytes(magicBe);
         if (magicBe == NG_SECTION_HEADER) {
             format = Format.PCAPNG;
         } else if (magicBe == PCAP_MICROS || magicBe == PCAP_NANOS) {
@@ -134,24 +163,26 @@ public final class CaptureReader implements Iterable<CapturedPacket>, AutoClosea
     }
 
     /**
-     * Maps the file at {@code path} and reads its header.
+     * Opens the file at {@code path} and reads its header.
      *
      * @param path a pcap or pcapng file
-     * @return a reader positioned before the first packet; close it to unmap the file
+     * @return a reader positioned before the first packet; close it to close the file
      * @throws CaptureFormatException if the file is not a pcap or pcapng capture, or its header is
      *     cut short
-     * @throws IOException if the file cannot be opened or mapped
+     * @throws IOException if the file cannot be opened or read
      *     ({@link java.nio.file.NoSuchFileException} if it does not exist)
      */
     public static CaptureReader open(Path path) throws IOException {
-        Arena arena = Arena.ofShared();
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment mapped = channel.size() == 0
-                    ? MemorySegment.ofArray(new byte[0])
-                    : channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-            return new CaptureReader(arena, mapped);
+        return open(path, READ_BUFFER_SIZE);
+    }
+
+    /** As {@link #open(Path)} with a read buffer of {@code readBufferSize} bytes (tests use small ones). */
+    static CaptureReader open(Path path, int readBufferSize) throws IOException {
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
+        try {
+            return new CaptureReader(channel, channel.size(), null, readBufferSize);
         } catch (IOException | RuntimeException e) {
-            arena.close();
+            channel.close();
             throw e;
         }
     }
@@ -166,7 +197,7 @@ public final class CaptureReader implements Iterable<CapturedPacket>, AutoClosea
      *     is cut short
      */
     public static CaptureReader of(MemorySegment bytes) throws CaptureFormatException {
-        return new CaptureReader(null, bytes);
+        return new CaptureReader(null, bytes.byteSize(), bytes, 0);
     }
 
     /**
@@ -182,15 +213,16 @@ public final class CaptureReader implements Iterable<CapturedPacket>, AutoClosea
      * Reads the next packet record, skipping pcapng blocks that hold no packet.
      *
      * @return the next packet, or {@code null} at the end of the file
-     * @throws CaptureFormatException if the next record is damaged or cut short; the packets
-     *     before it were returned
+     * @throws CaptureFormatException if the next record is damaged or cut short (in the file as
+     *     opened, or since: a file truncated while it is read); the packets before it were returned
+     * @throws UncheckedIOException if reading the file fails otherwise (a disk error)
      */
     public CapturedPacket next() throws CaptureFormatException {
         return format == Format.PCAP ? nextPcap() : nextPcapng();
     }
 
     private CapturedPacket nextPcap() throws CaptureFormatException {
-        if (position == file.byteSize()) {
+        if (position == size) {
             return null;
         }
         need(16, "pcap record header of frame " + (frame + 1));
@@ -205,14 +237,14 @@ public final class CaptureReader implements Iterable<CapturedPacket>, AutoClosea
         position = start + captured;
         frame++;
         long nanos = seconds * 1_000_000_000L + (pcapNanos ? fraction : fraction * 1_000L);
-        return new CapturedPacket(frame, pcapLinkType, nanos, original, file.asSlice(start, captured));
+        return new CapturedPacket(frame, pcapLinkType, nanos, original, data(start, captured));
     }
 
     private CapturedPacket nextPcapng() throws CaptureFormatException {
-        while (position < file.byteSize()) {
+        while (position < size) {
             long block = position;
             need(12, "pcapng block header");
-            int typeBe = file.get(INT_BE, block);
+            int typeBe = beInt(block);
             if (typeBe == NG_SECTION_HEADER) {
                 readSectionHeader(block);
                 continue;
@@ -245,7 +277,7 @@ public final class CaptureReader implements Iterable<CapturedPacket>, AutoClosea
 
     private void readSectionHeader(long block) throws CaptureFormatException {
         need(28, "pcapng section header");
-        int magicBe = file.get(INT_BE, block + 8);
+        int magicBe = beInt(block + 8);
         if (magicBe == NG_BYTE_ORDER_MAGIC) {
             littleEndian = false;
         } else if (Integer.reverseBytes(magicBe) == NG_BYTE_ORDER_MAGIC) {
@@ -286,7 +318,7 @@ public final class CaptureReader implements Iterable<CapturedPacket>, AutoClosea
                         + " bytes runs past its block");
             }
             if (code == 9 && length >= 1) { // if_tsresol
-                int resolution = file.get(ValueLayout.JAVA_BYTE, option + 4) & 0xFF;
+                int resolution = u8(option + 4);
                 binary = (resolution & 0x80) != 0;
                 exponent = resolution & 0x7F;
             }
@@ -311,7 +343,7 @@ public final class CaptureReader implements Iterable<CapturedPacket>, AutoClosea
                     + " exceeds its block (" + (bodyLength - 20) + " bytes of data)");
         }
         frame++;
-        return new CapturedPacket(frame, in.linkType, nanos(units, in), original, file.asSlice(body + 20, captured));
+        return new CapturedPacket(frame, in.linkType, nanos(units, in), original, data(body + 20, captured));
     }
 
     private CapturedPacket simplePacket(long body, long bodyLength) throws CaptureFormatException {
@@ -326,7 +358,7 @@ public final class CaptureReader implements Iterable<CapturedPacket>, AutoClosea
         }
         checkRecordLength(captured, body);
         frame++;
-        return new CapturedPacket(frame, in.linkType, 0, original, file.asSlice(body + 4, captured));
+        return new CapturedPacket(frame, in.linkType, 0, original, data(body + 4, captured));
     }
 
     private Interface anInterface(long id, long at) throws CaptureFormatException {
@@ -365,19 +397,97 @@ public final class CaptureReader implements Iterable<CapturedPacket>, AutoClosea
     }
 
     private void need(long bytes, String what) throws CaptureFormatException {
-        long left = file.byteSize() - position;
+        long left = size - position;
         if (bytes > left) {
             throw new CaptureFormatException(position, "capture cut short: " + what + " needs " + bytes
                     + " bytes, " + left + " left");
         }
     }
 
-    private int u32(long at) {
-        return file.get(littleEndian ? INT_LE : INT_BE, at);
+    // Every read below is of bytes need() has found in the file as opened: a read that finds them
+    // gone means the file was cut short since
+
+    private int u32(long at) throws CaptureFormatException {
+        ensure(at, 4);
+        return window.get(littleEndian ? INT_LE : INT_BE, at - windowStart);
     }
 
-    private int u16(long at) {
-        return file.get(littleEndian ? SHORT_LE : SHORT_BE, at) & 0xFFFF;
+    private int beInt(long at) throws CaptureFormatException {
+        ensure(at, 4);
+        return window.get(INT_BE, at - windowStart);
+    }
+
+    private int u16(long at) throws CaptureFormatException {
+        ensure(at, 2);
+        return window.get(littleEndian ? SHORT_LE : SHORT_BE, at - windowStart) & 0xFFFF;
+    }
+
+    private int u8(long at) throws CaptureFormatException {
+        ensure(at, 1);
+        return window.get(ValueLayout.JAVA_BYTE, at - windowStart) & 0xFF;
+    }
+
+    /** A record's {@code length} bytes at {@code at}: a slice of bytes given to of(), a copy of a file's. */
+    private MemorySegment data(long at, long length) throws CaptureFormatException {
+        if (channel == null) {
+            return window.asSlice(at, length);
+        }
+        byte[] data = new byte[(int) length]; // at most MAX_RECORD_LENGTH, checked by the caller
+        int done = 0;
+        if (at >= windowStart && at < windowEnd) {
+            done = (int) Math.min(length, windowEnd - at);
+            MemorySegment.copy(window, ValueLayout.JAVA_BYTE, at - windowStart, data, 0, done);
+        }
+        int rest = data.length - done;
+        if (rest > 0 && rest <= windowBuffer.capacity()) {
+            // through the buffer, which then holds the records that follow too
+            ensure(at + done, rest);
+            MemorySegment.copy(window, ValueLayout.JAVA_BYTE, at + done - windowStart, data, done, rest);
+        } else if (rest > 0) {
+            read(ByteBuffer.wrap(data, done, rest), at + done, rest);
+        }
+        return MemorySegment.ofArray(data).asReadOnly();
+    }
+
+    /** Makes the window hold the file's bytes {@code [at, at + bytes)}, reading from {@code at} on. */
+    private void ensure(long at, int bytes) throws CaptureFormatException {
+        if (at >= windowStart && at + bytes <= windowEnd) {
+            return;
+        }
+        if (channel == null || at + bytes > size) {
+            // need() came first: only a broken invariant gets here, and it must not loop or read past
+            throw new CaptureFormatException(at, "capture cut short: " + bytes + " bytes wanted, "
+                    + Math.max(0, size - at) + " left");
+        }
+        ByteBuffer buffer = windowBuffer.clear();
+        buffer.limit((int) Math.min(buffer.capacity(), size - at));
+        windowStart = at;
+        windowEnd = at; // empty until the read succeeds
+        read(buffer, at, bytes);
+        windowEnd = at + buffer.position();
+    }
+
+    /**
+     * Reads from the file at {@code at} into {@code buffer}, at least {@code bytes} bytes and as many
+     * as fit, the first at the buffer's position.
+     *
+     * @throws CaptureFormatException when the file ends before them: it was cut short since opened
+     */
+    private void read(ByteBuffer buffer, long at, int bytes) throws CaptureFormatException {
+        int start = buffer.position();
+        try {
+            while (buffer.position() - start < bytes) {
+                long from = at + buffer.position() - start;
+                if (channel.read(buffer, from) < 0) {
+                    throw new CaptureFormatException(from, "capture cut short while being read: the file ends"
+                            + " before byte " + from + " (it had " + size + " bytes when opened)");
+                }
+            }
+        } catch (CaptureFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the capture at byte " + at, e);
+        }
     }
 
     /**
@@ -427,11 +537,15 @@ public final class CaptureReader implements Iterable<CapturedPacket>, AutoClosea
         };
     }
 
-    /** Unmaps the file opened by {@link #open(Path)}; packets read from it are then inaccessible. */
+    /** Closes the file opened by {@link #open(Path)}; the packets read from it stay valid. */
     @Override
     public void close() {
-        if (arena != null) {
-            arena.close();
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // a read-only file: nothing was to be written back, nothing is lost
+            }
         }
     }
 }

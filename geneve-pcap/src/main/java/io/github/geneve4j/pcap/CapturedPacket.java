@@ -15,8 +15,8 @@ import java.util.Objects;
  * @param timestampNanos capture time in nanoseconds since the epoch
  * @param originalLength the packet's length on the wire, an unsigned 32-bit value; {@code data} may
  *     be shorter (snap length), and in a damaged file even longer
- * @param data the captured bytes; from a reader, a read-only slice of the file, valid until the
- *     reader is closed
+ * @param data the captured bytes; from a reader, read-only (a copy of a file's record, or a slice of
+ *     the bytes given to {@link CaptureReader#of})
  */
 public record CapturedPacket(long frame, int linkType, long timestampNanos, long originalLength, MemorySegment data) {
 

@@ -26,10 +26,11 @@ import java.util.Objects;
  * never make an array per frame, whatever memory the frame is in; bytes reach the stream on
  * {@link #flush()}, {@link #close()}, or when the buffer fills.
  *
- * <p><b>Writing from a callback that may not throw.</b> A sink such as geneve-codec's
- * {@code TcpSegmenter.FrameSink} ({@code void frame(MemorySegment buffer, long offset, int length)},
- * no {@code throws}) cannot call {@link #write(long, MemorySegment, long, long) write}, which throws
- * {@link IOException}. For it, {@link #tryWrite(long, MemorySegment, long, long) tryWrite} has the
+ * <p><b>Writing from a callback that may not throw.</b> geneve-codec's
+ * {@code TcpSegmenter.FrameWriter<X>} ({@code void frame(MemorySegment buffer, long offset, int length)
+ * throws X}) may call {@link #write(long, MemorySegment, long, long) write} as a
+ * {@code FrameWriter<IOException>}; a callback that may not throw a checked exception (a
+ * {@code FrameWriter<RuntimeException>}, or another library's) cannot. For it, {@link #tryWrite(long, MemorySegment, long, long) tryWrite} has the
  * same arguments, throws no checked exception, and keeps an I/O error for {@link #flush()} and
  * {@link #close()} to throw (as {@link java.util.Formatter} keeps its {@code ioException()}, but
  * here it cannot be forgotten: try-with-resources throws it):

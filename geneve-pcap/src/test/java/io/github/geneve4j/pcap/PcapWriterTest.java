@@ -21,9 +21,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PcapWriterTest {
 
-    /** A stand-in for geneve-codec's {@code TcpSegmenter.FrameSink}, which this module cannot see: same shape. */
+    /**
+     * A stand-in for geneve-codec's {@code TcpSegmenter.FrameWriter<RuntimeException>}, which this
+     * module cannot see: same shape, no checked exception.
+     */
     @FunctionalInterface
-    interface FrameSink {
+    interface FrameWriter {
         void frame(MemorySegment buffer, long offset, int length);
     }
 
@@ -169,12 +172,12 @@ class PcapWriterTest {
     }
 
     @Test
-    void tryWriteFitsAFrameSinkAndKeepsTheIoErrorForClose() {
+    void tryWriteFitsAFrameWriterThatMayNotThrowAndKeepsTheIoErrorForClose() {
         FailingStream stream = new FailingStream(1);
         PcapWriter pcap = PcapWriter.to(stream, LinkType.ETHERNET);
         MemorySegment frame = MemorySegment.ofArray(frame(1500, 9));
         List<Boolean> written = new ArrayList<>();
-        FrameSink sink = (buffer, offset, length) -> written.add(pcap.tryWrite(42, buffer, offset, length));
+        FrameWriter sink = (buffer, offset, length) -> written.add(pcap.tryWrite(42, buffer, offset, length));
         // 64 KiB of buffer: the 44th record of 1516 bytes fills it, and its drain fails
         for (int i = 0; i < 50; i++) {
             sink.frame(frame, 0, 1500);

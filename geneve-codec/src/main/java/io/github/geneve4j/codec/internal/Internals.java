@@ -5,9 +5,11 @@ import io.github.geneve4j.codec.tunnel.GeneveTunnel;
 import java.lang.foreign.MemorySegment;
 
 /**
- * What one package of the codec (or the endpoint engine) needs of another that is not public API:
- * each class hands its implementation over in its static initializer, so the members stay
- * package-private. Not exported, except to {@code io.github.geneve4j.endpoint}.
+ * What one package of the codec needs of another that no user needs: each class hands its
+ * implementation over in its static initializer, so the members stay package-private. Not exported,
+ * except to {@code io.github.geneve4j.endpoint} for {@link Coalescer}, the old way to the merged
+ * frame's GSO figures, now {@link TcpCoalescer}'s public {@code headerLength()},
+ * {@code checksumStart()} and {@code ipVersion()}: remove both once no caller is left.
  */
 public final class Internals {
 
@@ -18,12 +20,15 @@ public final class Internals {
                 long innerSum);
     }
 
-    /** What a GSO write of a {@link TcpCoalescer}'s merged frame needs besides its segment size. */
+    /**
+     * What a GSO write of a {@link TcpCoalescer}'s merged frame needs besides its segment size; the
+     * coalescer's public methods of the same meaning answer it.
+     */
     public interface Coalescer {
         /** The merged frame's Ethernet, IP and TCP header bytes ({@code hdr_len}). */
         int headerLength(TcpCoalescer coalescer);
 
-        /** The merged frame's TCP header offset ({@code csum_start}). */
+        /** The merged frame's TCP header offset ({@code csum_start}): {@code TcpCoalescer.checksumStart()}. */
         int transportOffset(TcpCoalescer coalescer);
 
         /** Whether the merged frame is IPv4 (else IPv6). */

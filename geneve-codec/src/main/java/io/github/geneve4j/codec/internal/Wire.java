@@ -1,5 +1,6 @@
 package io.github.geneve4j.codec.internal;
 
+import io.github.geneve4j.codec.NetworkOrder;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -7,76 +8,74 @@ import java.nio.ByteOrder;
 import java.util.HexFormat;
 
 /**
- * Big-endian, unaligned accessors for wire data and the bounds arithmetic every codec shares.
- *
- * <p>Layouts are {@code static final} so that C2 folds them (building one on the access path costs an
- * allocation and defeats inlining). Wire data is read with {@code _UNALIGNED} layouts because heap
- * segments only guarantee byte alignment. Reads are absolute: a {@link ByteBuffer}'s position and
- * byte order never matter.
+ * Big-endian accessors for wire data, over {@link NetworkOrder}'s layouts, and the bounds arithmetic
+ * every codec shares. Reads are absolute: a {@link ByteBuffer}'s position and byte order never matter.
  */
 public final class Wire {
 
-    /** Unsigned 16-bit network-order field. */
-    public static final ValueLayout.OfShort BE_SHORT =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    /** 32-bit network-order field. */
-    public static final ValueLayout.OfInt BE_INT =
-            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    /** 64-bit network-order field. */
-    public static final ValueLayout.OfLong BE_LONG =
-            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private static final HexFormat HEX = HexFormat.of();
 
     private Wire() {
     }
 
+    /** The unsigned byte at {@code offset}. */
     public static int u8(MemorySegment s, long offset) {
         return s.get(ValueLayout.JAVA_BYTE, offset) & 0xFF;
     }
 
+    /** The unsigned 16-bit network-order field at {@code offset}. */
     public static int u16(MemorySegment s, long offset) {
-        return s.get(BE_SHORT, offset) & 0xFFFF;
+        return s.get(NetworkOrder.SHORT, offset) & 0xFFFF;
     }
 
+    /** The unsigned 32-bit network-order field at {@code offset}. */
     public static long u32(MemorySegment s, long offset) {
-        return s.get(BE_INT, offset) & 0xFFFF_FFFFL;
+        return s.get(NetworkOrder.INT, offset) & 0xFFFF_FFFFL;
     }
 
+    /** The unsigned byte at absolute {@code index}. */
     public static int u8(ByteBuffer b, int index) {
         return b.get(index) & 0xFF;
     }
 
+    /** The unsigned 16-bit network-order field at absolute {@code index}, whatever the buffer's order. */
     // composed from bytes: absolute multi-byte gets would follow the buffer's byte order
     public static int u16(ByteBuffer b, int index) {
         return (u8(b, index) << 8) | u8(b, index + 1);
     }
 
+    /** The 32-bit network-order field at absolute {@code index}, whatever the buffer's order. */
     public static int int32(ByteBuffer b, int index) {
         int value = b.getInt(index);
         return b.order() == ByteOrder.BIG_ENDIAN ? value : Integer.reverseBytes(value);
     }
 
+    /** The 64-bit network-order field at absolute {@code index}, whatever the buffer's order. */
     public static long int64(ByteBuffer b, int index) {
         long value = b.getLong(index);
         return b.order() == ByteOrder.BIG_ENDIAN ? value : Long.reverseBytes(value);
     }
 
+    /** Writes the low byte of {@code value} at {@code offset}. */
     public static void putU8(MemorySegment s, long offset, int value) {
         s.set(ValueLayout.JAVA_BYTE, offset, (byte) value);
     }
 
+    /** Writes the low 16 bits of {@code value} at {@code offset}, in network order. */
     public static void putU16(MemorySegment s, long offset, int value) {
-        s.set(BE_SHORT, offset, (short) value);
+        s.set(NetworkOrder.SHORT, offset, (short) value);
     }
 
+    /** Writes the low 24 bits of {@code value} at {@code offset}, in network order (a Geneve VNI). */
     public static void putU24(MemorySegment s, long offset, int value) {
         putU16(s, offset, value >>> 8);
         putU8(s, offset + 2, value);
     }
 
+    /** Writes the low 32 bits of {@code value} at {@code offset}, in network order. */
     public static void putU32(MemorySegment s, long offset, long value) {
-        s.set(BE_INT, offset, (int) value);
+        s.set(NetworkOrder.INT, offset, (int) value);
     }
 
     /**
@@ -111,6 +110,7 @@ public final class Wire {
         }
     }
 
+    /** The bytes in lower-case hex, for messages and {@code toString}. */
     public static String hex(byte[] bytes) {
         return HEX.formatHex(bytes);
     }

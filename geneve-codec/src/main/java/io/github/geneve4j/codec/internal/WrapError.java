@@ -11,6 +11,10 @@ import java.util.Locale;
  */
 public final class WrapError {
 
+    /** No failure yet: {@link #reason()} is null until the first {@code fail}. */
+    public WrapError() {
+    }
+
     private Reason reason;
     private long offset;
     private String template;

@@ -27,11 +27,21 @@ public final class EthernetView {
     /** Length of a header with one 802.1Q tag. */
     public static final int TAGGED_HEADER_LENGTH = 18;
 
-    private static final int DESTINATION = 0;
-    private static final int SOURCE = 6;
-    private static final int TYPE = 12;       // EtherType, or the TPID of a tag
-    private static final int TCI = 14;        // tag control information, when tagged
-    private static final int TAGGED_TYPE = 16;
+    /** Length of a MAC address. */
+    public static final int MAC_LENGTH = 6;
+
+    // Field offsets from the first byte of the header (IEEE 802.3, 802.1Q), for code that reads or
+    // rewrites a field in place without a view.
+    /** Offset of the destination MAC address, 6 bytes. */
+    public static final int DESTINATION_OFFSET = 0;
+    /** Offset of the source MAC address, 6 bytes. */
+    public static final int SOURCE_OFFSET = 6;
+    /** Offset of the EtherType, 16 bits; in a tagged frame, the tag's TPID (0x8100). */
+    public static final int ETHER_TYPE_OFFSET = 12;
+    /** Offset of a tagged frame's Tag Control Information, 16 bits: priority (3), DEI (1), VLAN ID (12). */
+    public static final int TCI_OFFSET = 14;
+    /** Offset of a tagged frame's EtherType, 16 bits, after its one tag. */
+    public static final int TAGGED_ETHER_TYPE_OFFSET = 16;
 
     private MemorySegment segment;
     private final WrapError error = new WrapError();
@@ -69,9 +79,9 @@ public final class EthernetView {
         if (length < HEADER_LENGTH) {
             return error.fail(Reason.TRUNCATED, 0, "Ethernet frame of %d bytes (expected: 14+ bytes)", length, 0);
         }
-        boolean tag = Wire.u16(segment, offset + TYPE) == EtherType.VLAN;
+        boolean tag = Wire.u16(segment, offset + ETHER_TYPE_OFFSET) == EtherType.VLAN;
         if (tag && length < TAGGED_HEADER_LENGTH) {
-            return error.fail(Reason.TRUNCATED, TYPE, "802.1Q-tagged Ethernet frame of %d bytes (expected: 18+ bytes)",
+            return error.fail(Reason.TRUNCATED, ETHER_TYPE_OFFSET, "802.1Q-tagged Ethernet frame of %d bytes (expected: 18+ bytes)",
                     length, 0);
         }
         this.segment = segment;
@@ -118,22 +128,22 @@ public final class EthernetView {
 
     /** The 12-bit VLAN ID, or -1 when untagged. */
     public int vlanId() {
-        return tagged ? Wire.u16(seg(), offset + TCI) & 0x0FFF : -1;
+        return tagged ? Wire.u16(seg(), offset + TCI_OFFSET) & 0x0FFF : -1;
     }
 
     /** The 3-bit priority code point, or -1 when untagged. */
     public int vlanPriority() {
-        return tagged ? Wire.u16(seg(), offset + TCI) >>> 13 : -1;
+        return tagged ? Wire.u16(seg(), offset + TCI_OFFSET) >>> 13 : -1;
     }
 
     /** Destination MAC address as a 48-bit value. */
     public long destination() {
-        return mac(offset + DESTINATION);
+        return mac(offset + DESTINATION_OFFSET);
     }
 
     /** Source MAC address as a 48-bit value. */
     public long source() {
-        return mac(offset + SOURCE);
+        return mac(offset + SOURCE_OFFSET);
     }
 
     private long mac(long at) {
@@ -153,15 +163,15 @@ public final class EthernetView {
     /** Writes an Ethernet header at {@code offset}: 14 bytes, or 18 with a tag when {@code vlanTci >= 0}. */
     public static int write(MemorySegment target, long offset, long destination, long source, int vlanTci,
             int etherType) {
-        putMac(target, offset + DESTINATION, destination);
-        putMac(target, offset + SOURCE, source);
+        putMac(target, offset + DESTINATION_OFFSET, destination);
+        putMac(target, offset + SOURCE_OFFSET, source);
         if (vlanTci >= 0) {
-            Wire.putU16(target, offset + TYPE, EtherType.VLAN);
-            Wire.putU16(target, offset + TCI, vlanTci);
-            Wire.putU16(target, offset + TAGGED_TYPE, etherType);
+            Wire.putU16(target, offset + ETHER_TYPE_OFFSET, EtherType.VLAN);
+            Wire.putU16(target, offset + TCI_OFFSET, vlanTci);
+            Wire.putU16(target, offset + TAGGED_ETHER_TYPE_OFFSET, etherType);
             return TAGGED_HEADER_LENGTH;
         }
-        Wire.putU16(target, offset + TYPE, etherType);
+        Wire.putU16(target, offset + ETHER_TYPE_OFFSET, etherType);
         return HEADER_LENGTH;
     }
 

@@ -1,5 +1,6 @@
 package io.github.geneve4j.codec.net;
 
+import io.github.geneve4j.codec.NetworkOrder;
 import io.github.geneve4j.codec.internal.Wire;
 import java.lang.foreign.MemorySegment;
 
@@ -55,7 +56,7 @@ public final class FlowHash {
         } else if (type == EtherType.IPV6 && p + 40 <= end) {
             protocol = Wire.u8(segment, p + 6);
             for (int i = 8; i < 40; i += 8) {
-                h = mix(h, segment.get(Wire.BE_LONG, p + i));
+                h = mix(h, segment.get(NetworkOrder.LONG, p + i));
             }
             h = mix(h, Wire.u32(segment, p) & 0xF_FFFF); // flow label
             p += 40;

@@ -5,6 +5,7 @@ import io.github.geneve4j.codec.GeneveFormatException.Reason;
 import io.github.geneve4j.codec.internal.Wire;
 import io.github.geneve4j.codec.internal.WrapError;
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 
 /**
  * Finds the IP packet and its upper-layer (TCP, UDP, ...) header in a frame: the one walk that
@@ -40,26 +41,72 @@ import java.lang.foreign.MemorySegment;
  */
 public final class FrameLocator {
 
-    /** What a frame starts with. */
+    /**
+     * What a frame starts with; each is one of the link types of tcpdump.org's {@code LINKTYPE_}
+     * registry, which pcap and pcapng files name:
+     *
+     * <pre>{@code
+     * FrameLocator.Link link = FrameLocator.Link.ofLinkType(packet.linkType()).orElseThrow();
+     * }</pre>
+     */
     public enum Link {
         /** Ethernet II, with any number of 802.1Q (0x8100) or 802.1ad (0x88A8, 0x9100) tags. */
-        ETHERNET,
+        ETHERNET(1),
         /** Raw IP (pcap LINKTYPE_RAW, a Geneve protocol type of IPv4 or IPv6): the version nibble says which. */
-        IP,
+        IP(101),
         /** Linux cooked capture v1 (LINKTYPE_LINUX_SLL): a 16-byte header, the protocol in its last two bytes. */
-        LINUX_SLL,
+        LINUX_SLL(113),
         /** Linux cooked capture v2 (LINKTYPE_LINUX_SLL2): a 20-byte header, the protocol in its first two bytes. */
-        LINUX_SLL2
+        LINUX_SLL2(276);
+
+        // LINKTYPE_IPV4 and LINKTYPE_IPV6: raw IP of one version, which the version nibble confirms
+        private static final int LINKTYPE_IPV4 = 228;
+        private static final int LINKTYPE_IPV6 = 229;
+        private static final Link[] VALUES = values();
+
+        private final int linkType;
+
+        Link(int linkType) {
+            this.linkType = linkType;
+        }
+
+        /**
+         * The link of a pcap link type: 1 (Ethernet), 101 (raw IP), 228 and 229 (raw IPv4, raw IPv6),
+         * 113 and 276 (Linux cooked capture v1 and v2).
+         *
+         * @param linkType a {@code LINKTYPE_} number, as a capture's header or interface block holds it
+         * @return the link, or empty for a link type the locator does not walk
+         */
+        public static Optional<Link> ofLinkType(int linkType) {
+            return switch (linkType) {
+                case LINKTYPE_IPV4, LINKTYPE_IPV6 -> Optional.of(IP);
+                default -> {
+                    for (Link link : VALUES) {
+                        if (link.linkType == linkType) {
+                            yield Optional.of(link);
+                        }
+                    }
+                    yield Optional.empty();
+                }
+            };
+        }
+
+        /**
+         * The pcap link type to write frames of this link under.
+         *
+         * @return its {@code LINKTYPE_} number (101, {@code LINKTYPE_RAW}, for {@link #IP})
+         */
+        public int linkType() {
+            return linkType;
+        }
     }
 
-    private static final int ETHERNET_TYPE = 12;
     private static final int TAG_LENGTH = 4;
     private static final int LEGACY_SERVICE_VLAN = 0x9100;
     private static final int SLL_HEADER_LENGTH = 16;
     private static final int SLL_PROTOCOL = 14;
     private static final int SLL2_HEADER_LENGTH = 20;
     private static final int SLL2_PROTOCOL = 0;
-    private static final int IPV4_FLAGS_FRAGMENT = 6;
     // which view a failure came from, for its message
     private static final int IPV4_VIEW = 1;
     private static final int IPV6_VIEW = 2;
@@ -118,7 +165,7 @@ public final class FrameLocator {
                 if (length < EthernetView.HEADER_LENGTH) {
                     return error.fail(Reason.TRUNCATED, 0, "Ethernet frame of %d bytes (expected: 14+ bytes)", length, 0);
                 }
-                long at = ETHERNET_TYPE;
+                long at = EthernetView.ETHER_TYPE_OFFSET;
                 type = Wire.u16(segment, offset + at);
                 while (type == EtherType.VLAN || type == EtherType.SERVICE_VLAN || type == LEGACY_SERVICE_VLAN) {
                     if (at + TAG_LENGTH + 2 > length) {
@@ -171,7 +218,7 @@ public final class FrameLocator {
                 return failFrom(ipv4.errorReason(), network, IPV4_VIEW);
             }
             if (ipv4.moreFragments() || ipv4.fragmentOffset() != 0) {
-                return error.fail(Reason.FRAGMENT, network + IPV4_FLAGS_FRAGMENT,
+                return error.fail(Reason.FRAGMENT, network + Ipv4View.FLAGS_OFFSET,
                         "IPv4 fragment (offset %d, more fragments %d)", ipv4.fragmentOffset(),
                         ipv4.moreFragments() ? 1 : 0);
             }

@@ -1,5 +1,6 @@
 package io.github.geneve4j.codec.net;
 
+import io.github.geneve4j.codec.NetworkOrder;
 import io.github.geneve4j.codec.internal.Wire;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -66,12 +67,12 @@ public final class InternetChecksum {
         long p = offset + (words << 3);
         long rest = length & 7;
         if (rest >= 4) {
-            sum += segment.get(Wire.BE_INT, p) & 0xFFFF_FFFFL;
+            sum += segment.get(NetworkOrder.INT, p) & 0xFFFF_FFFFL;
             p += 4;
             rest -= 4;
         }
         if (rest >= 2) {
-            sum += segment.get(Wire.BE_SHORT, p) & 0xFFFF;
+            sum += segment.get(NetworkOrder.SHORT, p) & 0xFFFF;
             p += 2;
             rest -= 2;
         }

@@ -16,9 +16,10 @@ import java.lang.foreign.MemorySegment;
  * }</pre>
  *
  * <p>{@code wrap} checks the version, the header length and the total length against the bytes
- * available. A total length of 0 with more than 65535 bytes available is accepted as a Linux BIG TCP
- * packet: its length is then the bytes available ({@link #packetLength()}). Error offsets count from
- * the first byte of the IPv4 header.
+ * available. A total length of 0 with more than 65535 bytes available, carrying TCP or UDP, is
+ * accepted as a Linux BIG TCP packet (TCP, or UDP for a tunnel such as Geneve or VXLAN), as tcpdump
+ * presumes it: its length is then the bytes available ({@link #packetLength()}). Any other total
+ * length of 0 is {@code BAD_LENGTH}. Error offsets count from the first byte of the IPv4 header.
  */
 public final class Ipv4View {
     /** A view starts unwrapped; {@link #wrap} or {@link #tryWrap} it around a packet, and again for the next. */
@@ -28,15 +29,29 @@ public final class Ipv4View {
     /** Length of a header without options. */
     public static final int MIN_HEADER_LENGTH = 20;
 
-    private static final int TOS = 1;
-    private static final int TOTAL_LENGTH = 2;
-    private static final int IDENTIFICATION = 4;
-    private static final int FLAGS_FRAGMENT = 6;
-    private static final int TTL = 8;
-    private static final int PROTOCOL = 9;
-    private static final int CHECKSUM = 10;
-    private static final int SOURCE = 12;
-    private static final int DESTINATION = 16;
+    /** Length of an IPv4 address. */
+    public static final int ADDRESS_LENGTH = 4;
+
+    // Field offsets from the first byte of the header (RFC 791 §3.1), for code that reads or
+    // rewrites a field in place without a view (a segmenter's per-segment lengths and checksums).
+    /** Offset of the Type of Service byte (RFC 2474: DSCP, RFC 3168: ECN), 8 bits. */
+    public static final int TOS_OFFSET = 1;
+    /** Offset of the Total Length field, 16 bits: header and data, in bytes. */
+    public static final int TOTAL_LENGTH_OFFSET = 2;
+    /** Offset of the Identification field, 16 bits. */
+    public static final int IDENTIFICATION_OFFSET = 4;
+    /** Offset of the 16 bits holding the Flags (3 bits: reserved, DF, MF) and the Fragment Offset (13 bits). */
+    public static final int FLAGS_OFFSET = 6;
+    /** Offset of the Time to Live field, 8 bits. */
+    public static final int TTL_OFFSET = 8;
+    /** Offset of the Protocol field, 8 bits. */
+    public static final int PROTOCOL_OFFSET = 9;
+    /** Offset of the Header Checksum field, 16 bits. */
+    public static final int CHECKSUM_OFFSET = 10;
+    /** Offset of the Source Address, 4 bytes; the Destination Address follows it. */
+    public static final int SOURCE_OFFSET = 12;
+    /** Offset of the Destination Address, 4 bytes. */
+    public static final int DESTINATION_OFFSET = 16;
 
     private MemorySegment segment;
     private final WrapError error = new WrapError();
@@ -86,10 +101,12 @@ public final class Ipv4View {
         if (headerLength > length) {
             return error.fail(Reason.TRUNCATED, 0, "IPv4 header of %d bytes in %d bytes", headerLength, length);
         }
-        int total = Wire.u16(segment, offset + TOTAL_LENGTH);
-        boolean bigTcp = total == 0 && length > 0xFFFF;
+        int total = Wire.u16(segment, offset + TOTAL_LENGTH_OFFSET);
+        int protocol = Wire.u8(segment, offset + PROTOCOL_OFFSET);
+        boolean bigTcp = total == 0 && length > 0xFFFF
+                && (protocol == EtherType.PROTOCOL_TCP || protocol == EtherType.PROTOCOL_UDP);
         if (!bigTcp && (total < headerLength || total > length)) {
-            return error.fail(Reason.BAD_LENGTH, TOTAL_LENGTH, "IPv4 total length %d (expected: %d..%d)",
+            return error.fail(Reason.BAD_LENGTH, TOTAL_LENGTH_OFFSET, "IPv4 total length %d (expected: %d..%d)",
                     total, headerLength, Math.min(length, 0xFFFF));
         }
         this.segment = segment;
@@ -125,17 +142,17 @@ public final class Ipv4View {
 
     /** The 6-bit DSCP. */
     public int dscp() {
-        return Wire.u8(seg(), offset + TOS) >>> 2;
+        return Wire.u8(seg(), offset + TOS_OFFSET) >>> 2;
     }
 
     /** The 2-bit ECN field. */
     public int ecn() {
-        return Wire.u8(seg(), offset + TOS) & 3;
+        return Wire.u8(seg(), offset + TOS_OFFSET) & 3;
     }
 
     /** The Total Length field as sent (0 for a BIG TCP packet). */
     public int totalLength() {
-        return Wire.u16(seg(), offset + TOTAL_LENGTH);
+        return Wire.u16(seg(), offset + TOTAL_LENGTH_OFFSET);
     }
 
     /** The packet's length: Total Length, or the bytes available for a BIG TCP packet. */
@@ -151,57 +168,57 @@ public final class Ipv4View {
 
     /** The Identification field (16 bits). */
     public int identification() {
-        return Wire.u16(seg(), offset + IDENTIFICATION);
+        return Wire.u16(seg(), offset + IDENTIFICATION_OFFSET);
     }
 
     /** Whether the DF (Don't Fragment) flag is set. */
     public boolean dontFragment() {
-        return (Wire.u8(seg(), offset + FLAGS_FRAGMENT) & 0x40) != 0;
+        return (Wire.u8(seg(), offset + FLAGS_OFFSET) & 0x40) != 0;
     }
 
     /** Whether the MF (More Fragments) flag is set. */
     public boolean moreFragments() {
-        return (Wire.u8(seg(), offset + FLAGS_FRAGMENT) & 0x20) != 0;
+        return (Wire.u8(seg(), offset + FLAGS_OFFSET) & 0x20) != 0;
     }
 
     /** Fragment offset in 8-byte units. */
     public int fragmentOffset() {
-        return Wire.u16(seg(), offset + FLAGS_FRAGMENT) & 0x1FFF;
+        return Wire.u16(seg(), offset + FLAGS_OFFSET) & 0x1FFF;
     }
 
     /** The Time to Live field. */
     public int ttl() {
-        return Wire.u8(seg(), offset + TTL);
+        return Wire.u8(seg(), offset + TTL_OFFSET);
     }
 
     /** The Protocol field: the upper layer (6 TCP, 17 UDP, ...). */
     public int protocol() {
-        return Wire.u8(seg(), offset + PROTOCOL);
+        return Wire.u8(seg(), offset + PROTOCOL_OFFSET);
     }
 
     /** The header checksum field as stored. */
     public int checksum() {
-        return Wire.u16(seg(), offset + CHECKSUM);
+        return Wire.u16(seg(), offset + CHECKSUM_OFFSET);
     }
 
     /** Offset of the 4-byte source address in the segment; the destination follows it. */
     public long sourceOffset() {
-        return offset + SOURCE;
+        return offset + SOURCE_OFFSET;
     }
 
     /** Offset of the 4-byte destination address in the segment. */
     public long destinationOffset() {
-        return offset + DESTINATION;
+        return offset + DESTINATION_OFFSET;
     }
 
     /** Source address as an unsigned 32-bit value. */
     public long source() {
-        return Wire.u32(seg(), offset + SOURCE);
+        return Wire.u32(seg(), offset + SOURCE_OFFSET);
     }
 
     /** Destination address as an unsigned 32-bit value. */
     public long destination() {
-        return Wire.u32(seg(), offset + DESTINATION);
+        return Wire.u32(seg(), offset + DESTINATION_OFFSET);
     }
 
     /** Offset of the payload (after options) in the segment. */
@@ -221,25 +238,25 @@ public final class Ipv4View {
 
     /** Writes the Total Length field; returns {@code this}. */
     public Ipv4View totalLength(int value) {
-        Wire.putU16(seg(), offset + TOTAL_LENGTH, value);
+        Wire.putU16(seg(), offset + TOTAL_LENGTH_OFFSET, value);
         return this;
     }
 
     /** Writes the Identification field; returns {@code this}. */
     public Ipv4View identification(int value) {
-        Wire.putU16(seg(), offset + IDENTIFICATION, value);
+        Wire.putU16(seg(), offset + IDENTIFICATION_OFFSET, value);
         return this;
     }
 
     /** Writes the Time to Live field; returns {@code this}. */
     public Ipv4View ttl(int value) {
-        Wire.putU8(seg(), offset + TTL, value);
+        Wire.putU8(seg(), offset + TTL_OFFSET, value);
         return this;
     }
 
     /** Writes the header checksum field; returns {@code this}. */
     public Ipv4View checksum(int value) {
-        Wire.putU16(seg(), offset + CHECKSUM, value);
+        Wire.putU16(seg(), offset + CHECKSUM_OFFSET, value);
         return this;
     }
 
@@ -262,16 +279,16 @@ public final class Ipv4View {
     public static int write(MemorySegment target, long offset, int dscpEcn, int totalLength, int id,
             boolean dontFragment, int ttl, int protocol, long source, long destination) {
         Wire.putU8(target, offset, 0x45);
-        Wire.putU8(target, offset + TOS, dscpEcn);
-        Wire.putU16(target, offset + TOTAL_LENGTH, totalLength);
-        Wire.putU16(target, offset + IDENTIFICATION, id);
-        Wire.putU16(target, offset + FLAGS_FRAGMENT, dontFragment ? 0x4000 : 0);
-        Wire.putU8(target, offset + TTL, ttl);
-        Wire.putU8(target, offset + PROTOCOL, protocol);
-        Wire.putU16(target, offset + CHECKSUM, 0);
-        Wire.putU32(target, offset + SOURCE, source);
-        Wire.putU32(target, offset + DESTINATION, destination);
-        Wire.putU16(target, offset + CHECKSUM, InternetChecksum.checksum(target, offset, MIN_HEADER_LENGTH));
+        Wire.putU8(target, offset + TOS_OFFSET, dscpEcn);
+        Wire.putU16(target, offset + TOTAL_LENGTH_OFFSET, totalLength);
+        Wire.putU16(target, offset + IDENTIFICATION_OFFSET, id);
+        Wire.putU16(target, offset + FLAGS_OFFSET, dontFragment ? 0x4000 : 0);
+        Wire.putU8(target, offset + TTL_OFFSET, ttl);
+        Wire.putU8(target, offset + PROTOCOL_OFFSET, protocol);
+        Wire.putU16(target, offset + CHECKSUM_OFFSET, 0);
+        Wire.putU32(target, offset + SOURCE_OFFSET, source);
+        Wire.putU32(target, offset + DESTINATION_OFFSET, destination);
+        Wire.putU16(target, offset + CHECKSUM_OFFSET, InternetChecksum.checksum(target, offset, MIN_HEADER_LENGTH));
         return MIN_HEADER_LENGTH;
     }
 

@@ -15,8 +15,9 @@ import java.lang.foreign.MemorySegment;
  * if (ip.upperLayerProtocol() == EtherType.PROTOCOL_TCP) tcp.wrap(frame, ip.upperLayerOffset(), ...);
  * }</pre>
  *
- * <p>A payload length of 0 with more than 65535 bytes after the header is accepted as a Linux BIG
- * TCP packet whose length is the bytes available. Hop-by-hop, routing, destination options and AH
+ * <p>A payload length of 0 with more than 65535 bytes after the header, followed by TCP, UDP or a
+ * hop-by-hop header, is accepted as a Linux BIG TCP packet (or an RFC 2675 jumbogram) whose length is
+ * the bytes available; any other payload length of 0 is an empty payload. Hop-by-hop, routing, destination options and AH
  * headers are skipped by {@code wrap}; ESP and "no next header" end the walk, and so does a Fragment
  * header (RFC 8200 §4.5): what follows it is one fragment of the packet, not its upper-layer header,
  * so {@link #upperLayerProtocol()} is then 44 and {@link #upperLayerOffset()} the Fragment header's.
@@ -32,11 +33,21 @@ public final class Ipv6View {
     /** Next Header value of a Fragment header. */
     public static final int FRAGMENT_HEADER = 44;
 
-    private static final int PAYLOAD_LENGTH = 4;
-    private static final int NEXT_HEADER = 6;
-    private static final int HOP_LIMIT = 7;
-    private static final int SOURCE = 8;
-    private static final int DESTINATION = 24;
+    /** Length of an IPv6 address. */
+    public static final int ADDRESS_LENGTH = 16;
+
+    // Field offsets from the first byte of the fixed header (RFC 8200 §3), for code that reads or
+    // rewrites a field in place without a view.
+    /** Offset of the Payload Length field, 16 bits: the bytes after the fixed header. */
+    public static final int PAYLOAD_LENGTH_OFFSET = 4;
+    /** Offset of the Next Header field, 8 bits. */
+    public static final int NEXT_HEADER_OFFSET = 6;
+    /** Offset of the Hop Limit field, 8 bits. */
+    public static final int HOP_LIMIT_OFFSET = 7;
+    /** Offset of the Source Address, 16 bytes; the Destination Address follows it. */
+    public static final int SOURCE_OFFSET = 8;
+    /** Offset of the Destination Address, 16 bytes. */
+    public static final int DESTINATION_OFFSET = 24;
     private static final int HOP_BY_HOP = 0;
     private static final int ROUTING = 43;
     private static final int DESTINATION_OPTIONS = 60;
@@ -87,17 +98,22 @@ public final class Ipv6View {
         if (version != 6) {
             return error.fail(Reason.BAD_VALUE, 0, "IP version %d (expected: 6)", version, 0);
         }
-        int payload = Wire.u16(segment, offset + PAYLOAD_LENGTH);
+        int payload = Wire.u16(segment, offset + PAYLOAD_LENGTH_OFFSET);
+        int first = Wire.u8(segment, offset + NEXT_HEADER_OFFSET);
         long packetLength;
-        if (payload == 0 && length - HEADER_LENGTH > 0xFFFF) {
+        // BIG TCP only for its shapes: TCP or UDP (a tunnel) right after the fixed header, as Linux
+        // sends it since it dropped the Jumbo Payload option, or a hop-by-hop header (which holds
+        // that option, RFC 2675); otherwise a Payload Length of 0 is an empty payload
+        if (payload == 0 && length - HEADER_LENGTH > 0xFFFF
+                && (first == EtherType.PROTOCOL_TCP || first == EtherType.PROTOCOL_UDP || first == HOP_BY_HOP)) {
             packetLength = length;
         } else if (HEADER_LENGTH + payload > length) {
-            return error.fail(Reason.BAD_LENGTH, PAYLOAD_LENGTH, "IPv6 payload length %d (expected: at most %d)", payload,
+            return error.fail(Reason.BAD_LENGTH, PAYLOAD_LENGTH_OFFSET, "IPv6 payload length %d (expected: at most %d)", payload,
                     length - HEADER_LENGTH);
         } else {
             packetLength = HEADER_LENGTH + payload;
         }
-        int next = Wire.u8(segment, offset + NEXT_HEADER);
+        int next = first;
         long at = HEADER_LENGTH;
         while (next == HOP_BY_HOP || next == ROUTING || next == DESTINATION_OPTIONS || next == AUTHENTICATION
                 || next == FRAGMENT_HEADER) {
@@ -180,7 +196,7 @@ public final class Ipv6View {
 
     /** The Payload Length field as sent (0 for a BIG TCP packet). */
     public int payloadLengthField() {
-        return Wire.u16(seg(), offset + PAYLOAD_LENGTH);
+        return Wire.u16(seg(), offset + PAYLOAD_LENGTH_OFFSET);
     }
 
     /** Length of the packet: 40 plus the payload (the bytes available for a BIG TCP packet). */
@@ -195,22 +211,22 @@ public final class Ipv6View {
 
     /** The Next Header field of the fixed header (an extension header or the upper layer). */
     public int nextHeader() {
-        return Wire.u8(seg(), offset + NEXT_HEADER);
+        return Wire.u8(seg(), offset + NEXT_HEADER_OFFSET);
     }
 
     /** The Hop Limit field. */
     public int hopLimit() {
-        return Wire.u8(seg(), offset + HOP_LIMIT);
+        return Wire.u8(seg(), offset + HOP_LIMIT_OFFSET);
     }
 
     /** Offset of the 16-byte source address; the destination follows it. */
     public long sourceOffset() {
-        return offset + SOURCE;
+        return offset + SOURCE_OFFSET;
     }
 
     /** Offset of the 16-byte destination address. */
     public long destinationOffset() {
-        return offset + DESTINATION;
+        return offset + DESTINATION_OFFSET;
     }
 
     /** Protocol of the header after the extension headers (6 for TCP). */
@@ -235,13 +251,13 @@ public final class Ipv6View {
 
     /** Writes the Payload Length field; returns {@code this}. */
     public Ipv6View payloadLength(int value) {
-        Wire.putU16(seg(), offset + PAYLOAD_LENGTH, value);
+        Wire.putU16(seg(), offset + PAYLOAD_LENGTH_OFFSET, value);
         return this;
     }
 
     /** Pseudo-header sum for an upper-layer packet of {@code length} bytes (RFC 8200 §8.1). */
     public long pseudoHeaderSum(int protocol, long length) {
-        return InternetChecksum.pseudoHeaderIpv6(seg(), offset + SOURCE, protocol, length);
+        return InternetChecksum.pseudoHeaderIpv6(seg(), offset + SOURCE_OFFSET, protocol, length);
     }
 
     /**
@@ -252,11 +268,11 @@ public final class Ipv6View {
     public static int write(MemorySegment target, long offset, int trafficClass, int flowLabel,
             int payloadLength, int nextHeader, int hopLimit, byte[] source, byte[] destination) {
         Wire.putU32(target, offset, (6L << 28) | ((trafficClass & 0xFFL) << 20) | (flowLabel & 0xF_FFFF));
-        Wire.putU16(target, offset + PAYLOAD_LENGTH, payloadLength);
-        Wire.putU8(target, offset + NEXT_HEADER, nextHeader);
-        Wire.putU8(target, offset + HOP_LIMIT, hopLimit);
-        MemorySegment.copy(MemorySegment.ofArray(source), 0, target, offset + SOURCE, 16);
-        MemorySegment.copy(MemorySegment.ofArray(destination), 0, target, offset + DESTINATION, 16);
+        Wire.putU16(target, offset + PAYLOAD_LENGTH_OFFSET, payloadLength);
+        Wire.putU8(target, offset + NEXT_HEADER_OFFSET, nextHeader);
+        Wire.putU8(target, offset + HOP_LIMIT_OFFSET, hopLimit);
+        MemorySegment.copy(MemorySegment.ofArray(source), 0, target, offset + SOURCE_OFFSET, 16);
+        MemorySegment.copy(MemorySegment.ofArray(destination), 0, target, offset + DESTINATION_OFFSET, 16);
         return HEADER_LENGTH;
     }
 

@@ -41,15 +41,26 @@ public final class TcpView {
     /** CWR flag bit. */
     public static final int CWR = 0x80;
 
-    private static final int SOURCE_PORT = 0;
-    private static final int DESTINATION_PORT = 2;
-    private static final int SEQUENCE = 4;
-    private static final int ACKNOWLEDGMENT = 8;
-    private static final int DATA_OFFSET = 12;
-    private static final int FLAGS = 13;
-    private static final int WINDOW = 14;
-    private static final int CHECKSUM = 16;
-    private static final int URGENT_POINTER = 18;
+    // Field offsets from the first byte of the header (RFC 9293 §3.1), for code that reads or
+    // rewrites a field in place without a view (a segmenter's sequence numbers, flags and checksums).
+    /** Offset of the Source Port field, 16 bits. */
+    public static final int SOURCE_PORT_OFFSET = 0;
+    /** Offset of the Destination Port field, 16 bits. */
+    public static final int DESTINATION_PORT_OFFSET = 2;
+    /** Offset of the Sequence Number field, 32 bits. */
+    public static final int SEQUENCE_OFFSET = 4;
+    /** Offset of the Acknowledgment Number field, 32 bits. */
+    public static final int ACKNOWLEDGMENT_OFFSET = 8;
+    /** Offset of the byte holding the Data Offset (its upper 4 bits: the header length in 32-bit words). */
+    public static final int DATA_OFFSET_OFFSET = 12;
+    /** Offset of the byte holding the eight flags CWR..FIN (see {@link #flags()}). */
+    public static final int FLAGS_OFFSET = 13;
+    /** Offset of the Window field, 16 bits. */
+    public static final int WINDOW_OFFSET = 14;
+    /** Offset of the Checksum field, 16 bits (a partial checksum's {@code csum_offset}). */
+    public static final int CHECKSUM_OFFSET = 16;
+    /** Offset of the Urgent Pointer field, 16 bits. */
+    public static final int URGENT_POINTER_OFFSET = 18;
 
     private MemorySegment segment;
     private final WrapError error = new WrapError();
@@ -82,9 +93,9 @@ public final class TcpView {
         if (length < MIN_HEADER_LENGTH) {
             return error.fail(Reason.TRUNCATED, 0, "TCP segment of %d bytes (expected: 20+ bytes)", length, 0);
         }
-        int headerLength = (Wire.u8(segment, offset + DATA_OFFSET) >>> 4) * 4;
+        int headerLength = (Wire.u8(segment, offset + DATA_OFFSET_OFFSET) >>> 4) * 4;
         if (headerLength < MIN_HEADER_LENGTH || headerLength > length) {
-            return error.fail(Reason.BAD_LENGTH, DATA_OFFSET, "TCP data offset %d (expected: 5..%d)", headerLength / 4,
+            return error.fail(Reason.BAD_LENGTH, DATA_OFFSET_OFFSET, "TCP data offset %d (expected: 5..%d)", headerLength / 4,
                     Math.min(15, length / 4));
         }
         this.segment = segment;
@@ -115,32 +126,32 @@ public final class TcpView {
 
     /** The source port. */
     public int sourcePort() {
-        return Wire.u16(seg(), offset + SOURCE_PORT);
+        return Wire.u16(seg(), offset + SOURCE_PORT_OFFSET);
     }
 
     /** The destination port. */
     public int destinationPort() {
-        return Wire.u16(seg(), offset + DESTINATION_PORT);
+        return Wire.u16(seg(), offset + DESTINATION_PORT_OFFSET);
     }
 
     /** The sequence number (32 bits, unsigned). */
     public long sequence() {
-        return Wire.u32(seg(), offset + SEQUENCE);
+        return Wire.u32(seg(), offset + SEQUENCE_OFFSET);
     }
 
     /** The acknowledgment number (32 bits, unsigned). */
     public long acknowledgment() {
-        return Wire.u32(seg(), offset + ACKNOWLEDGMENT);
+        return Wire.u32(seg(), offset + ACKNOWLEDGMENT_OFFSET);
     }
 
     /** Header length in bytes (data offset × 4), options included. */
     public int headerLength() {
-        return (Wire.u8(seg(), offset + DATA_OFFSET) >>> 4) * 4;
+        return (Wire.u8(seg(), offset + DATA_OFFSET_OFFSET) >>> 4) * 4;
     }
 
     /** The eight flag bits CWR..FIN (see the constants). */
     public int flags() {
-        return Wire.u8(seg(), offset + FLAGS);
+        return Wire.u8(seg(), offset + FLAGS_OFFSET);
     }
 
     /** Whether the FIN flag is set. */
@@ -160,17 +171,17 @@ public final class TcpView {
 
     /** The window field (unscaled). */
     public int window() {
-        return Wire.u16(seg(), offset + WINDOW);
+        return Wire.u16(seg(), offset + WINDOW_OFFSET);
     }
 
     /** The checksum field as stored. */
     public int checksum() {
-        return Wire.u16(seg(), offset + CHECKSUM);
+        return Wire.u16(seg(), offset + CHECKSUM_OFFSET);
     }
 
     /** The urgent pointer field. */
     public int urgentPointer() {
-        return Wire.u16(seg(), offset + URGENT_POINTER);
+        return Wire.u16(seg(), offset + URGENT_POINTER_OFFSET);
     }
 
     /** Where the segment's data starts: after the header and its options. */
@@ -195,19 +206,19 @@ public final class TcpView {
 
     /** Writes the sequence number; returns {@code this}. */
     public TcpView sequence(long value) {
-        Wire.putU32(seg(), offset + SEQUENCE, value);
+        Wire.putU32(seg(), offset + SEQUENCE_OFFSET, value);
         return this;
     }
 
     /** Writes the eight flag bits CWR..FIN; returns {@code this}. */
     public TcpView flags(int value) {
-        Wire.putU8(seg(), offset + FLAGS, value);
+        Wire.putU8(seg(), offset + FLAGS_OFFSET, value);
         return this;
     }
 
     /** Writes the checksum field; returns {@code this}. */
     public TcpView checksum(int value) {
-        Wire.putU16(seg(), offset + CHECKSUM, value);
+        Wire.putU16(seg(), offset + CHECKSUM_OFFSET, value);
         return this;
     }
 
@@ -242,15 +253,15 @@ public final class TcpView {
                     .formatted(sourcePort, destinationPort, window, flags, sequence, acknowledgment));
         }
         Wire.checkTarget(target.byteSize(), offset, headerLength, "header");
-        Wire.putU16(target, offset + SOURCE_PORT, sourcePort);
-        Wire.putU16(target, offset + DESTINATION_PORT, destinationPort);
-        Wire.putU32(target, offset + SEQUENCE, sequence);
-        Wire.putU32(target, offset + ACKNOWLEDGMENT, acknowledgment);
-        Wire.putU8(target, offset + DATA_OFFSET, (headerLength / 4) << 4);
-        Wire.putU8(target, offset + FLAGS, flags);
-        Wire.putU16(target, offset + WINDOW, window);
-        Wire.putU16(target, offset + CHECKSUM, 0);
-        Wire.putU16(target, offset + URGENT_POINTER, 0);
+        Wire.putU16(target, offset + SOURCE_PORT_OFFSET, sourcePort);
+        Wire.putU16(target, offset + DESTINATION_PORT_OFFSET, destinationPort);
+        Wire.putU32(target, offset + SEQUENCE_OFFSET, sequence);
+        Wire.putU32(target, offset + ACKNOWLEDGMENT_OFFSET, acknowledgment);
+        Wire.putU8(target, offset + DATA_OFFSET_OFFSET, (headerLength / 4) << 4);
+        Wire.putU8(target, offset + FLAGS_OFFSET, flags);
+        Wire.putU16(target, offset + WINDOW_OFFSET, window);
+        Wire.putU16(target, offset + CHECKSUM_OFFSET, 0);
+        Wire.putU16(target, offset + URGENT_POINTER_OFFSET, 0);
         return headerLength;
     }
 

@@ -18,11 +18,17 @@ public final class MtuExceededException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The frame's headers up to its TCP payload, see {@link #headerLength()}. */
     private final int headerLength;
+    /** The bytes the tunnel adds to each IP packet. */
     private final int overhead;
+    /** The segmenter's MTU. */
     private final int mtu;
 
     /**
+     * The configuration's limit met by a frame: its headers and the encapsulation leave no payload
+     * within the MTU.
+     *
      * @param headerLength the frame's headers up to its TCP payload, inner Ethernet included
      * @param overhead the bytes the tunnel adds to each IP packet (outer IP, UDP, Geneve)
      * @param mtu the segmenter's MTU

@@ -1,5 +1,6 @@
 package io.github.geneve4j.codec.tso;
 
+import io.github.geneve4j.codec.Geneve;
 import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveFormatException.Reason;
 import io.github.geneve4j.codec.GeneveView;
@@ -46,6 +47,7 @@ import java.lang.foreign.ValueLayout;
 public final class TcpCoalescer {
 
     static {
+        // the old bridge, for callers built against it: the same figures as the public methods
         Internals.coalescer(new Internals.Coalescer() {
             @Override
             public int headerLength(TcpCoalescer coalescer) {
@@ -54,12 +56,12 @@ public final class TcpCoalescer {
 
             @Override
             public int transportOffset(TcpCoalescer coalescer) {
-                return coalescer.transportOffset();
+                return coalescer.checksumStart();
             }
 
             @Override
             public boolean ipv4(TcpCoalescer coalescer) {
-                return coalescer.ipv4();
+                return coalescer.ipVersion() == IpVersion.IPV4;
             }
         });
     }
@@ -68,7 +70,7 @@ public final class TcpCoalescer {
     private final boolean bigTcp;
     // made once: copying into a fresh MemorySegment.ofArray per frame allocated on every add
     private final MemorySegment geneveHeader = MemorySegment.ofArray(new byte[260]);
-    private final MemorySegment outerAddresses = MemorySegment.ofArray(new byte[32]);
+    private final MemorySegment outerAddresses = MemorySegment.ofArray(new byte[2 * Ipv6View.ADDRESS_LENGTH]);
     private int outerAddressesLength;
     private final GeneveFrameView view = new GeneveFrameView();
     private final GeneveView datagramView = new GeneveView();
@@ -115,6 +117,8 @@ public final class TcpCoalescer {
     }
 
     /**
+     * A coalescer whose merged frames may, or may not, grow past an IP length field's reach.
+     *
      * @param capacity the largest merged inner frame, in bytes
      * @param bigTcp whether a merged IP packet may exceed what its length field can state (65535
      *     bytes of IPv4 packet, 65535 bytes of IPv6 payload); false for a receiver that cannot take
@@ -156,27 +160,46 @@ public final class TcpCoalescer {
     /**
      * The TCP payload of the first segment merged (the sender's segment size, a GSO write's
      * {@code gso_size}). Describes the frame being built, or after {@link #finish} the frame it
-     * wrote, until the next add; 0 before any. The rest of a GSO write's metadata (the IP version,
-     * {@code csum_start}, {@code hdr_len}) is the merged frame's own: a
-     * {@link io.github.geneve4j.codec.net.FrameLocator} over it reads them.
+     * wrote, until the next add; 0 before any. With {@link #headerLength()}, {@link #checksumStart()}
+     * and {@link #ipVersion()} it is what a GSO write of the merged frame to a TAP device needs
+     * (Linux's {@code virtio_net_hdr}):
+     *
+     * <pre>{@code
+     * long n = gro.finishInPlace(true);   // the TCP checksum field holds the pseudo-header sum
+     * // hdr: the caller's virtio_net_hdr in front of the frame
+     * hdr.gsoType(gro.ipVersion() == IpVersion.IPV4 ? GSO_TCPV4 : GSO_TCPV6)
+     *    .gsoSize(gro.segmentSize()).hdrLen(gro.headerLength())
+     *    .csumStart(gro.checksumStart()).csumOffset(TcpView.CHECKSUM_OFFSET);
+     * }</pre>
      */
     public int segmentSize() {
         return (int) firstPayload;
     }
 
-    /** Bytes of the merged frame's Ethernet, IP and TCP headers (a GSO write's {@code hdr_len}); as {@link #segmentSize()}. */
-    int headerLength() {
+    /**
+     * Bytes of the merged frame's Ethernet, IP and TCP headers, options included: where its TCP
+     * payload starts (a GSO write's {@code hdr_len}). Describes the same frame as
+     * {@link #segmentSize()}; 0 before any add.
+     */
+    public int headerLength() {
         return headers;
     }
 
-    /** Offset of the merged frame's TCP header from its first byte (a partial checksum's {@code csum_start}); as {@link #segmentSize()}. */
-    int transportOffset() {
+    /**
+     * Offset of the merged frame's TCP header from its first byte: where a partial checksum starts
+     * (a GSO write's {@code csum_start}; its {@code csum_offset} is {@link TcpView#CHECKSUM_OFFSET}).
+     * Describes the same frame as {@link #segmentSize()}; 0 before any add.
+     */
+    public int checksumStart() {
         return tcpAt;
     }
 
-    /** Whether the merged frame is IPv4 (else IPv6); as {@link #segmentSize()}. */
-    boolean ipv4() {
-        return v4;
+    /**
+     * The merged frame's IP version (a GSO write's {@code VIRTIO_NET_HDR_GSO_TCPV4} or
+     * {@code _TCPV6}). Describes the same frame as {@link #segmentSize()}; null before any add.
+     */
+    public IpVersion ipVersion() {
+        return headers == 0 ? null : v4 ? IpVersion.IPV4 : IpVersion.IPV6;
     }
 
     /**
@@ -201,21 +224,22 @@ public final class TcpCoalescer {
             // one pass over the datagram: the inner TCP checksum is then decided from this sum and
             // the bytes around the segment (see tcpChecksumValid); a zero checksum (OVS's default)
             // covers nothing and the TCP segment is summed itself
-            long udpPseudo = view.locator().pseudoHeaderSum(EtherType.PROTOCOL_UDP, udp.length());
-            long sum = udpPseudo + InternetChecksum.sum(frame, udp.offset(), udp.length());
+            long udpPseudo = view.locator().pseudoHeaderSum(EtherType.PROTOCOL_UDP, udp.datagramLength());
+            long sum = udpPseudo + InternetChecksum.sum(frame, udp.offset(), udp.datagramLength());
             if (InternetChecksum.fold(sum) != 0xFFFF) {
-                throw GeneveFormatException.stackless(Reason.BAD_CHECKSUM, udp.offset() + 6 - offset,
+                throw GeneveFormatException.stackless(Reason.BAD_CHECKSUM, udp.offset() + UdpView.CHECKSUM_OFFSET - offset,
                         "outer UDP checksum 0x%04x does not verify".formatted(udp.checksum()));
             }
             covered = true;
             coveredFrom = udp.offset();
-            coveredTo = udp.offset() + udp.length();
+            coveredTo = udp.offset() + udp.datagramLength();
             coveredPseudo = udpPseudo;
         }
         int udpPorts = (view.udp().sourcePort() << 16) | view.udp().destinationPort();
         boolean outerV4 = view.ipVersion() == IpVersion.IPV4;
-        long addresses = outerV4 ? view.ipv4().offset() + 12 : view.ipv6().offset() + 8;
-        return switch (merge(frame, view.geneve(), udpPorts, addresses, outerV4 ? 8 : 32, view.innerOffset(),
+        long addresses = outerV4 ? view.ipv4().sourceOffset() : view.ipv6().sourceOffset();
+        int addressesLength = 2 * (outerV4 ? Ipv4View.ADDRESS_LENGTH : Ipv6View.ADDRESS_LENGTH); // source, destination
+        return switch (merge(frame, view.geneve(), udpPorts, addresses, addressesLength, view.innerOffset(),
                 view.innerLength())) {
             case MERGED -> true;
             case NOT_NEXT -> false;
@@ -306,8 +330,6 @@ public final class TcpCoalescer {
     private static final int GENEVE = 1;
     private static final int LOCATOR = 2;
     private static final int TCP = 3;
-    private static final int TCP_CHECKSUM = 16;
-    private static final int IPV4_CHECKSUM = 10;
 
     private static final String NOT_ETHERNET = "Geneve protocol type 0x%04x (expected: 0x6558)";
     private static final String NOT_TCP = "inner IP protocol %d (expected: 6)";
@@ -334,7 +356,7 @@ public final class TcpCoalescer {
         int gl = geneve.headerLength();
         long g = geneve.offset();
         if (geneve.protocolType() != EtherType.TRANSPARENT_ETHERNET) {
-            return refuse(Reason.UNSUPPORTED_PROTOCOL, 2, NOT_ETHERNET, geneve.protocolType());
+            return refuse(Reason.UNSUPPORTED_PROTOCOL, Geneve.PROTOCOL_TYPE_OFFSET, NOT_ETHERNET, geneve.protocolType());
         }
         if (!locator.tryWrap(FrameLocator.Link.ETHERNET, frame, inner, innerLength)) {
             return refuse(LOCATOR);
@@ -352,11 +374,11 @@ public final class TcpCoalescer {
             return refuse(TCP);
         }
         if (!tcpChecksumValid(frame, pseudo, tcpOffset, tcpLength)) {
-            return refuse(Reason.BAD_CHECKSUM, tcpOffset - inner + TCP_CHECKSUM, BAD_TCP_CHECKSUM, tcp.checksum());
+            return refuse(Reason.BAD_CHECKSUM, tcpOffset - inner + TcpView.CHECKSUM_OFFSET, BAD_TCP_CHECKSUM, tcp.checksum());
         }
         // finish() writes a fresh IPv4 header checksum: a header damaged on the way must not get one
         if (isV4 && !ipv4.checksumValid()) {
-            return refuse(Reason.BAD_CHECKSUM, ipv4.offset() - inner + IPV4_CHECKSUM, BAD_IPV4_CHECKSUM,
+            return refuse(Reason.BAD_CHECKSUM, ipv4.offset() - inner + Ipv4View.CHECKSUM_OFFSET, BAD_IPV4_CHECKSUM,
                     ipv4.checksum());
         }
         int h = (int) (tcp.payloadOffset() - inner);
@@ -397,7 +419,7 @@ public final class TcpCoalescer {
                 // without BIG TCP a merge stops where the IP length field can still state the length
                 // (an untagged IPv4 frame of 65,553 bytes would be 65,539 bytes of IP)
                 || (!bigTcp && length + payload - l3 - (isV4 ? 0 : Ipv6View.HEADER_LENGTH) > 0xFFFF)
-                || (isV4 && ipv4.identification() != ((Wire.u16(buffer, l3 + 4) + count) & 0xFFFF))) {
+                || (isV4 && ipv4.identification() != ((Wire.u16(buffer, l3 + Ipv4View.IDENTIFICATION_OFFSET) + count) & 0xFFFF))) {
             return Offer.NOT_NEXT;
         }
         if (addressesLength != outerAddressesLength
@@ -455,11 +477,17 @@ public final class TcpCoalescer {
                 }
             }
         }
+        // each range runs from one field the merge keeps to the next one it may change
         boolean ip = v4
-                ? same(frame, inner, 0, l3 + 2) && same(frame, inner, l3 + 6, l3 + 10) && same(frame, inner, l3 + 12, tcpAt)
-                : same(frame, inner, 0, l3 + 4) && same(frame, inner, l3 + 6, tcpAt);
-        return ip && same(frame, inner, tcpAt, tcpAt + 4) && same(frame, inner, tcpAt + 8, tcpAt + 13)
-                && same(frame, inner, tcpAt + 14, tcpAt + 16) && same(frame, inner, tcpAt + 18, h);
+                ? same(frame, inner, 0, l3 + Ipv4View.TOTAL_LENGTH_OFFSET)
+                        && same(frame, inner, l3 + Ipv4View.FLAGS_OFFSET, l3 + Ipv4View.CHECKSUM_OFFSET)
+                        && same(frame, inner, l3 + Ipv4View.SOURCE_OFFSET, tcpAt)
+                : same(frame, inner, 0, l3 + Ipv6View.PAYLOAD_LENGTH_OFFSET)
+                        && same(frame, inner, l3 + Ipv6View.NEXT_HEADER_OFFSET, tcpAt);
+        return ip && same(frame, inner, tcpAt, tcpAt + TcpView.SEQUENCE_OFFSET)
+                && same(frame, inner, tcpAt + TcpView.ACKNOWLEDGMENT_OFFSET, tcpAt + TcpView.FLAGS_OFFSET)
+                && same(frame, inner, tcpAt + TcpView.WINDOW_OFFSET, tcpAt + TcpView.CHECKSUM_OFFSET)
+                && same(frame, inner, tcpAt + TcpView.URGENT_POINTER_OFFSET, h);
     }
 
     /** Builds {@link #headerMask} for headers of {@code h} bytes: the ranges {@link #sameHeaders} compares. */
@@ -468,14 +496,15 @@ public final class TcpCoalescer {
             headerMask.set(WORD, o, -1L);
         }
         if (v4) {
-            unmask(l3 + 2, 4);   // Total Length, Identification
-            unmask(l3 + 10, 2);  // header checksum
+            unmask(l3 + Ipv4View.TOTAL_LENGTH_OFFSET, 2);
+            unmask(l3 + Ipv4View.IDENTIFICATION_OFFSET, 2);
+            unmask(l3 + Ipv4View.CHECKSUM_OFFSET, 2);
         } else {
-            unmask(l3 + 4, 2);   // Payload Length
+            unmask(l3 + Ipv6View.PAYLOAD_LENGTH_OFFSET, 2);
         }
-        unmask(tcpAt + 4, 4);    // sequence number
-        unmask(tcpAt + 13, 1);   // flags
-        unmask(tcpAt + 16, 2);   // checksum
+        unmask(tcpAt + TcpView.SEQUENCE_OFFSET, 4);
+        unmask(tcpAt + TcpView.FLAGS_OFFSET, 1);
+        unmask(tcpAt + TcpView.CHECKSUM_OFFSET, 2);
     }
 
     private void unmask(int from, int bytes) {
@@ -502,8 +531,8 @@ public final class TcpCoalescer {
      * Writes the merged inner frame to {@code target} and starts afresh; with {@code partialChecksum}
      * the TCP checksum field holds the folded pseudo-header sum rather than the checksum, as a frame
      * handed to a device that completes checksums expects (Linux {@code CHECKSUM_PARTIAL}, virtio-net
-     * {@code VIRTIO_NET_HDR_F_NEEDS_CSUM} with {@code csum_start} at {@link #transportOffset()} and
-     * {@code csum_offset} 16).
+     * {@code VIRTIO_NET_HDR_F_NEEDS_CSUM} with {@code csum_start} at {@link #checksumStart()} and
+     * {@code csum_offset} {@link TcpView#CHECKSUM_OFFSET}).
      *
      * @return its length, or 0 if nothing was added
      * @throws IllegalArgumentException if the target is too small
@@ -534,20 +563,22 @@ public final class TcpCoalescer {
         long ipLength = length - l3;
         long pseudo;
         if (v4) {
-            Wire.putU16(buffer, l3 + 2, ipLength > 0xFFFF ? 0 : (int) ipLength);
-            Wire.putU16(buffer, l3 + 10, 0);
-            Wire.putU16(buffer, l3 + 10, InternetChecksum.checksum(buffer, l3, tcpAt - l3));
-            pseudo = InternetChecksum.pseudoHeaderIpv4(Wire.u32(buffer, l3 + 12), Wire.u32(buffer, l3 + 16),
+            Wire.putU16(buffer, l3 + Ipv4View.TOTAL_LENGTH_OFFSET, ipLength > 0xFFFF ? 0 : (int) ipLength);
+            Wire.putU16(buffer, l3 + Ipv4View.CHECKSUM_OFFSET, 0);
+            Wire.putU16(buffer, l3 + Ipv4View.CHECKSUM_OFFSET, InternetChecksum.checksum(buffer, l3, tcpAt - l3));
+            pseudo = InternetChecksum.pseudoHeaderIpv4(Wire.u32(buffer, l3 + Ipv4View.SOURCE_OFFSET),
+                    Wire.u32(buffer, l3 + Ipv4View.DESTINATION_OFFSET),
                     EtherType.PROTOCOL_TCP, tcpLength);
         } else {
             long payloadLength = ipLength - Ipv6View.HEADER_LENGTH;
-            Wire.putU16(buffer, l3 + 4, payloadLength > 0xFFFF ? 0 : (int) payloadLength);
-            pseudo = InternetChecksum.pseudoHeaderIpv6(buffer, l3 + 8, EtherType.PROTOCOL_TCP, tcpLength);
+            Wire.putU16(buffer, l3 + Ipv6View.PAYLOAD_LENGTH_OFFSET, payloadLength > 0xFFFF ? 0 : (int) payloadLength);
+            pseudo = InternetChecksum.pseudoHeaderIpv6(buffer, l3 + Ipv6View.SOURCE_OFFSET, EtherType.PROTOCOL_TCP,
+                    tcpLength);
         }
-        int flags = Wire.u8(buffer, tcpAt + 13) | (lastFlags & (TcpView.FIN | TcpView.PSH));
-        Wire.putU8(buffer, tcpAt + 13, flags);
-        Wire.putU16(buffer, tcpAt + 16, 0);
-        Wire.putU16(buffer, tcpAt + 16, partialChecksum ? InternetChecksum.fold(pseudo)
+        int flags = Wire.u8(buffer, tcpAt + TcpView.FLAGS_OFFSET) | (lastFlags & (TcpView.FIN | TcpView.PSH));
+        Wire.putU8(buffer, tcpAt + TcpView.FLAGS_OFFSET, flags);
+        Wire.putU16(buffer, tcpAt + TcpView.CHECKSUM_OFFSET, 0);
+        Wire.putU16(buffer, tcpAt + TcpView.CHECKSUM_OFFSET, partialChecksum ? InternetChecksum.fold(pseudo)
                 : InternetChecksum.finish(pseudo + InternetChecksum.sum(buffer, tcpAt, tcpLength)));
         long result = length;
         count = 0;

@@ -45,7 +45,7 @@ import java.util.Objects;
  * payload, or one that already fits, gives a single frame.
  *
  * <p>Two modes. Copy mode ({@code segment}) writes whole frames, payload copied, into a caller's
- * buffer or into one scratch buffer, reused, that is handed to a {@link FrameSink}. Gather mode
+ * buffer or into one scratch buffer, reused, that is handed to a {@link FrameWriter}. Gather mode
  * ({@link #gather(MemorySegment, long, long) gather}) writes only each segment's headers, into a
  * small buffer, and leaves the payload in the caller's frame for a gathering write: one pass over
  * the payload (its TCP checksum) and no copy of it. Both give the same bytes. No allocation per
@@ -68,6 +68,8 @@ public final class TcpSegmenter {
     @FunctionalInterface
     public interface FrameWriter<X extends Exception> {
         /**
+         * Receives one segmented frame.
+         *
          * @param buffer the segmenter's scratch buffer, reused after the call returns
          * @param offset where the frame starts in it
          * @param length the frame's length
@@ -76,9 +78,22 @@ public final class TcpSegmenter {
         void frame(MemorySegment buffer, long offset, int length) throws X;
     }
 
-    /** A {@link FrameWriter} that throws no checked exception; the buffer is reused after the call returns. */
+    /**
+     * A {@link FrameWriter} that throws no checked exception; the buffer is reused after the call returns.
+     *
+     * @deprecated a second name for {@code FrameWriter<RuntimeException>}: declare that instead (a
+     *     lambda fits either)
+     */
+    @Deprecated(since = "0.2.0", forRemoval = true)
     @FunctionalInterface
     public interface FrameSink extends FrameWriter<RuntimeException> {
+        /**
+         * Receives one segmented frame.
+         *
+         * @param buffer the segmenter's scratch buffer, reused after the call returns
+         * @param offset where the frame starts in it
+         * @param length the frame's length
+         */
         @Override
         void frame(MemorySegment buffer, long offset, int length);
     }
@@ -114,6 +129,9 @@ public final class TcpSegmenter {
     private long preTcpBase;       // the bytes before the TCP header without the rewritten IP words
 
     /**
+     * A segmenter that cuts frames into segments of at most {@code mss} bytes of payload, each outer
+     * IP packet within {@code mtu}, behind {@code tunnel}'s headers.
+     *
      * @param tunnel the outer headers
      * @param mss the largest TCP payload per segment, 1..65535
      * @param mtu the largest outer IP packet, at least the tunnel's IP overhead plus 41 bytes (IPv4 and
@@ -327,7 +345,7 @@ public final class TcpSegmenter {
         }
         // a trailer is Ethernet padding only in a minimum-size frame; elsewhere the lengths disagree
         if (locator.trailerLength() != 0 && length > 60) {
-            throw GeneveFormatException.stackless(Reason.BAD_LENGTH, ipOffset - offset + (v4 ? 2 : 4),
+            throw GeneveFormatException.stackless(Reason.BAD_LENGTH, ipOffset - offset + (v4 ? Ipv4View.TOTAL_LENGTH_OFFSET : Ipv6View.PAYLOAD_LENGTH_OFFSET),
                     "inner IP packet length " + ipLength + " disagrees with the " + (length - locator.linkHeaderLength())
                             + " bytes the frame carries");
         }
@@ -344,24 +362,27 @@ public final class TcpSegmenter {
         this.payload = tcpLength - tcpHeaderLength;
         this.sequence = tcp.sequence();
         this.flags = tcp.flags();
-        this.dataOffsetByte = Wire.u8(frame, tcpOffset + 12);
+        this.dataOffsetByte = Wire.u8(frame, tcpOffset + TcpView.DATA_OFFSET_OFFSET);
         // Each word rewritten per segment is taken out of the sums by adding its one's complement
         // negation (RFC 1624: ~m), so that the sums stay positive whatever sum() returns; every word
         // sits at an even offset from the frame start (IP and TCP headers are multiples of 4 bytes)
         this.tcpHeaderBase = InternetChecksum.sum(frame, tcpOffset, tcpHeaderLength)
-                + minus(frame, tcpOffset + 4) + minus(frame, tcpOffset + 6)
-                + minus(frame, tcpOffset + 12) + minus(frame, tcpOffset + 16);
+                + minus32(frame, tcpOffset + TcpView.SEQUENCE_OFFSET)
+                + minus(frame, tcpOffset + TcpView.DATA_OFFSET_OFFSET) + minus(frame, tcpOffset + TcpView.CHECKSUM_OFFSET);
         long rewritten;
         if (v4) {
             int ipHeaderLength = tcpAt - l3;
-            rewritten = minus(frame, ipOffset + 2) + minus(frame, ipOffset + 4) + minus(frame, ipOffset + 10);
+            rewritten = minus(frame, ipOffset + Ipv4View.TOTAL_LENGTH_OFFSET)
+                    + minus(frame, ipOffset + Ipv4View.IDENTIFICATION_OFFSET)
+                    + minus(frame, ipOffset + Ipv4View.CHECKSUM_OFFSET);
             this.ipId = ipv4.identification();
             this.ipHeaderBase = InternetChecksum.sum(frame, ipOffset, ipHeaderLength) + rewritten;
             this.pseudoHeaderBase = InternetChecksum.pseudoHeaderIpv4(ipv4.source(), ipv4.destination(),
                     EtherType.PROTOCOL_TCP, 0);
         } else {
-            rewritten = minus(frame, ipOffset + 4);
-            this.pseudoHeaderBase = InternetChecksum.pseudoHeaderIpv6(frame, ipOffset + 8, EtherType.PROTOCOL_TCP, 0);
+            rewritten = minus(frame, ipOffset + Ipv6View.PAYLOAD_LENGTH_OFFSET);
+            this.pseudoHeaderBase = InternetChecksum.pseudoHeaderIpv6(frame, ipOffset + Ipv6View.SOURCE_OFFSET,
+                    EtherType.PROTOCOL_TCP, 0);
         }
         this.preTcpBase = InternetChecksum.sum(frame, offset, tcpAt) + rewritten;
         // the inner Ethernet header travels inside the outer IP packet, so it counts against the MTU
@@ -375,6 +396,11 @@ public final class TcpSegmenter {
     /** The one's complement negation of the 16-bit word at {@code at}: adding it takes the word out of a sum. */
     private static int minus(MemorySegment frame, long at) {
         return Internals.negate(Wire.u16(frame, at));
+    }
+
+    /** {@link #minus} of the two 16-bit words of the 32-bit field at {@code at}. */
+    private static int minus32(MemorySegment frame, long at) {
+        return minus(frame, at) + minus(frame, at + Short.BYTES);
     }
 
     /**
@@ -415,13 +441,13 @@ public final class TcpSegmenter {
             int total = tcpAt - l3 + tcpLength;
             int id = (ipId + i) & 0xFFFF;
             int ipChecksum = InternetChecksum.finish(ipHeaderBase + total + id);
-            Wire.putU16(buf, ip + 2, total);
-            Wire.putU16(buf, ip + 4, id);
-            Wire.putU16(buf, ip + 10, ipChecksum);
+            Wire.putU16(buf, ip + Ipv4View.TOTAL_LENGTH_OFFSET, total);
+            Wire.putU16(buf, ip + Ipv4View.IDENTIFICATION_OFFSET, id);
+            Wire.putU16(buf, ip + Ipv4View.CHECKSUM_OFFSET, ipChecksum);
             changed = total + id + ipChecksum;
         } else {
             int payloadLength = tcpAt - l3 - Ipv6View.HEADER_LENGTH + tcpLength;
-            Wire.putU16(buf, ip + 4, payloadLength);
+            Wire.putU16(buf, ip + Ipv6View.PAYLOAD_LENGTH_OFFSET, payloadLength);
             changed = payloadLength;
         }
         // the pseudo-header's length word: tcpLength itself is congruent to its two 16-bit halves
@@ -434,11 +460,11 @@ public final class TcpSegmenter {
         if (i != 0) {
             flags &= ~TcpView.CWR;
         }
-        Wire.putU32(buf, t + 4, sequence);
-        Wire.putU8(buf, t + 13, flags);
+        Wire.putU32(buf, t + TcpView.SEQUENCE_OFFSET, sequence);
+        Wire.putU8(buf, t + TcpView.FLAGS_OFFSET, flags);
         int offsetAndFlags = (dataOffsetByte << 8) | flags;
         long tcpSum = pseudo + tcpHeaderBase + (sequence >>> 16) + (sequence & 0xFFFF) + offsetAndFlags + payloadSum;
-        Wire.putU16(buf, t + 16, InternetChecksum.finish(tcpSum));
+        Wire.putU16(buf, t + TcpView.CHECKSUM_OFFSET, InternetChecksum.finish(tcpSum));
         long innerSum = 0;
         if (udpChecksum) {
             // A TCP segment with a correct checksum sums to the negated pseudo-header sum, so the UDP

@@ -43,8 +43,6 @@ import java.util.Objects;
  */
 public final class GeneveFrameView {
 
-    private static final int UDP_DESTINATION_PORT = 2;
-
     private final int port;
     private final FrameLocator.Link link;
     private final FrameLocator locator = new FrameLocator();
@@ -121,7 +119,7 @@ public final class GeneveFrameView {
             return failLayer(UDP, udp.errorReason(), udpOffset - offset, udp.errorOffset());
         }
         if (udp.destinationPort() != port) {
-            return fail(Reason.NOT_GENEVE, udpOffset - offset + UDP_DESTINATION_PORT,
+            return fail(Reason.NOT_GENEVE, udpOffset - offset + UdpView.DESTINATION_PORT_OFFSET,
                     "UDP destination port %d (expected: %d)", udp.destinationPort(), port);
         }
         long genevePosition = udp.payloadOffset();
@@ -237,6 +235,6 @@ public final class GeneveFrameView {
 
     /** Whether the outer UDP checksum verifies (true when it is 0, meaning "not computed"). */
     public boolean udpChecksumValid() {
-        return udp.checksumValid(locator.pseudoHeaderSum(EtherType.PROTOCOL_UDP, udp.length()));
+        return udp.checksumValid(locator.pseudoHeaderSum(EtherType.PROTOCOL_UDP, udp.datagramLength()));
     }
 }

@@ -90,14 +90,16 @@ public final class GeneveTunnel {
             Ipv4View.write(t, ipOffset, trafficClass, 0, 0, b.dontFragment, b.ttl, EtherType.PROTOCOL_UDP,
                     Wire.u32(MemorySegment.ofArray(b.source.getAddress()), 0),
                     Wire.u32(MemorySegment.ofArray(b.destination.getAddress()), 0));
-            Wire.putU16(t, ipOffset + 10, 0); // computed per frame, over the per-frame length and ID
+            Wire.putU16(t, ipOffset + Ipv4View.CHECKSUM_OFFSET, 0); // computed per frame, over the per-frame length and ID
             this.ipv4HeaderSum = InternetChecksum.sum(t, ipOffset, Ipv4View.MIN_HEADER_LENGTH);
-            this.pseudoHeaderBase = InternetChecksum.sum(t, ipOffset + 12, 8) + EtherType.PROTOCOL_UDP;
+            this.pseudoHeaderBase = InternetChecksum.sum(t, ipOffset + Ipv4View.SOURCE_OFFSET, 2 * Ipv4View.ADDRESS_LENGTH)
+                    + EtherType.PROTOCOL_UDP;
         } else {
             Ipv6View.write(t, ipOffset, trafficClass, b.flowLabel, 0, EtherType.PROTOCOL_UDP, b.ttl,
                     b.source.getAddress(), b.destination.getAddress());
             this.ipv4HeaderSum = 0;
-            this.pseudoHeaderBase = InternetChecksum.sum(t, ipOffset + 8, 32) + EtherType.PROTOCOL_UDP;
+            this.pseudoHeaderBase = InternetChecksum.sum(t, ipOffset + Ipv6View.SOURCE_OFFSET, 2 * Ipv6View.ADDRESS_LENGTH)
+                    + EtherType.PROTOCOL_UDP;
         }
         UdpView.write(t, udpOffset, 0, destinationPort, 0, 0);
         header.encode(t, udpOffset + UdpView.HEADER_LENGTH);
@@ -204,23 +206,23 @@ public final class GeneveTunnel {
         long ip = offset + ipOffset;
         if (ipVersion == IpVersion.IPV4) {
             int totalLength = (int) (Ipv4View.MIN_HEADER_LENGTH + udpLength);
-            Wire.putU16(target, ip + 2, totalLength);
-            Wire.putU16(target, ip + 4, nextId);
+            Wire.putU16(target, ip + Ipv4View.TOTAL_LENGTH_OFFSET, totalLength);
+            Wire.putU16(target, ip + Ipv4View.IDENTIFICATION_OFFSET, nextId);
             // from the template's sum plus the two words that change, rather than summing the header
             // just written: a loop set up for 20 bytes, per frame, and per segment for the segmenter
-            Wire.putU16(target, ip + 10, InternetChecksum.finish(ipv4HeaderSum + totalLength + nextId));
+            Wire.putU16(target, ip + Ipv4View.CHECKSUM_OFFSET, InternetChecksum.finish(ipv4HeaderSum + totalLength + nextId));
             nextId = (nextId + 1) & 0xFFFF;
         } else {
-            Wire.putU16(target, ip + 4, (int) udpLength);
+            Wire.putU16(target, ip + Ipv6View.PAYLOAD_LENGTH_OFFSET, (int) udpLength);
         }
         long udp = offset + udpOffset;
-        Wire.putU16(target, udp, sourcePort);
-        Wire.putU16(target, udp + 4, (int) udpLength);
+        Wire.putU16(target, udp + UdpView.SOURCE_PORT_OFFSET, sourcePort);
+        Wire.putU16(target, udp + UdpView.LENGTH_OFFSET, (int) udpLength);
         if (udpChecksum) {
             // pseudo-header + UDP header (its checksum field still 0) + Geneve header + inner frame
             long sum = pseudoHeaderBase + udpLength + sourcePort + destinationPort + udpLength + geneveSum + innerSum;
             int checksum = InternetChecksum.finish(sum);
-            Wire.putU16(target, udp + 6, checksum == 0 ? 0xFFFF : checksum);
+            Wire.putU16(target, udp + UdpView.CHECKSUM_OFFSET, checksum == 0 ? 0xFFFF : checksum);
         }
         return overhead;
     }
@@ -331,6 +333,9 @@ public final class GeneveTunnel {
         }
 
         /**
+         * A tunnel with this builder's settings; the builder may go on to build more (one per thread).
+         *
+         * @return a new tunnel
          * @throws IllegalStateException if addresses or the header are missing
          */
         public GeneveTunnel build() {

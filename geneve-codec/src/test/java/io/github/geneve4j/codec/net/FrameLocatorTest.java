@@ -213,4 +213,21 @@ class FrameLocatorTest {
         }
         assertThat(sink).isNotZero();
     }
+
+    @Test
+    void mapsPcapLinkTypesToLinksAndBack() {
+        assertThat(Link.ofLinkType(1)).contains(Link.ETHERNET);
+        assertThat(Link.ofLinkType(101)).contains(Link.IP);
+        assertThat(Link.ofLinkType(228)).as("LINKTYPE_IPV4").contains(Link.IP);
+        assertThat(Link.ofLinkType(229)).as("LINKTYPE_IPV6").contains(Link.IP);
+        assertThat(Link.ofLinkType(113)).contains(Link.LINUX_SLL);
+        assertThat(Link.ofLinkType(276)).contains(Link.LINUX_SLL2);
+        for (int other : new int[] {0, 105, 127, 147, 0xFFFF, -1}) {
+            assertThat(Link.ofLinkType(other)).as("link type %d", other).isEmpty();
+        }
+        for (Link link : Link.values()) {
+            assertThat(Link.ofLinkType(link.linkType())).contains(link);
+        }
+        assertThat(Link.IP.linkType()).isEqualTo(101);
+    }
 }

@@ -293,6 +293,23 @@ class ViewFieldsTest {
     }
 
     @Test
+    void ipv6BigTcpOnlyForTcpUdpOrAHopByHopHeader() {
+        byte[] b = new byte[40 + 70_000];
+        for (int next : new int[] {6, 17, 0}) {
+            Ipv6View.write(MemorySegment.ofArray(b), 0, 0, 0, 0, next, 64, new byte[16], new byte[16]);
+            b[40] = 59; // a hop-by-hop header's Next Header: none (its length byte 0: 8 bytes)
+            Ipv6View ip = new Ipv6View().wrap(MemorySegment.ofArray(b), 0);
+            assertThat(ip.bigTcp()).as("next header %d", next).isTrue();
+            assertThat(ip.packetLength()).isEqualTo(b.length);
+        }
+        // ICMPv6 with a Payload Length of 0: an empty payload and padding, not BIG TCP
+        Ipv6View.write(MemorySegment.ofArray(b), 0, 0, 0, 0, 58, 64, new byte[16], new byte[16]);
+        Ipv6View ip = new Ipv6View().wrap(MemorySegment.ofArray(b), 0);
+        assertThat(ip.bigTcp()).isFalse();
+        assertThat(ip.packetLength()).isEqualTo(40);
+    }
+
+    @Test
     void ipv6WriteOverwritesEveryByte() {
         MemorySegment s = dirty(42);
         byte[] src = Hex.bytes("20010db8000000000000000000000001");

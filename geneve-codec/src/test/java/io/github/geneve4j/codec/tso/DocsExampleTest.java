@@ -81,7 +81,7 @@ class DocsExampleTest {
                 TestFrames.tcp(IpVersion.IPV4, false, 12, TestFrames.payload(65_536, 1), TcpView.ACK, 1, 1));
         TcpSegmenter segmenter = new TcpSegmenter(tunnel, 1448, 1500);
         long[] checksum = new long[1];
-        TcpSegmenter.FrameSink sink = (b, o, l) -> checksum[0] += l;
+        TcpSegmenter.FrameWriter<RuntimeException> sink = (b, o, l) -> checksum[0] += l;
         for (int i = 0; i < 2_000; i++) { // warm up: JIT and the scratch buffer
             segmenter.segment(superFrame, 0, superFrame.byteSize(), sink);
         }

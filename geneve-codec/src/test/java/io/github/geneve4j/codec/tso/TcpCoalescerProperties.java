@@ -75,10 +75,16 @@ class TcpCoalescerProperties {
                 }
                 int tcpAt = 14 + c.inner().headerLength();
                 assertThat(gro.frameCount()).isEqualTo(frames.size());
-                assertThat(gro.transportOffset()).isEqualTo(tcpAt);
+                assertThat(gro.checksumStart()).isEqualTo(tcpAt);
                 assertThat(gro.headerLength()).isEqualTo(tcpAt + 20 + c.tcpOptions());
                 assertThat(gro.segmentSize()).isEqualTo(Math.min(c.mss(), c.payload()));
-                assertThat(gro.ipv4()).isEqualTo(c.inner() == IpVersion.IPV4);
+                assertThat(gro.ipVersion()).isEqualTo(c.inner());
+                // the old bridge, kept for callers built against it, answers the same
+                io.github.geneve4j.codec.internal.Internals.Coalescer bridge =
+                        io.github.geneve4j.codec.internal.Internals.coalescer();
+                assertThat(bridge.transportOffset(gro)).isEqualTo(tcpAt);
+                assertThat(bridge.headerLength(gro)).isEqualTo(gro.headerLength());
+                assertThat(bridge.ipv4(gro)).isEqualTo(c.inner() == IpVersion.IPV4);
                 byte[] out = new byte[inner.length];
                 assertThat(gro.finish(MemorySegment.ofArray(out), 0, true)).isEqualTo(inner.length);
                 // all but the TCP checksum as the original; the checksum field holds the pseudo-header sum
@@ -115,6 +121,8 @@ class TcpCoalescerProperties {
                     assertThat(e.getMessage()).doesNotContain("Geneve header of");
                 });
         assertThat(gro.frameCount()).isZero();
+        assertThat(gro.ipVersion()).as("before any add").isNull();
+        assertThat(gro.headerLength()).isZero();
         assertThat(gro.addDatagram(s, g, f.length - g)).isTrue();
         assertThat(gro.segmentSize()).isEqualTo(100);
         // a datagram that does not follow on (a sequence gap) is refused, and changes nothing
