@@ -17,6 +17,8 @@ import java.net.InetSocketAddress;
 public interface BfdPeerListener {
 
     /**
+     * Called when a peer's BFD session changes state, on the endpoint's BFD thread: return quickly.
+     *
      * @param peer the peer, as configured
      * @param previous its session's state before
      * @param current its state now: data frames go to the peer again from {@code UP}, and stop on a

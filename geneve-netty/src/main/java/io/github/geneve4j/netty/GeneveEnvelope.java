@@ -24,6 +24,8 @@ public final class GeneveEnvelope extends DefaultByteBufHolder {
     private final InetSocketAddress sender;
 
     /**
+     * An envelope from the channel's own address (no explicit outer source).
+     *
      * @param header the Geneve header to put in front of the frame
      * @param frame the inner frame (its readable bytes)
      * @param recipient the outer destination: the peer's address and Geneve port

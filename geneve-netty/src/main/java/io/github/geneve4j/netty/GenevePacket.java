@@ -122,6 +122,16 @@ public final class GenevePacket extends AbstractReferenceCounted
         return optionsLength;
     }
 
+    /**
+     * The number of options in the header: a walk of the options through {@link #view()} (which
+     * makes its buffer on the first call per packet).
+     *
+     * @return how many options the header carries, 0 without options
+     */
+    public int optionCount() {
+        return optionsLength == 0 ? 0 : view().optionCount();
+    }
+
     /** The Geneve header's length in bytes, options included: where the inner frame starts. */
     public int headerLength() {
         return headerLength;

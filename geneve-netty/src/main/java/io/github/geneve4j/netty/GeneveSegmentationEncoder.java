@@ -57,6 +57,8 @@ public final class GeneveSegmentationEncoder extends MessageToMessageEncoder<Gen
     private TcpSegmenter segmenter;
 
     /**
+     * An encoder that cuts TCP super-frames so each datagram fits {@code mtu}.
+     *
      * @param mtu the outer IP MTU every datagram must fit, with its IP and UDP headers (576..65535)
      * @throws IllegalArgumentException for an MTU out of range
      */

@@ -72,6 +72,7 @@ class HandlerContractTest {
         assertThat(p.vni()).isEqualTo(77);
         assertThat(p.headerLength()).isEqualTo(HEADER.encodedLength());
         assertThat(p.optionsLength()).isEqualTo(12);
+        assertThat(p.optionCount()).isEqualTo(HEADER.options().size());
         assertThat(p.protocolType()).isEqualTo(ProtocolType.ETHERNET);
         assertThat(p.critical()).isFalse();
         assertThat(p.oam()).isFalse();

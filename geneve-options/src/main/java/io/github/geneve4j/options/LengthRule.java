@@ -14,7 +14,11 @@ package io.github.geneve4j.options;
  */
 public record LengthRule(int min, int max) {
 
-    /** @throws IllegalArgumentException unless {@code 0 <= min <= max <= 124}, both multiples of 4 */
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= min <= max <= 124}, both multiples of 4
+     */
     public LengthRule {
         if (min < 0 || max > 124 || min > max || (min & 3) != 0 || (max & 3) != 0) {
             throw new IllegalArgumentException("length rule " + min + ".." + max

@@ -27,6 +27,12 @@ import java.util.Objects;
  */
 public record OptionDescriptor<T>(int optionClass, int type, String name, LengthRule length, OptionCodec<T> codec) {
 
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException if the class or type is out of range
+     * @throws NullPointerException if the name, length rule or codec is null
+     */
     public OptionDescriptor {
         if (optionClass < 0 || optionClass > 0xFFFF) {
             throw new IllegalArgumentException("option class " + optionClass + " out of range (expected: 0..0xffff)");

@@ -34,10 +34,14 @@ public final class BfdFormatException extends RuntimeException {
         POLL_AND_FINAL
     }
 
+    /** Why the packet is discarded. */
     private final Reason reason;
+    /** The byte offset of the offending field, from the first byte of the packet. */
     private final long offset;
 
     /**
+     * A control packet refused for {@code reason}.
+     *
      * @param reason why the packet is discarded
      * @param offset the byte offset of the offending field, from the first byte of the packet
      * @param message what was found and what was expected

@@ -16,6 +16,8 @@ public interface BfdStateListener {
     BfdStateListener NONE = (session, previous, current, diagnostic) -> { };
 
     /**
+     * Called when a session changes state, from the thread that fed the session.
+     *
      * @param session the session that changed
      * @param previous its state before
      * @param current its state now

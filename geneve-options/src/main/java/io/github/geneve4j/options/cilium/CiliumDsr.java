@@ -38,7 +38,11 @@ public record CiliumDsr(InetAddress service, int port) implements TypedOption {
     private static final int V4 = 8;
     private static final int V6 = 20;
 
-    /** @throws IllegalArgumentException if the port is not 0..65535 */
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException if the port is not 0..65535
+     */
     public CiliumDsr {
         Objects.requireNonNull(service, "service");
         if (port < 0 || port > 0xFFFF) {

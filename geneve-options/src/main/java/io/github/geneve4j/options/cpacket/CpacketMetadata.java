@@ -38,7 +38,11 @@ public record CpacketMetadata(long sequence, int originalLength, int version, lo
             TYPE, "cPacket metadata", LengthRule.fixed(24),
             OptionCodec.of(CpacketMetadata::from, CpacketMetadata::fromCursor, CpacketMetadata::toOption));
 
-    /** @throws IllegalArgumentException if a field does not fit its width */
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException if a field does not fit its width
+     */
     public CpacketMetadata {
         check("sequence", sequence, 0xFFFF_FFFFL);
         check("original length", originalLength, 0xFFFF);

@@ -49,10 +49,17 @@ public final class GcpOptions {
     }
 
     /**
+     * The VNID option (type 1): Google Cloud's virtual network ID and a direction bit.
+     *
      * @param vnid the 28-bit virtual network ID
      * @param direction the direction bit (bit 0)
      */
     public record Vnid(int vnid, boolean direction) implements TypedOption {
+        /**
+         * Checks the components.
+         *
+         * @throws IllegalArgumentException unless {@code vnid} fits 28 bits
+         */
         public Vnid {
             if (vnid < 0 || vnid > 0x0FFF_FFFF) {
                 throw new IllegalArgumentException("GCP VNID " + vnid + " out of range (expected: 28 bits)");
@@ -90,11 +97,21 @@ public final class GcpOptions {
 
     /** The endpoint ID, opaque bytes (copied in and out). */
     public record EndpointId(byte[] id) implements TypedOption {
+        /**
+         * Copies the bytes in.
+         *
+         * @throws IllegalArgumentException unless the length fits an option (a multiple of 4, at most 124)
+         */
         public EndpointId {
             id = id.clone();
             new GeneveOption(OptionClass.GOOGLE, ENDPOINT_TYPE, id); // validates the length
         }
 
+        /**
+         * The endpoint ID's bytes.
+         *
+         * @return a copy of the bytes
+         */
         @Override
         public byte[] id() {
             return id.clone();

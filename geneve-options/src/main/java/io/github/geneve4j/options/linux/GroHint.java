@@ -43,7 +43,11 @@ public record GroHint(int innerProtocol, boolean nestedIpv6, int nestedNetworkOf
 
     private static final int[] PROTOCOLS = {0x6558, 0x86DD, 0x0800};
 
-    /** @throws IllegalArgumentException for another inner protocol or an offset beyond a byte */
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException for another inner protocol or an offset beyond a byte
+     */
     public GroHint {
         protocolId(innerProtocol);
         for (int v : new int[] {nestedNetworkOffset, nestedTransportOffset, nestedHeaderLength}) {

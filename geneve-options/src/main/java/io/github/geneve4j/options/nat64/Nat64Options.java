@@ -48,9 +48,17 @@ public final class Nat64Options {
     private Nat64Options() {
     }
 
-    /** @param message the log message, empty if none */
+    /**
+     * The NAT64 bypass option (type 0x00), with an optional log message.
+     *
+     * @param message the log message, empty if none
+     */
     public record Bypass(String message) implements TypedOption {
-        /** @throws IllegalArgumentException if the message does not fit an option (124 bytes with padding) */
+        /**
+         * Checks the components.
+         *
+         * @throws IllegalArgumentException if the message does not fit an option (124 bytes with padding)
+         */
         public Bypass {
             encode(message);
         }
@@ -71,9 +79,17 @@ public final class Nat64Options {
         }
     }
 
-    /** @param explanation the explanation, empty if none */
+    /**
+     * The audit mirror option (type 0x81), with an optional explanation.
+     *
+     * @param explanation the explanation, empty if none
+     */
     public record AuditMirror(String explanation) implements TypedOption {
-        /** @throws IllegalArgumentException if the explanation does not fit an option */
+        /**
+         * Checks the components.
+         *
+         * @throws IllegalArgumentException if the explanation does not fit an option
+         */
         public AuditMirror {
             encode(explanation);
         }

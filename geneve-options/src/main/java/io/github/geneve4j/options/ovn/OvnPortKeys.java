@@ -29,6 +29,11 @@ public record OvnPortKeys(int ingress, int egress) implements TypedOption {
             "OVN logical ingress/egress port keys", LengthRule.fixed(4),
             OptionCodec.of(OvnPortKeys::from, c -> new OvnPortKeys(ingress(c), egress(c)), OvnPortKeys::toOption));
 
+    /**
+     * Checks the keys.
+     *
+     * @throws IllegalArgumentException unless {@code ingress} fits 15 bits and {@code egress} 16
+     */
     public OvnPortKeys {
         if (ingress < 0 || ingress > 0x7FFF) {
             throw new IllegalArgumentException("OVN ingress port key " + ingress + " out of range (expected: 0..32767)");
@@ -44,6 +49,10 @@ public record OvnPortKeys(int ingress, int egress) implements TypedOption {
     }
 
     /**
+     * Decodes the keys from an option of this kind.
+     *
+     * @param option an option of class OVN, type 0x80
+     * @return its keys
      * @throws GeneveFormatException {@code BAD_LENGTH} unless the data is 4 bytes; the reserved bit is
      *     ignored on receipt
      */

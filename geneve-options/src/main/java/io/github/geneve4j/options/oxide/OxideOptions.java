@@ -91,9 +91,17 @@ public final class OxideOptions {
         }
     }
 
-    /** @param replication where the switch replicates the packet */
+    /**
+     * The Multicast option (type 0x01): where the packet is replicated.
+     *
+     * @param replication where the switch replicates the packet
+     */
     public record Multicast(Replication replication) implements TypedOption {
-        /** @throws NullPointerException if {@code replication} is null */
+        /**
+         * Checks the components.
+         *
+         * @throws NullPointerException if {@code replication} is null
+         */
         public Multicast {
             java.util.Objects.requireNonNull(replication, "replication");
         }
@@ -125,9 +133,17 @@ public final class OxideOptions {
         }
     }
 
-    /** @param mss the original TCP maximum segment size (u32) */
+    /**
+     * The MSS option (type 0x02): the TCP maximum segment size before encapsulation.
+     *
+     * @param mss the original TCP maximum segment size (u32)
+     */
     public record Mss(long mss) implements TypedOption {
-        /** @throws IllegalArgumentException unless {@code mss} fits 32 unsigned bits */
+        /**
+         * Checks the components.
+         *
+         * @throws IllegalArgumentException unless {@code mss} fits 32 unsigned bits
+         */
         public Mss {
             if (mss < 0 || mss > 0xFFFF_FFFFL) {
                 throw new IllegalArgumentException("Oxide MSS " + mss + " out of range (expected: 0..4294967295)");

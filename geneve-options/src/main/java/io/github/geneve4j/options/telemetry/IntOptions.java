@@ -51,7 +51,11 @@ public final class IntOptions {
     private IntOptions() {
     }
 
-    /** @param words the hop's metadata, 32-bit words as unsigned values, in wire order */
+    /**
+     * One hop's entry of the INT-MD metadata stack, kept as raw words.
+     *
+     * @param words the hop's metadata, 32-bit words as unsigned values, in wire order
+     */
     public record Hop(List<Long> words) {
         /** Copies {@code words}. */
         public Hop {
@@ -80,7 +84,11 @@ public final class IntOptions {
             int domainSpecificInstruction, int domainSpecificFlags, List<Hop> hops, List<Long> trailing)
             implements TypedOption {
 
-        /** @throws IllegalArgumentException if a field does not fit its width or the option would pass 124 bytes */
+        /**
+         * Checks the components.
+         *
+         * @throws IllegalArgumentException if a field does not fit its width or the option would pass 124 bytes
+         */
         public IntMetadata {
             check("version", version, 0xF);
             check("Hop ML", hopMetadataLength, 0x1F);
