@@ -21,7 +21,11 @@ public final class CapturedFrame {
         timestampNanos = timestamp;
     }
 
-    /** The bytes put in the buffer: the frame's first bytes, at most the capacity given. */
+    /**
+     * The bytes put in the buffer: the frame's first bytes, at most the capacity given.
+     *
+     * @return the captured length in bytes
+     */
     public long capturedLength() {
         return capturedLength;
     }
@@ -30,17 +34,27 @@ public final class CapturedFrame {
      * The frame's whole length as the kernel had it (the {@code MSG_TRUNC} length); larger than
      * {@link #capturedLength()} when the buffer was too small. A segmentation-offloaded packet the
      * interface sent may exceed the link's MTU.
+     *
+     * @return the original length in bytes
      */
     public long originalLength() {
         return originalLength;
     }
 
-    /** When the kernel received or sent the frame: nanoseconds since 1970-01-01 UTC ({@code SO_TIMESTAMPNS}), or 0 if it gave none. */
+    /**
+     * When the kernel received or sent the frame ({@code SO_TIMESTAMPNS}).
+     *
+     * @return nanoseconds since 1970-01-01 UTC, or 0 if the kernel gave no time
+     */
     public long timestampNanos() {
         return timestampNanos;
     }
 
-    /** Whether the frame was cut to fit the buffer. */
+    /**
+     * Whether the frame was cut to fit the buffer.
+     *
+     * @return true if fewer bytes were captured than the frame had
+     */
     public boolean truncated() {
         return capturedLength < originalLength;
     }

@@ -24,8 +24,8 @@ import java.util.TreeSet;
  * try (PacketCapture capture = PacketCapture.open("eth0", List.of(6081), 0);
  *         Arena arena = Arena.ofConfined()) {
  *     MemorySegment buffer = arena.allocate(PacketCapture.DEFAULT_CAPACITY);
- *     capture.run(buffer, (frame, info) -> {
- *         // frame holds info.capturedLength() bytes of an Ethernet frame
+ *     capture.run(buffer, (b, frame) -> {
+ *         // b's first frame.capturedLength() bytes are an Ethernet frame
  *         return true; // false stops
  *     });
  *     System.out.println(capture.statistics().drops() + " dropped by the kernel");
@@ -294,6 +294,9 @@ public final class PacketCapture implements AutoCloseable {
      * {@code buffer}: its first {@code capacity} bytes if it is longer ({@code frame} says how long it
      * was).
      *
+     * @param buffer native memory the frame is written to
+     * @param offset where in {@code buffer} the frame starts
+     * @param capacity the most bytes of the frame to keep
      * @param wait whether to wait (up to half a second) when nothing is queued
      * @param frame set to the frame's captured and original lengths and its time
      * @return the bytes captured, or -1 when nothing came
@@ -392,6 +395,8 @@ public final class PacketCapture implements AutoCloseable {
      * size) and hands each to {@code handler}, until the handler returns false or the capture is
      * closed (from another thread, such as a shutdown hook on Ctrl-C), which ends the loop normally.
      *
+     * @param buffer native memory each frame is received into, as much of it as fits
+     * @param handler takes each frame; returns false to stop
      * @return the frames handed over
      * @throws IllegalArgumentException for heap memory
      * @throws IOException if a kernel call fails or the handler throws
@@ -415,6 +420,7 @@ public final class PacketCapture implements AutoCloseable {
     /**
      * The kernel's counters for this socket so far; after {@link #close()}, their final values.
      *
+     * @return the frames that passed the filter and those dropped, since the capture opened
      * @throws IOException if {@code getsockopt} fails
      */
     public Statistics statistics() throws IOException {
@@ -452,17 +458,29 @@ public final class PacketCapture implements AutoCloseable {
         }
     }
 
-    /** The interface's name. */
+    /**
+     * The interface's name.
+     *
+     * @return the name given to {@link #open}
+     */
     public String interfaceName() {
         return name;
     }
 
-    /** The interface's index ({@code if_nametoindex}). */
+    /**
+     * The interface's index.
+     *
+     * @return what {@code if_nametoindex} gave for the name when the capture opened
+     */
     public int interfaceIndex() {
         return index;
     }
 
-    /** Whether the capture is open. */
+    /**
+     * Whether the capture is open.
+     *
+     * @return false once {@link #close()} has been called
+     */
     public boolean isOpen() {
         return !descriptor.isClosing();
     }

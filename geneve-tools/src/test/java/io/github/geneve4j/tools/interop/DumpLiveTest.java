@@ -122,6 +122,18 @@ class DumpLiveTest {
         }
     }
 
+    @Test
+    void withoutCapNetRawTheErrorSaysWhatIsNeeded() throws Exception {
+        Netns.requireOrSkip("dump -i without CAP_NET_RAW", List.of("capsh"));
+        // the socket is refused before it exists: nothing is captured, not even on the host's loopback
+        Netns.Result run = Netns.run(60, "capsh", "--drop=cap_net_raw", "--", "-c", "exec \"$0\" \"$@\"",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), GeneveCommand.class.getName(), "dump", "-i", "lo");
+        assertThat(run.code()).as(run.output()).isEqualTo(2);
+        assertThat(run.output().strip()).isEqualTo("geneve dump: cannot capture on lo: AF_PACKET socket failed: "
+                + "Operation not permitted (errno 1); capturing needs CAP_NET_RAW (root)");
+    }
+
     private static void delete() throws Exception {
         Netns.run(10, "ip", "netns", "del", A);
         Netns.run(10, "ip", "netns", "del", B);
