@@ -3,8 +3,10 @@ package io.github.geneve4j.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.geneve4j.endpoint.spi.DatagramSource;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
@@ -85,6 +87,44 @@ class PacketCaptureNetnsTest {
                     assertThat(capture.statistics()).as("kept after close").isEqualTo(new PacketCapture.Statistics(4, 0));
                     assertThatThrownBy(() -> capture.receive(buffer, 0, 64, false, frame))
                             .isInstanceOf(ClosedChannelException.class);
+                }
+                return null;
+            });
+        }
+    }
+
+    @Test
+    void receivingAllocatesNothingPerFrame() throws Exception {
+        try (Netns ns = Netns.create("cap-alloc")) {
+            ns.inside(() -> {
+                InetSocketAddress geneve = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 6081);
+                try (PacketCapture capture = PacketCapture.open("lo", List.of(6081), 4 << 20);
+                        UdpSocket receiver = UdpSocket.open(geneve, 0);
+                        UdpSocket sender = UdpSocket.open(new InetSocketAddress(geneve.getAddress(), 0), 0);
+                        Arena arena = Arena.ofConfined()) {
+                    MemorySegment data = arena.allocate(64);
+                    MemorySegment.copy(GENEVE, 0, data, ValueLayout.JAVA_BYTE, 0, GENEVE.length);
+                    MemorySegment buffer = arena.allocate(2048);
+                    MemorySegment drain = arena.allocate(2048);
+                    CapturedFrame frame = new CapturedFrame();
+                    DatagramSource source = new DatagramSource();
+                    ThreadAllocation.Loop loop = n -> {
+                        long sink = 0;
+                        for (int i = 0; i < n; i++) {
+                            if (!sender.send(data, 0, GENEVE.length, geneve)) {
+                                throw new AssertionError("send buffer full at " + i);
+                            }
+                            int got = capture.receive(buffer, 0, 2048, true, frame);
+                            sink += got + frame.originalLength() + frame.timestampNanos();
+                            sink += receiver.receive(drain, 0, 2048, true, source); // no ICMP errors, no queue growing
+                        }
+                        return sink;
+                    };
+                    long bytes = ThreadAllocation.of(loop, 20_000, 1_000);
+                    System.out.printf("PacketCapture: %d bytes allocated over 1000 send+capture+receive (%.2f B/frame)%n",
+                            bytes, bytes / 1000.0);
+                    assertThat(bytes).as("bytes allocated over 1,000 frames").isLessThan(4_000);
+                    assertThat(capture.statistics().drops()).isZero();
                 }
                 return null;
             });
