@@ -135,6 +135,11 @@ final class ClassicBpf {
         return add(BPF_JMP | BPF_JA, target, null, 0);
     }
 
+    /** {@code tax}: X = A ({@code BPF_MISC | BPF_TAX}). */
+    ClassicBpf tax() {
+        return add(BPF_MISC | BPF_TAX, null, null, 0);
+    }
+
     /** {@code ret #k}: accept {@code k} bytes of the packet (0 drops it, -1 all of it). */
     ClassicBpf ret(int k) {
         return add(BPF_RET | BPF_K, null, null, k);
