@@ -341,7 +341,8 @@ public final class XdpBatchIo implements DatagramBatchIo {
             long to = m.get(U32, at + IP_DESTINATION) & 0xFFFF_FFFFL;
             int checksum = InternetChecksum.finish(InternetChecksum.pseudoHeaderIpv4(from, to, PROTOCOL_UDP, udpLength)
                     + InternetChecksum.sum(m, udp, udpLength));
-            m.set(U16, udp + UDP_CHECKSUM, (short) (checksum == 0 ? 0xFFFF : checksum)); // RFC 768: a computed 0 is sent as all ones
+            // RFC 768: a computed 0 is sent as all ones (0 means none)
+            m.set(U16, udp + UDP_CHECKSUM, (short) (checksum == 0 ? 0xFFFF : checksum));
         }
         return IP + total;
     }

@@ -211,8 +211,9 @@ public final class GwlbCommand implements Callable<Integer> {
         out.printf("gwlb appliance on %s:%d, %d receive thread%s, %s, replies %s, health %s%n",
                 local.getAddress().getHostAddress(), local.getPort(), threads, threads == 1 ? "" : "s",
                 mode.equals("kernel") ? "kernel inspection (TUN pairs gwi-X/gwo-X)" : "pass-through",
-                !xdp.isEmpty() ? "in place (AF_XDP on " + iface + ", " + xdp.getFirst().mode().toString().toLowerCase(java.util.Locale.ROOT)
-                        + " XDP, " + (xdp.getFirst().zeroCopy() ? "zero-copy" : "copy") + " mode)"
+                !xdp.isEmpty() ? "in place (AF_XDP on " + iface + ", "
+                        + xdp.getFirst().mode().toString().toLowerCase(java.util.Locale.ROOT) + " XDP, "
+                        + (xdp.getFirst().zeroCopy() ? "zero-copy" : "copy") + " mode)"
                         : reply.equals("raw") ? "with GWLB's ports (raw IPv4)" : "from port " + local.getPort() + " (udp)",
                 healthPort > 0 ? "on TCP port " + healthPort : "off");
         out.flush();
