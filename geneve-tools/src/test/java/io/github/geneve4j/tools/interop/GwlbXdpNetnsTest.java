@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
  * on AF_XDP, and the replies — source address and port, bytes — are the same; the stand-in's byte
  * for byte checks ({@link GwlbStandIn}'s pass scenario, health port included) hold on AF_XDP; ping
  * and ARP between the namespaces go on while the program is attached, and the program is gone once
- * the appliance stopped.
+ * the appliance stopped, also after {@code kill -9}.
  */
 @Tag("system")
 @Timeout(240)
@@ -108,5 +108,24 @@ class GwlbXdpNetnsTest {
             Thread.sleep(100);
         }
         assertThat(link()).as("the program detached once the appliance stopped").doesNotContain("prog/xdp");
+    }
+
+    @Test
+    void theProgramGoesWithAKilledAppliance() throws Exception {
+        Path log = dir.resolve("killed.log");
+        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--io", "xdp", "--interface", DEVICE), log);
+        try {
+            Netns.waitForLine(log, "replies in place (AF_XDP on " + DEVICE, 60);
+            assertThat(link()).contains("prog/xdp");
+            gwlb.destroyForcibly(); // SIGKILL: no shutdown hook, no close; the BPF link goes with the process
+            assertThat(gwlb.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(gwlb.exitValue()).isEqualTo(137);
+        } finally {
+            Netns.stop(gwlb);
+        }
+        for (int i = 0; i < 100 && link().contains("prog/xdp"); i++) {
+            Thread.sleep(100);
+        }
+        assertThat(link()).as("the program detached once the appliance was killed").doesNotContain("prog/xdp");
     }
 }
