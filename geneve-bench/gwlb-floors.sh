@@ -4,32 +4,37 @@
 #   standin  nothing but a drop rule on the appliance's side (what the stand-in alone costs),
 #   floor    the socket floor: gwlb-reflect (C: recvmmsg of 64, one raw sendmmsg per batch),
 #   gwlb-1   `geneve gwlb` with one receive thread,  gwlb-2  with two,
+#   xdp-floor-1, xdp-floor-2  the AF_XDP floor: our Java XdpReflector (geneve-linux's test classes; the
+#            same XDP program, frames reflected in place, no Geneve work) on one and two RX queues,
+#   gwlb-xdp-1, gwlb-xdp-2    `geneve gwlb --io xdp` on one and two RX queues (one thread each),
 # with the stand-in (gwlb-gen, C sendmmsg from a raw socket) pinned to CPU 0 and the reflector or the
 # appliance to CPU 1. Reflected packets are counted on the stand-in's side, by an iptables raw-table
 # rule that drops them there (no socket reads them on either measured core); the CPU per packet is
 # every busy jiffy of /proc/stat over both CPUs (softirq included: on a veth the receiver's softirq
 # runs on the sender's CPU) per reflected packet, less the stand-in-only run's per sent packet.
 # The kernel's own drop counters (UDP RcvbufErrors on the appliance's side, veth rx/tx drops) are in
-# the table. `ethtool -K tx off` on the stand-in's veth: no partial checksum reaches a reflected frame.
+# the table; the AF_XDP configurations' XDP_STATISTICS per queue (as each process prints them when
+# it stops) and their rate against the AF_XDP floor's follow it. The veth has two queues each way,
+# one for the one-queue AF_XDP configurations. `ethtool -K tx off` on the stand-in's veth: no partial checksum reaches a reflected frame.
 #
 # What is sent, per datagram: UDP payload 68 bytes (Geneve 8, GWLB options 32, inner IPv4/UDP 28),
 # IPv4 packet 96 bytes, Ethernet frame 110 bytes; 16 flows, outer source ports 42000-42015.
 #
 # Not a unit test: needs root, gcc, iptables, ethtool; every address is inside the two namespaces it
 # creates (g4j-fg, the stand-in, 172.31.14.1; g4j-fa, the appliance, 172.31.14.2) and deletes.
-# Bounded: (4 configurations) x (rates) x (WARMUP + SECONDS + 2) seconds.
+# Bounded: (8 configurations) x (rates) x (WARMUP + SECONDS + 2) seconds.
 #
 # Usage: geneve-bench/gwlb-floors.sh [SECONDS] [RATE...]   (default 5 s; rates 100000 0; 0 = as fast
 #        as the stand-in sends). CONFIGS="floor gwlb-1" limits the configurations (standin is always run).
 #        GENEVE_JAR=... measures another build of the geneve jar; GENEVE_GWLB_ARGS adds options.
-# Needs: ./build -q package -DskipTests -pl geneve-tools -am
+# Needs: ./build -q package -DskipTests -pl geneve-tools -am   (builds geneve-linux's test classes too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-5}
 shift || true
 RATES=("$@")
 [ ${#RATES[@]} -gt 0 ] || RATES=(100000 0)
-read -r -a CONFIG_LIST <<<"${CONFIGS:-floor gwlb-1 gwlb-2}"
+read -r -a CONFIG_LIST <<<"${CONFIGS:-floor gwlb-1 gwlb-2 xdp-floor-1 xdp-floor-2 gwlb-xdp-1 gwlb-xdp-2}"
 WARMUP=${WARMUP:-3}
 FLOWS=16
 JAR=${GENEVE_JAR:-geneve-tools/target/geneve.jar}
@@ -69,13 +74,15 @@ trap 'teardown; rm -rf "$WORK"' EXIT
 setup() {
   ip netns add $G; ip netns add $A
   ip -n $G link set lo up; ip -n $A link set lo up
-  ip link add g4jfg type veth peer name g4jfa
+  ip link add g4jfg numtxqueues 2 numrxqueues 2 type veth peer name g4jfa numtxqueues 2 numrxqueues 2
   ip link set g4jfg netns $G; ip link set g4jfa netns $A
   ip -n $G addr add $GIP/24 dev g4jfg; ip -n $G link set g4jfg up
   ip -n $A addr add $AIP/24 dev g4jfa; ip -n $A link set g4jfa up
   ip netns exec $G ethtool -K g4jfg tx off >/dev/null
   # the replies end here, counted by this rule's counter
   ip netns exec $G iptables -t raw -A PREROUTING -p udp --dport 6081 -j DROP
+  # the AF_XDP floor swaps the UDP ports: its replies come from 6081
+  ip netns exec $G iptables -t raw -A PREROUTING -p udp --sport 6081 -j DROP
   [ "$(cat /proc/sys/net/core/rmem_max)" -ge 8388608 ] || sysctl -qw net.core.rmem_max=8388608
   [ "$(cat /proc/sys/net/core/wmem_max)" -ge 8388608 ] || sysctl -qw net.core.wmem_max=8388608
   # neighbours resolved once, so the first packets of each run are not held by ARP
@@ -89,10 +96,33 @@ gwlb_args() {
   echo "${extra[@]}" ${GENEVE_GWLB_ARGS:-}
 }
 
+channels() { # N: queues each way on both ends; the stand-in's TX queue is the appliance's RX queue, and a
+  # frame on a queue with no XDP socket would go to the kernel (and one past the appliance's queues skip XDP)
+  ip netns exec $G ethtool -L g4jfg rx "$1" tx "$1"
+  ip netns exec $A ethtool -L g4jfa rx "$1" tx "$1"
+}
+
 start() { # config
+  case "$1" in
+    xdp-floor-*|gwlb-xdp-*) channels "${1##*-}" ;;
+    *) channels 2 ;;
+  esac
   case "$1" in
     standin) ip netns exec $A iptables -t raw -A PREROUTING -p udp --dport 6081 -j DROP; return 0 ;;
     floor) ip netns exec $A taskset -c 1 "$BIN/gwlb-reflect" $AIP >"$WORK/$1.log" 2>&1 & PID=$!; sleep 0.5 ;;
+    xdp-floor-*)
+      ip netns exec $A taskset -c 1 "$JAVA" --enable-native-access=ALL-UNNAMED \
+        -cp geneve-linux/target/classes:geneve-linux/target/test-classes io.github.geneve4j.linux.xdp.XdpReflector \
+        g4jfa $AIP 6081 "${1#xdp-floor-}" >"$WORK/$1.log" 2>&1 &
+      PID=$!
+      for _ in $(seq 300); do grep -q "^ready" "$WORK/$1.log" 2>/dev/null && break; sleep 0.1; done
+      grep -q "^ready" "$WORK/$1.log" || { cat "$WORK/$1.log" >&2; return 1; } ;;
+    gwlb-xdp-*)
+      ip netns exec $A taskset -c 1 "$JAVA" -jar "$JAR" gwlb --local $AIP --io xdp --interface g4jfa \
+        --queues "${1#gwlb-xdp-}" $(gwlb_args) >"$WORK/$1.log" 2>&1 &
+      PID=$!
+      for _ in $(seq 300); do grep -q "gwlb appliance on" "$WORK/$1.log" 2>/dev/null && break; sleep 0.1; done
+      grep -q "gwlb appliance on" "$WORK/$1.log" || { cat "$WORK/$1.log" >&2; return 1; } ;;
     gwlb-*)
       ip netns exec $A taskset -c 1 "$JAVA" -jar "$JAR" gwlb --local $AIP --threads "${1#gwlb-}" $(gwlb_args) \
         >"$WORK/$1.log" 2>&1 &
@@ -111,7 +141,7 @@ finish() { # config
   fi
 }
 
-replies() { ip netns exec $G iptables -t raw -L PREROUTING -v -x -n | awk '/udp dpt:6081/ { print $1 }'; }
+replies() { ip netns exec $G iptables -t raw -L PREROUTING -v -x -n | awk '/udp [sd]pt:6081/ { s += $1 } END { print s + 0 }'; }
 busy() { # busy jiffies of CPU 0 and 1 together (all but idle and iowait)
   awk '/^cpu[01] / { s += $2 + $3 + $4 + $7 + $8 + $9 } END { print s }' /proc/stat
 }
@@ -129,6 +159,7 @@ gen() { # rate seconds -> "sent N in T s ..."
 }
 
 HZ=$(getconf CLK_TCK)
+XDP_NOTES=()
 teardown
 setup
 declare -A CPU
@@ -145,6 +176,9 @@ for rate in "${RATES[@]}"; do
     quiet                                      # the last replies
     r1=$(replies); b1=$(busy); e1=$(udp_errors $A); d1=$(link_drops $A g4jfa)
     finish "$config"
+    case "$config" in # the kernel's XDP_STATISTICS per queue, printed by the process as it stopped
+      xdp-floor-*|gwlb-xdp-*) XDP_NOTES+=("$config at $([ "$rate" = 0 ] && echo max || echo "$rate")/s: $(grep -o 'XdpStatistics\[.*\]' "$WORK/$config.log" | tr '\n' ' ')") ;;
+    esac
     sent=$(awk '{ print $2 }' <<<"$line"); took=$(awk '{ print $4 }' <<<"$line")
     got=$((r1 - r0)); jiffies=$((b1 - b0))
     if [ "$config" = standin ]; then
@@ -164,4 +198,13 @@ for rate in "${RATES[@]}"; do
       "$(awk -v s=$sent -v g=$got 'BEGIN { print s ? 100 * (s - g) / s : 0 }')" "$per" "$ratio_rate" "$ratio_cpu" \
       $((e1 - e0)) $((d1 - d0))
   done
+  for q in 1 2; do
+    if [ -n "${RATE_OF[gwlb-xdp-$q]:-}" ] && [ -n "${RATE_OF[xdp-floor-$q]:-}" ]; then
+      XDP_NOTES+=("gwlb-xdp-$q ÷ xdp-floor-$q reflected rate at $([ "$rate" = 0 ] && echo max || echo "$rate")/s: $(awk -v a="${RATE_OF[gwlb-xdp-$q]}" -v b="${RATE_OF[xdp-floor-$q]}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "–" }')")
+    fi
+  done
 done
+if [ ${#XDP_NOTES[@]} -gt 0 ]; then
+  printf '\n'
+  printf -- '- %s\n' "${XDP_NOTES[@]}"
+fi

@@ -455,6 +455,11 @@ public final class XdpSocket implements AutoCloseable {
         }
     }
 
+    /** The UMEM, for a batch I/O whose slots lie in it (valid until {@link #close()}). */
+    MemorySegment umem() {
+        return umem;
+    }
+
     /**
      * Whether the socket was bound in zero-copy mode (the driver DMAs into the UMEM) rather than
      * copy mode (the kernel copies each frame; veth has only this).

@@ -5,6 +5,9 @@
  * ping, SSH) through to the kernel. A worker takes a batch of received frames as
  * {@link io.github.geneve4j.linux.xdp.XdpFrames}, builds each reply in the frame it came in, and
  * transmits it from there: no copy in user space, no system call per packet.
+ * {@link io.github.geneve4j.linux.xdp.XdpBatchIo} puts one queue's socket behind the endpoint SPI's
+ * {@link io.github.geneve4j.endpoint.spi.DatagramBatchIo}, the GWLB appliance's batch I/O
+ * ({@code geneve gwlb --io xdp}).
  *
  * <pre>{@code
  * try (XdpProgram program = XdpProgram.attach("eth0", new InetSocketAddress("192.0.2.1", 6081), 1,

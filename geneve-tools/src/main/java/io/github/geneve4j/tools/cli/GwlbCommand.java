@@ -7,6 +7,9 @@ import io.github.geneve4j.gwlb.GwlbStats;
 import io.github.geneve4j.linux.RawIpv4Socket;
 import io.github.geneve4j.linux.Tap;
 import io.github.geneve4j.linux.UdpSocket;
+import io.github.geneve4j.linux.xdp.XdpBatchIo;
+import io.github.geneve4j.linux.xdp.XdpProgram;
+import io.github.geneve4j.linux.xdp.XdpSocket;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.Inet4Address;
@@ -88,6 +91,22 @@ public final class GwlbCommand implements Callable<Integer> {
             description = "Stop after this many seconds (default: 0, run until stopped).")
     double duration;
 
+    @Option(names = "--io", paramLabel = "socket|xdp", defaultValue = "socket",
+            description = {"socket: UDP sockets, the replies through a raw socket (default);",
+                "xdp: AF_XDP on --interface, one receive thread per RX queue, each reply built in the frame it came in and sent from there (pass-through mode only; root, or CAP_NET_ADMIN, CAP_BPF, CAP_NET_RAW and CAP_IPC_LOCK)."})
+    String io;
+
+    @Option(names = "--interface", paramLabel = "IFACE",
+            description = "--io xdp: the device GWLB's packets arrive on; the XDP program steers --local's UDP to the appliance and lets everything else through.")
+    String iface;
+
+    @Option(names = "--queues", paramLabel = "N", defaultValue = "1",
+            description = "--io xdp: RX queues served, queues 0 to N-1 of the device, one receive thread each (default: ${DEFAULT-VALUE}).")
+    int queues;
+
+    /** The AF_XDP queues, with --io xdp. */
+    private List<XdpBatchIo> xdp = List.of();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -108,12 +127,27 @@ public final class GwlbCommand implements Callable<Integer> {
                     + " positive timeouts, non-negative --stats and --duration");
             return 2;
         }
+        if (!(io.equals("socket") || io.equals("xdp")) || io.equals("xdp") != (iface != null) || queues < 1 || queues > 64) {
+            err.println("geneve gwlb: expected --io socket|xdp, and --interface IFACE and --queues 1..64 with --io xdp only");
+            return 2;
+        }
+        if (io.equals("xdp") && mode.equals("kernel")) {
+            err.println("geneve gwlb: --io xdp runs in pass-through mode only (expected: --mode pass; kernel mode's TUN devices "
+                    + "need the kernel's own receive path)");
+            return 2;
+        }
         List<AutoCloseable> opened = new ArrayList<>();
         GwlbAppliance appliance;
         try {
             GwlbAppliance.Builder builder = GwlbAppliance.builder().tcpIdleTimeout(Duration.ofSeconds(tcpIdle))
                     .otherIdleTimeout(Duration.ofSeconds(otherIdle)).flowCapacity(flows);
-            for (int i = 0; i < threads; i++) {
+            if (io.equals("xdp")) {
+                xdp = XdpBatchIo.open(iface, local, queues, XdpProgram.Mode.AUTO, XdpSocket.Options.DEFAULT);
+                opened.addAll(xdp);
+                xdp.forEach(builder::io);
+                threads = queues; // one receive thread per queue
+            }
+            for (int i = 0; io.equals("socket") && i < threads; i++) {
                 UdpSocket udp = UdpSocket.open(local, buffer, threads > 1);
                 opened.add(udp);
                 if (reply.equals("raw")) {
@@ -177,7 +211,10 @@ public final class GwlbCommand implements Callable<Integer> {
         out.printf("gwlb appliance on %s:%d, %d receive thread%s, %s, replies %s, health %s%n",
                 local.getAddress().getHostAddress(), local.getPort(), threads, threads == 1 ? "" : "s",
                 mode.equals("kernel") ? "kernel inspection (TUN pairs gwi-X/gwo-X)" : "pass-through",
-                reply.equals("raw") ? "with GWLB's ports (raw IPv4)" : "from port " + local.getPort() + " (udp)",
+                !xdp.isEmpty() ? "in place (AF_XDP on " + iface + ", "
+                        + xdp.getFirst().mode().toString().toLowerCase(java.util.Locale.ROOT) + " XDP, "
+                        + (xdp.getFirst().zeroCopy() ? "zero-copy" : "copy") + " mode)"
+                        : reply.equals("raw") ? "with GWLB's ports (raw IPv4)" : "from port " + local.getPort() + " (udp)",
                 healthPort > 0 ? "on TCP port " + healthPort : "off");
         out.flush();
         long end = System.nanoTime() + (long) (duration * 1e9);
@@ -195,6 +232,13 @@ public final class GwlbCommand implements Callable<Integer> {
         }
         GwlbStats last = appliance.stats();
         out.println(last);
+        for (XdpBatchIo q : xdp) {
+            try {
+                out.println("xdp queue " + q.queue() + ": " + q.statistics());
+            } catch (IOException e) {
+                out.println("xdp queue " + q.queue() + ": no statistics (" + e.getMessage() + ")");
+            }
+        }
         out.flush();
         if (appliance.failure().isPresent()) {
             err.println("geneve gwlb: a receive thread failed: " + appliance.failure().get());
