@@ -1,12 +1,12 @@
 package io.github.geneve4j.linux;
 
+import io.github.geneve4j.codec.NetworkOrder;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
@@ -94,7 +94,6 @@ public final class PacketCapture implements AutoCloseable {
     private static final long CONTROL_ROOM = 64;
     // struct tpacket_stats: tp_packets, tp_drops (unsigned int each)
     private static final long TPACKET_STATS_SIZE = 8;
-    private static final ValueLayout.OfShort U16_BE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private static final MethodHandle IF_NAMETOINDEX = Libc.downcall("if_nametoindex",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS), true);
@@ -237,7 +236,7 @@ public final class PacketCapture implements AutoCloseable {
                 }
                 MemorySegment sll = arena.allocate(SOCKADDR_LL_SIZE, 8);
                 sll.set(ValueLayout.JAVA_SHORT, 0, (short) AF_PACKET);
-                sll.set(U16_BE, SLL_PROTOCOL, (short) ETH_P_ALL);
+                sll.set(NetworkOrder.SHORT, SLL_PROTOCOL, (short) ETH_P_ALL);
                 sll.set(ValueLayout.JAVA_INT, SLL_IFINDEX, index);
                 if ((int) BIND.invokeExact(callState, fd, sll, SOCKADDR_LL_SIZE) < 0) {
                     throw new IOException("cannot capture on " + interfaceName + ": bind failed: "

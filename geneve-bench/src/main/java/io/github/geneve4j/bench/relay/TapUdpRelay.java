@@ -1,5 +1,6 @@
 package io.github.geneve4j.bench.relay;
 
+import io.github.geneve4j.codec.NetworkOrder;
 import io.github.geneve4j.endpoint.spi.DatagramSource;
 import io.github.geneve4j.endpoint.spi.FrameOffload;
 import io.github.geneve4j.linux.Tap;
@@ -10,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -42,8 +42,6 @@ public final class TapUdpRelay implements AutoCloseable {
     static final int META = 12;
     /** The largest frame a TAP with offloads hands over: 64 KiB of IP plus the Ethernet header. */
     static final int MAX_FRAME = 65_549;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final Tap tap;
     private final UdpSocket socket;
@@ -87,20 +85,20 @@ public final class TapUdpRelay implements AutoCloseable {
                 in.set(ValueLayout.JAVA_BYTE, start, (byte) offload.gso().ordinal());
                 in.set(ValueLayout.JAVA_BYTE, start + 1, (byte) ((offload.ecn() ? 1 : 0)
                         | (offload.needsChecksum() ? 2 : 0) | (offload.checksumValid() ? 4 : 0)));
-                in.set(SHORT, start + 2, (short) offload.gsoSize());
-                in.set(SHORT, start + 4, (short) offload.headerLength());
-                in.set(SHORT, start + 6, (short) offload.checksumStart());
-                in.set(SHORT, start + 8, (short) offload.checksumOffset());
-                in.set(SHORT, start + 10, (short) 0);
+                in.set(NetworkOrder.SHORT, start + 2, (short) offload.gsoSize());
+                in.set(NetworkOrder.SHORT, start + 4, (short) offload.headerLength());
+                in.set(NetworkOrder.SHORT, start + 6, (short) offload.checksumStart());
+                in.set(NetworkOrder.SHORT, start + 8, (short) offload.checksumOffset());
+                in.set(NetworkOrder.SHORT, start + 10, (short) 0);
                 int total = META + n;
                 int count = (total + data - 1) / data;
                 long length = 0;
                 for (int i = 0; i < count; i++) {
                     int piece = Math.min(data, total - i * data);
                     long d = (long) i * segment;
-                    out.set(INT, d, sequence);
-                    out.set(SHORT, d + 4, (short) i);
-                    out.set(SHORT, d + 6, (short) count);
+                    out.set(NetworkOrder.INT, d, sequence);
+                    out.set(NetworkOrder.SHORT, d + 4, (short) i);
+                    out.set(NetworkOrder.SHORT, d + 6, (short) count);
                     MemorySegment.copy(in, start + (long) i * data, out, d + CHUNK_HEADER, piece);
                     length = d + CHUNK_HEADER + piece;
                 }
@@ -134,9 +132,9 @@ public final class TapUdpRelay implements AutoCloseable {
                     if (length < CHUNK_HEADER) {
                         continue;
                     }
-                    int sequence = batch.get(INT, d);
-                    int index = Short.toUnsignedInt(batch.get(SHORT, d + 4));
-                    int count = Short.toUnsignedInt(batch.get(SHORT, d + 6));
+                    int sequence = batch.get(NetworkOrder.INT, d);
+                    int index = Short.toUnsignedInt(batch.get(NetworkOrder.SHORT, d + 4));
+                    int count = Short.toUnsignedInt(batch.get(NetworkOrder.SHORT, d + 6));
                     if (index == 0) {
                         if (expectIndex != 0) {
                             framesLost.incrementAndGet(); // the frame before lost its tail
@@ -175,11 +173,11 @@ public final class TapUdpRelay implements AutoCloseable {
         offload.clear();
         if (gso != FrameOffload.Gso.NONE.ordinal()) {
             offload.segmentation(FrameOffload.Gso.values()[gso], (flags & 1) != 0,
-                    Short.toUnsignedInt(frame.get(SHORT, meta + 2)), Short.toUnsignedInt(frame.get(SHORT, meta + 4)));
+                    Short.toUnsignedInt(frame.get(NetworkOrder.SHORT, meta + 2)), Short.toUnsignedInt(frame.get(NetworkOrder.SHORT, meta + 4)));
         }
         if ((flags & 2) != 0) {
-            offload.partialChecksum(Short.toUnsignedInt(frame.get(SHORT, meta + 6)),
-                    Short.toUnsignedInt(frame.get(SHORT, meta + 8)));
+            offload.partialChecksum(Short.toUnsignedInt(frame.get(NetworkOrder.SHORT, meta + 6)),
+                    Short.toUnsignedInt(frame.get(NetworkOrder.SHORT, meta + 8)));
         }
         offload.checksumValid((flags & 4) != 0);
         try {

@@ -1,5 +1,6 @@
 package io.github.geneve4j.linux.xdp;
 
+import io.github.geneve4j.codec.NetworkOrder;
 import io.github.geneve4j.codec.net.EthernetView;
 import io.github.geneve4j.codec.net.InternetChecksum;
 import io.github.geneve4j.codec.net.Ipv4View;
@@ -11,7 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,8 +76,6 @@ public final class XdpBatchIo implements DatagramBatchIo {
     /** The headroom of a slot: Ethernet, IPv4 without options and UDP headers in front of every payload. */
     static final int HEADROOM = EthernetView.HEADER_LENGTH + Ipv4View.MIN_HEADER_LENGTH + UdpView.HEADER_LENGTH;
 
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt RAW_INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfShort RAW_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
 
@@ -219,9 +217,9 @@ public final class XdpBatchIo implements DatagramBatchIo {
                 continue; // not marked: back to the kernel with the rest of the batch
             }
             long udp = at + IP + ihl(m, at);
-            int payload = (m.get(U16, udp + UDP_LENGTH) & 0xFFFF) - UdpView.HEADER_LENGTH;
+            int payload = (m.get(NetworkOrder.SHORT, udp + UDP_LENGTH) & 0xFFFF) - UdpView.HEADER_LENGTH;
             int slot = batch.add(m, udp + UdpView.HEADER_LENGTH, payload);
-            batch.source(slot).ipv4(m.get(U32, at + IP_SOURCE), m.get(U16, udp) & 0xFFFF);
+            batch.source(slot).ipv4(m.get(NetworkOrder.INT, at + IP_SOURCE), m.get(NetworkOrder.SHORT, udp) & 0xFFFF);
             frameOfSlot[slot] = i;
         }
         inFlight = batch;
@@ -274,28 +272,28 @@ public final class XdpBatchIo implements DatagramBatchIo {
      * @return null when it is, or why not
      */
     static DropReason check(MemorySegment m, long at, int length, int localAddress, int localPort) {
-        if (length < HEADROOM || (m.get(U16, at + ETHERTYPE) & 0xFFFF) != ETHERTYPE_IPV4) {
+        if (length < HEADROOM || (m.get(NetworkOrder.SHORT, at + ETHERTYPE) & 0xFFFF) != ETHERTYPE_IPV4) {
             return DropReason.NOT_IPV4_UDP;
         }
         int versionIhl = m.get(ValueLayout.JAVA_BYTE, at + IP) & 0xFF;
         int ihl = (versionIhl & 0x0F) * 4;
         if (versionIhl >>> 4 != 4 || ihl < Ipv4View.MIN_HEADER_LENGTH
-                || (m.get(U16, at + IP_TTL_PROTOCOL) & 0xFF) != PROTOCOL_UDP) {
+                || (m.get(NetworkOrder.SHORT, at + IP_TTL_PROTOCOL) & 0xFF) != PROTOCOL_UDP) {
             return DropReason.NOT_IPV4_UDP;
         }
-        int total = m.get(U16, at + IP_TOTAL_LENGTH) & 0xFFFF;
+        int total = m.get(NetworkOrder.SHORT, at + IP_TOTAL_LENGTH) & 0xFFFF;
         if (IP + total > length || total < ihl + UdpView.HEADER_LENGTH
-                || (m.get(U16, at + IP + ihl + UDP_LENGTH) & 0xFFFF) != total - ihl) {
+                || (m.get(NetworkOrder.SHORT, at + IP + ihl + UDP_LENGTH) & 0xFFFF) != total - ihl) {
             return DropReason.MALFORMED;
         }
         if (InternetChecksum.fold(InternetChecksum.sum(m, at + IP, ihl)) != 0xFFFF) {
             return DropReason.BAD_HEADER_CHECKSUM;
         }
-        if ((m.get(U16, at + IP_FLAGS_FRAGMENT) & MORE_FRAGMENTS_AND_OFFSET) != 0) {
+        if ((m.get(NetworkOrder.SHORT, at + IP_FLAGS_FRAGMENT) & MORE_FRAGMENTS_AND_OFFSET) != 0) {
             return DropReason.FRAGMENT;
         }
-        if (m.get(U32, at + IP_DESTINATION) != localAddress
-                || (m.get(U16, at + IP + ihl + UDP_DESTINATION_PORT) & 0xFFFF) != localPort) {
+        if (m.get(NetworkOrder.INT, at + IP_DESTINATION) != localAddress
+                || (m.get(NetworkOrder.SHORT, at + IP + ihl + UDP_DESTINATION_PORT) & 0xFFFF) != localPort) {
             return DropReason.NOT_LOCAL;
         }
         return null;
@@ -324,25 +322,25 @@ public final class XdpBatchIo implements DatagramBatchIo {
         int source = m.get(RAW_INT, at + IP_SOURCE);
         m.set(RAW_INT, at + IP_SOURCE, m.get(RAW_INT, at + IP_DESTINATION));
         m.set(RAW_INT, at + IP_DESTINATION, source);
-        int ttlProtocol = m.get(U16, at + IP_TTL_PROTOCOL) & 0xFFFF;
+        int ttlProtocol = m.get(NetworkOrder.SHORT, at + IP_TTL_PROTOCOL) & 0xFFFF;
         int newTtlProtocol = REPLY_TTL << 8 | (ttlProtocol & 0xFF);
         if (newTtlProtocol != ttlProtocol) {
-            int checksum = m.get(U16, at + IP_CHECKSUM) & 0xFFFF;
-            m.set(U16, at + IP_TTL_PROTOCOL, (short) newTtlProtocol);
-            m.set(U16, at + IP_CHECKSUM, (short) InternetChecksum.update(checksum, ttlProtocol, newTtlProtocol));
+            int checksum = m.get(NetworkOrder.SHORT, at + IP_CHECKSUM) & 0xFFFF;
+            m.set(NetworkOrder.SHORT, at + IP_TTL_PROTOCOL, (short) newTtlProtocol);
+            m.set(NetworkOrder.SHORT, at + IP_CHECKSUM, (short) InternetChecksum.update(checksum, ttlProtocol, newTtlProtocol));
         }
-        int total = m.get(U16, at + IP_TOTAL_LENGTH) & 0xFFFF;
+        int total = m.get(NetworkOrder.SHORT, at + IP_TOTAL_LENGTH) & 0xFFFF;
         int ihl = ihl(m, at);
         long udp = at + IP + ihl;
-        m.set(U16, udp + UDP_CHECKSUM, (short) 0);
+        m.set(NetworkOrder.SHORT, udp + UDP_CHECKSUM, (short) 0);
         if (changed) {
             int udpLength = total - ihl;
-            long from = m.get(U32, at + IP_SOURCE) & 0xFFFF_FFFFL;
-            long to = m.get(U32, at + IP_DESTINATION) & 0xFFFF_FFFFL;
+            long from = m.get(NetworkOrder.INT, at + IP_SOURCE) & 0xFFFF_FFFFL;
+            long to = m.get(NetworkOrder.INT, at + IP_DESTINATION) & 0xFFFF_FFFFL;
             int checksum = InternetChecksum.finish(InternetChecksum.pseudoHeaderIpv4(from, to, PROTOCOL_UDP, udpLength)
                     + InternetChecksum.sum(m, udp, udpLength));
             // RFC 768: a computed 0 is sent as all ones (0 means none)
-            m.set(U16, udp + UDP_CHECKSUM, (short) (checksum == 0 ? 0xFFFF : checksum));
+            m.set(NetworkOrder.SHORT, udp + UDP_CHECKSUM, (short) (checksum == 0 ? 0xFFFF : checksum));
         }
         return IP + total;
     }

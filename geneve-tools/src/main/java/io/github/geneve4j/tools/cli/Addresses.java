@@ -1,13 +1,12 @@
 package io.github.geneve4j.tools.cli;
 
+import io.github.geneve4j.codec.NetworkOrder;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /** Text forms of IP addresses as Wireshark prints them: dotted quad, and RFC 5952 for IPv6. */
 final class Addresses {
 
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private Addresses() {
     }
@@ -21,7 +20,7 @@ final class Addresses {
     static String ipv6(MemorySegment s, long at) {
         int[] groups = new int[8];
         for (int i = 0; i < 8; i++) {
-            groups[i] = s.get(U16, at + 2L * i) & 0xFFFF;
+            groups[i] = s.get(NetworkOrder.SHORT, at + 2L * i) & 0xFFFF;
         }
         int bestStart = -1;
         int bestLength = 1;

@@ -1,6 +1,7 @@
 package io.github.geneve4j.tools.demo;
 
 import io.github.geneve4j.codec.GeneveFormatException;
+import io.github.geneve4j.codec.NetworkOrder;
 import io.github.geneve4j.codec.net.EtherType;
 import io.github.geneve4j.codec.net.EthernetView;
 import io.github.geneve4j.codec.net.InternetChecksum;
@@ -9,7 +10,6 @@ import io.github.geneve4j.endpoint.ReceivedFrame;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,8 +49,6 @@ final class VirtualHost {
     /** A host keeps this many neighbours at most: a flood of ARP cannot grow it without bound. */
     static final int ARP_CACHE_LIMIT = 256;
 
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final long mac;
     private final int ip;
@@ -99,14 +97,14 @@ final class VirtualHost {
     }
 
     private void arp(MemorySegment s, long a, long length, Link reply) {
-        if (length < ARP_LENGTH || s.get(U16, a) != 1 || s.get(U16, a + 2) != EtherType.IPV4
+        if (length < ARP_LENGTH || s.get(NetworkOrder.SHORT, a) != 1 || s.get(NetworkOrder.SHORT, a + 2) != EtherType.IPV4
                 || s.get(ValueLayout.JAVA_BYTE, a + 4) != 6 || s.get(ValueLayout.JAVA_BYTE, a + 5) != 4) {
             return;
         }
-        int operation = s.get(U16, a + ARP_OPERATION) & 0xFFFF;
+        int operation = s.get(NetworkOrder.SHORT, a + ARP_OPERATION) & 0xFFFF;
         long senderMac = mac(s, a + ARP_SENDER_MAC);
-        int senderIp = s.get(U32, a + ARP_SENDER_IP);
-        if (s.get(U32, a + ARP_TARGET_IP) != ip) {
+        int senderIp = s.get(NetworkOrder.INT, a + ARP_SENDER_IP);
+        if (s.get(NetworkOrder.INT, a + ARP_TARGET_IP) != ip) {
             return;
         }
         learn(senderIp, senderMac);
@@ -140,8 +138,8 @@ final class VirtualHost {
         }
         int type = s.get(ValueLayout.JAVA_BYTE, icmp) & 0xFF;
         int source = (int) ipv4.source();
-        int id = s.get(U16, icmp + 4) & 0xFFFF;
-        int sequence = s.get(U16, icmp + 6) & 0xFFFF;
+        int id = s.get(NetworkOrder.SHORT, icmp + 4) & 0xFFFF;
+        int sequence = s.get(NetworkOrder.SHORT, icmp + 6) & 0xFFFF;
         if (type == ICMP_ECHO_REQUEST && icmpLength - 8 <= out.byteSize() - 42) {
             long sourceMac = ethernet.source();
             learn(source, sourceMac);
@@ -159,15 +157,15 @@ final class VirtualHost {
     /** Builds an ARP request or reply in {@link #out}; returns its length. */
     private int arpFrame(int operation, long targetMac, int targetIp) {
         int e = EthernetView.write(out, 0, operation == ARP_REQUEST ? BROADCAST : targetMac, mac, -1, EtherType.ARP);
-        out.set(U16, e, (short) 1);
-        out.set(U16, e + 2, (short) EtherType.IPV4);
+        out.set(NetworkOrder.SHORT, e, (short) 1);
+        out.set(NetworkOrder.SHORT, e + 2, (short) EtherType.IPV4);
         out.set(ValueLayout.JAVA_BYTE, e + 4, (byte) 6);
         out.set(ValueLayout.JAVA_BYTE, e + 5, (byte) 4);
-        out.set(U16, e + ARP_OPERATION, (short) operation);
+        out.set(NetworkOrder.SHORT, e + ARP_OPERATION, (short) operation);
         putMac(e + ARP_SENDER_MAC, mac);
-        out.set(U32, e + ARP_SENDER_IP, ip);
+        out.set(NetworkOrder.INT, e + ARP_SENDER_IP, ip);
         putMac(e + ARP_TARGET_MAC, operation == ARP_REQUEST ? 0 : targetMac);
-        out.set(U32, e + ARP_TARGET_IP, targetIp);
+        out.set(NetworkOrder.INT, e + ARP_TARGET_IP, targetIp);
         return e + ARP_LENGTH;
     }
 
@@ -181,21 +179,21 @@ final class VirtualHost {
         long icmp = e + header;
         out.set(ValueLayout.JAVA_BYTE, icmp, (byte) type);
         out.set(ValueLayout.JAVA_BYTE, icmp + 1, (byte) 0);
-        out.set(U16, icmp + 2, (short) 0);
-        out.set(U16, icmp + 4, (short) id);
-        out.set(U16, icmp + 6, (short) sequence);
+        out.set(NetworkOrder.SHORT, icmp + 2, (short) 0);
+        out.set(NetworkOrder.SHORT, icmp + 4, (short) id);
+        out.set(NetworkOrder.SHORT, icmp + 6, (short) sequence);
         MemorySegment.copy(data, dataOffset, out, icmp + 8, length);
-        out.set(U16, icmp + 2, (short) InternetChecksum.checksum(out, icmp, icmpLength));
+        out.set(NetworkOrder.SHORT, icmp + 2, (short) InternetChecksum.checksum(out, icmp, icmpLength));
         return (int) icmp + icmpLength;
     }
 
     private void putMac(long at, long address) {
-        out.set(U32, at, (int) (address >>> 16));
-        out.set(U16, at + 4, (short) address);
+        out.set(NetworkOrder.INT, at, (int) (address >>> 16));
+        out.set(NetworkOrder.SHORT, at + 4, (short) address);
     }
 
     private static long mac(MemorySegment s, long at) {
-        return ((s.get(U32, at) & 0xFFFF_FFFFL) << 16) | (s.get(U16, at + 4) & 0xFFFF);
+        return ((s.get(NetworkOrder.INT, at) & 0xFFFF_FFFFL) << 16) | (s.get(NetworkOrder.SHORT, at + 4) & 0xFFFF);
     }
 
     private synchronized int nextIpId() {
@@ -265,7 +263,7 @@ final class VirtualHost {
                 out.flush();
             } else {
                 long sent = System.nanoTime();
-                data.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0, System.currentTimeMillis());
+                data.set(NetworkOrder.LONG, 0, System.currentTimeMillis());
                 for (int i = 8; i < PING_DATA; i++) {
                     data.set(ValueLayout.JAVA_BYTE, i, (byte) i);
                 }
