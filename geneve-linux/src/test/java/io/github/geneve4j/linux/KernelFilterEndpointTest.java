@@ -3,6 +3,7 @@ package io.github.geneve4j.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.geneve4j.endpoint.GeneveEndpoint;
+import io.github.geneve4j.endpoint.testing.MemoryDevice;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,7 +20,7 @@ class KernelFilterEndpointTest {
 
     @Test
     void aPeerAddedAtRunTimePastTheOldLimitIsDelivered() throws Exception {
-        WorkerPairsTest.Queue device = new WorkerPairsTest.Queue("a");
+        MemoryDevice device = new MemoryDevice(false);
         GeneveEndpoint.Builder builder = GeneveEndpoint.builder()
                 .transport(UdpSocket.open(new InetSocketAddress("127.0.0.1", 0), 1 << 20))
                 .device(device).vni(7).kernelFilter(true);
@@ -40,7 +41,7 @@ class KernelFilterEndpointTest {
                 assertThat(added.send(datagram, 0, datagram.byteSize(), endpoint.localAddress())).isTrue();
             }
             for (int i = 0; i < 5; i++) {
-                assertThat(device.next()).as("frame %d of the added peer", i).isEqualTo(frame);
+                assertThat(WorkerPairsTest.written(device, i)).as("frame %d of the added peer", i).isEqualTo(frame);
             }
             assertThat(endpoint.stats().framesFromTunnel()).isEqualTo(5);
         }

@@ -5,21 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.geneve4j.endpoint.GeneveEndpoint;
 import io.github.geneve4j.endpoint.spi.DatagramSource;
-import io.github.geneve4j.endpoint.spi.FrameDevice;
-import io.github.geneve4j.endpoint.spi.FrameOffload;
+import io.github.geneve4j.endpoint.testing.MemoryDevice;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
-import java.nio.channels.ClosedChannelException;
-import java.util.ArrayList;
-import java.util.Collections;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -116,8 +111,8 @@ class WorkerPairsTest {
     void twoEndpointsWithTwoWorkerPairsCarryEachQueueToTheSameQueue() throws Exception {
         List<UdpSocket> a = UdpSocket.openGroup(new InetSocketAddress("127.0.0.1", 0), 1 << 20, 2);
         List<UdpSocket> b = UdpSocket.openGroup(new InetSocketAddress("127.0.0.2", 0), 1 << 20, 2);
-        List<Queue> queuesA = List.of(new Queue("a0"), new Queue("a1"));
-        List<Queue> queuesB = List.of(new Queue("b0"), new Queue("b1"));
+        List<MemoryDevice> queuesA = List.of(new MemoryDevice(false), new MemoryDevice(false));
+        List<MemoryDevice> queuesB = List.of(new MemoryDevice(false), new MemoryDevice(false));
         try (GeneveEndpoint endpointA = GeneveEndpoint.builder().transports(a).devices(queuesA).vni(7)
                         .peer(b.get(0).localAddress()).start();
                 GeneveEndpoint endpointB = GeneveEndpoint.builder().transports(b).devices(queuesB).vni(7)
@@ -126,18 +121,17 @@ class WorkerPairsTest {
                 for (int q = 0; q < 2; q++) {
                     byte[] frame = frame(0x10 * q + round);
                     queuesA.get(q).inject(frame);
-                    assertThat(queuesB.get(q).next()).as("A's queue %d to B's, round %d", q, round).isEqualTo(frame);
+                    assertThat(written(queuesB.get(q), round)).as("A's queue %d to B's, round %d", q, round).isEqualTo(frame);
                     byte[] back = frame(0x80 + 0x10 * q + round);
                     queuesB.get(q).inject(back);
-                    assertThat(queuesA.get(q).next()).as("B's queue %d to A's", q).isEqualTo(back);
+                    assertThat(written(queuesA.get(q), round)).as("B's queue %d to A's", q).isEqualTo(back);
                 }
-            }
-            Thread.sleep(100);
-            for (Queue q : List.of(queuesA.get(0), queuesA.get(1), queuesB.get(0), queuesB.get(1))) {
-                assertThat(q.written).as(q.name + ": nothing but its own pair's frames").isEmpty();
             }
             assertThat(endpointA.stats().framesToTunnel()).isEqualTo(6);
             assertThat(endpointB.stats().framesFromTunnel()).isEqualTo(6);
+            for (MemoryDevice q : List.of(queuesA.get(0), queuesA.get(1), queuesB.get(0), queuesB.get(1))) {
+                assertThat(q.writtenCount()).as("nothing but its own pair's frames").isEqualTo(3);
+            }
         }
         assertThat(queuesA.get(1).isOpen()).as("the endpoint closes every queue").isFalse();
         assertThat(a.get(1).isOpen()).as("and every transport").isFalse();
@@ -148,22 +142,29 @@ class WorkerPairsTest {
         List<UdpSocket> a = UdpSocket.openGroup(new InetSocketAddress("127.0.0.1", 0), 0, 2);
         try {
             GeneveEndpoint.Builder builder = GeneveEndpoint.builder().transports(a).peer(new InetSocketAddress("127.0.0.2", 6081));
-            assertThatThrownBy(() -> builder.devices(List.of(new Queue("x"))).start())
+            assertThatThrownBy(() -> builder.devices(List.of(new MemoryDevice(false))).start())
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("1 device queues for 2 transports");
             assertThatThrownBy(() -> GeneveEndpoint.builder().transports(a).handler(f -> { })
                     .peer(new InetSocketAddress("127.0.0.2", 6081)).start())
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("a handler takes one transport");
-            Queue q = new Queue("y");
+            MemoryDevice q = new MemoryDevice(false);
             assertThatThrownBy(() -> GeneveEndpoint.builder().devices(List.of(q, q)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("each once");
             try (UdpSocket elsewhere = UdpSocket.open(new InetSocketAddress("127.0.0.1", 0))) {
                 assertThatThrownBy(() -> GeneveEndpoint.builder().transports(List.of(a.get(0), elsewhere))
-                        .devices(List.of(new Queue("p"), new Queue("q"))).peer(new InetSocketAddress("127.0.0.2", 6081))
+                        .devices(List.of(new MemoryDevice(false), new MemoryDevice(false))).peer(new InetSocketAddress("127.0.0.2", 6081))
                         .start()).isInstanceOf(IllegalStateException.class).hasMessageContaining("one address");
             }
         } finally {
             a.forEach(UdpSocket::close);
         }
+    }
+
+    /** The {@code index}-th frame {@code queue} was given to write, waited for (5 s against a hang). */
+    static byte[] written(MemoryDevice queue, int index) throws InterruptedException {
+        MemoryDevice.Frame f = queue.awaitWritten(index, Duration.ofSeconds(5));
+        assertThat(f).as("frame %d written within 5 s", index).isNotNull();
+        return f.bytes();
     }
 
     /** A socket bound to 127.0.0.1 on a free port that is {@code residue} mod {@code m}. */
@@ -188,78 +189,5 @@ class WorkerPairsTest {
         f[13] = (byte) 0xB5; // IEEE local experimental EtherType
         java.util.Arrays.fill(f, 14, 60, (byte) mark);
         return f;
-    }
-
-    /** A device queue in memory: frames injected are read by the endpoint; frames written are kept. */
-    static final class Queue implements FrameDevice {
-        final String name;
-        final LinkedBlockingQueue<byte[]> toRead = new LinkedBlockingQueue<>();
-        final LinkedBlockingQueue<byte[]> written = new LinkedBlockingQueue<>();
-        private volatile boolean open = true;
-
-        Queue(String name) {
-            this.name = name;
-        }
-
-        void inject(byte[] frame) {
-            toRead.add(frame);
-        }
-
-        byte[] next() throws InterruptedException {
-            byte[] f = written.poll(5, TimeUnit.SECONDS);
-            assertThat(f).as(name + ": a frame within 5 s").isNotNull();
-            return f;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public int headroom() {
-            return 10;
-        }
-
-        @Override
-        public boolean offloads() {
-            return false;
-        }
-
-        @Override
-        public int read(MemorySegment buffer, long offset, long capacity, FrameOffload offload) throws IOException {
-            while (open) {
-                byte[] f;
-                try {
-                    f = toRead.poll(50, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    throw new ClosedChannelException();
-                }
-                if (f != null) {
-                    MemorySegment.copy(f, 0, buffer, ValueLayout.JAVA_BYTE, offset, f.length);
-                    offload.clear();
-                    return f.length;
-                }
-            }
-            throw new ClosedChannelException();
-        }
-
-        @Override
-        public void write(MemorySegment buffer, long offset, long length, FrameOffload offload) throws IOException {
-            if (!open) {
-                throw new ClosedChannelException();
-            }
-            written.add(buffer.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE));
-        }
-
-        @Override
-        public boolean isOpen() {
-            return open;
-        }
-
-        @Override
-        public void close() {
-            open = false;
-        }
     }
 }

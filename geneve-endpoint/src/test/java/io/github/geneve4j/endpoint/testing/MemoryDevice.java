@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -49,6 +50,27 @@ public final class MemoryDevice implements FrameDevice {
     public List<Frame> written() {
         synchronized (written) {
             return List.copyOf(written);
+        }
+    }
+
+    /**
+     * The {@code index}-th frame written (from 0), waiting up to {@code timeout} for the endpoint to
+     * write it: a bound against a hang, not a measured window.
+     *
+     * @return the frame, or null if it was not written in time
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public Frame awaitWritten(int index, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (written) {
+            while (written.size() <= index) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                written.wait(Math.max(1, left / 1_000_000));
+            }
+            return written.get(index);
         }
     }
 
@@ -123,8 +145,12 @@ public final class MemoryDevice implements FrameDevice {
             throw failWrites;
         }
         buffer.asSlice(offset - headroom(), headroom()).fill((byte) 0); // the room is there, and the device's
-        written.add(new Frame(buffer.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE), offload.gso(),
-                offload.gsoSize(), offload.needsChecksum(), offload.checksumStart(), offload.checksumOffset()));
+        Frame frame = new Frame(buffer.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE), offload.gso(),
+                offload.gsoSize(), offload.needsChecksum(), offload.checksumStart(), offload.checksumOffset());
+        synchronized (written) {
+            written.add(frame);
+            written.notifyAll();
+        }
     }
 
     @Override
