@@ -11,10 +11,8 @@
 module io.github.geneve4j.endpoint {
     requires transitive io.github.geneve4j.codec;
     requires transitive io.github.geneve4j.options;
-    requires jdk.httpserver;
 
     exports io.github.geneve4j.endpoint;
     exports io.github.geneve4j.endpoint.spi;
     exports io.github.geneve4j.endpoint.bfd;
-    exports io.github.geneve4j.endpoint.gwlb;
 }

@@ -5,7 +5,7 @@
  * {@link io.github.geneve4j.linux.UdpSocket}, a UDP socket with {@code UDP_SEGMENT} and
  * {@code UDP_GRO}, as a {@link io.github.geneve4j.endpoint.spi.DatagramTransport}, and
  * {@link io.github.geneve4j.linux.RawIpv4Socket}, the raw IPv4 socket a GWLB appliance answers through
- * (a {@link io.github.geneve4j.endpoint.gwlb.GwlbReturnPath}); {@code Tap.openTun} opens a TUN device.
+ * (a {@link io.github.geneve4j.endpoint.spi.RawIpv4Sender}); {@code Tap.openTun} opens a TUN device.
  *
  * <pre>{@code
  * try (Tap tap = Tap.open("geneve0", true);

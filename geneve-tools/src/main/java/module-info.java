@@ -6,6 +6,7 @@ module io.github.geneve4j.tools {
     requires io.github.geneve4j.options;
     requires io.github.geneve4j.pcap;
     requires io.github.geneve4j.endpoint;
+    requires io.github.geneve4j.gwlb;
     requires io.github.geneve4j.linux;
     requires io.github.geneve4j.netty;
     requires info.picocli;

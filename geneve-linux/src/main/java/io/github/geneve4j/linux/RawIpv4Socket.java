@@ -1,6 +1,6 @@
 package io.github.geneve4j.linux;
 
-import io.github.geneve4j.endpoint.gwlb.GwlbReturnPath;
+import io.github.geneve4j.endpoint.spi.RawIpv4Sender;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -21,7 +21,7 @@ import java.nio.channels.ClosedChannelException;
  * <p>Needs {@code CAP_NET_RAW} (root). One thread sends at a time; nothing is allocated per packet,
  * and a full send buffer ({@code EAGAIN}, {@code ENOBUFS}) makes {@link #sendIpv4} return false.
  */
-public final class RawIpv4Socket implements GwlbReturnPath {
+public final class RawIpv4Socket implements RawIpv4Sender {
 
     private static final int SOCK_RAW = 3;
     private static final int IPPROTO_RAW = 255;

@@ -1,9 +1,9 @@
 package io.github.geneve4j.tools.cli;
 
-import io.github.geneve4j.endpoint.gwlb.GwlbAppliance;
-import io.github.geneve4j.endpoint.gwlb.GwlbHealthServer;
-import io.github.geneve4j.endpoint.gwlb.GwlbKernelInspection;
-import io.github.geneve4j.endpoint.gwlb.GwlbStats;
+import io.github.geneve4j.gwlb.GwlbAppliance;
+import io.github.geneve4j.gwlb.GwlbHealthServer;
+import io.github.geneve4j.gwlb.GwlbKernelInspection;
+import io.github.geneve4j.gwlb.GwlbStats;
 import io.github.geneve4j.linux.RawIpv4Socket;
 import io.github.geneve4j.linux.Tap;
 import io.github.geneve4j.linux.UdpSocket;
@@ -128,7 +128,7 @@ public final class GwlbCommand implements Callable<Integer> {
                 builder.kernelInspection(new GwlbKernelInspection(Tap::openTun, RawIpv4Socket::open,
                         hook == null ? List.of() : List.of(hook)));
             }
-            appliance = builder.build();
+            appliance = builder.start();
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             for (AutoCloseable c : opened.reversed()) {
                 c.close();
@@ -158,7 +158,6 @@ public final class GwlbCommand implements Callable<Integer> {
                     return 2;
                 }
             }
-            appliance.start();
             return serve(appliance, stop, out, err);
         } finally {
             if (health != null) {
@@ -185,7 +184,7 @@ public final class GwlbCommand implements Callable<Integer> {
         long every = stats > 0 ? (long) (stats * 1e9) : Long.MAX_VALUE;
         long next = stats > 0 ? System.nanoTime() + every : Long.MAX_VALUE;
         while (!stop.await(100, TimeUnit.MILLISECONDS) && (duration == 0 || System.nanoTime() - end < 0)) {
-            if (appliance.failure() != null) {
+            if (appliance.failure().isPresent()) {
                 break;
             }
             if (System.nanoTime() - next >= 0) {
@@ -197,8 +196,8 @@ public final class GwlbCommand implements Callable<Integer> {
         GwlbStats last = appliance.stats();
         out.println(last);
         out.flush();
-        if (appliance.failure() != null) {
-            err.println("geneve gwlb: a receive thread failed: " + appliance.failure());
+        if (appliance.failure().isPresent()) {
+            err.println("geneve gwlb: a receive thread failed: " + appliance.failure().get());
             return 1;
         }
         return 0;

@@ -1,8 +1,8 @@
 package io.github.geneve4j.tools.interop;
 
-import io.github.geneve4j.endpoint.gwlb.GwlbAppliance;
-import io.github.geneve4j.endpoint.gwlb.GwlbHealthServer;
-import io.github.geneve4j.endpoint.gwlb.GwlbVerdict;
+import io.github.geneve4j.gwlb.GwlbAppliance;
+import io.github.geneve4j.gwlb.GwlbHealthServer;
+import io.github.geneve4j.gwlb.GwlbVerdict;
 import io.github.geneve4j.linux.RawIpv4Socket;
 import io.github.geneve4j.linux.UdpSocket;
 import java.lang.foreign.ValueLayout;
@@ -36,9 +36,8 @@ public final class GwlbHookedAppliance {
                         throw new IllegalStateException("inspector bug on port 666");
                     }
                     return GwlbVerdict.FORWARD;
-                }).build();
+                }).start();
                 GwlbHealthServer health = GwlbHealthServer.start(appliance, new InetSocketAddress(Integer.parseInt(args[1])))) {
-            appliance.start();
             System.out.println("hooked appliance ready");
             Thread.sleep(Long.parseLong(args[2]) * 1000);
             System.out.println(appliance.stats());

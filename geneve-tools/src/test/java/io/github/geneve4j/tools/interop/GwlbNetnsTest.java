@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Timeout;
  * datagrams without the options stay unanswered; the health port answers 200, then 503 once a receive
  * thread died; a hook drops one flow and rewrites another.
  */
+@Tag("system")
 @Timeout(120)
 class GwlbNetnsTest {
 

@@ -1,4 +1,4 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
 /** What a {@link GwlbInspector} decides for one inner packet. */
 public enum GwlbVerdict {

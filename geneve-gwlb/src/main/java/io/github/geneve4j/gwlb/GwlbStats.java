@@ -1,4 +1,4 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
 import java.util.EnumMap;
 import java.util.List;
@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param receivedBytes their bytes (UDP payload)
  * @param forwarded datagrams sent back to GWLB
  * @param forwardedBytes their bytes (UDP payload)
- * @param receiveCalls receive calls that returned data (fewer than {@code received} when the kernel batched them)
+ * @param receiveCalls receive batches that returned data, one receive call each on sockets (fewer than
+ *     {@code received} when the kernel or the I/O batched datagrams: UDP GRO, {@code recvmmsg})
  * @param drops datagrams not sent back, by reason (every reason present)
  * @param activeTcpFlows TCP flows seen within the TCP idle timeout
  * @param activeOtherFlows other flows (UDP, ICMP, ...) seen within the other idle timeout

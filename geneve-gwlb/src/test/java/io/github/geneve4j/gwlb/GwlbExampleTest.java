@@ -1,4 +1,4 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's GWLB appliance example, taken from the README as it stands, compiled as the main class
- * of a module of its own ({@code requires io.github.geneve4j.endpoint}) and run in a JVM of its own.
+ * of a module of its own ({@code requires io.github.geneve4j.gwlb}) and run in a JVM of its own.
  */
 @Timeout(120)
 class GwlbExampleTest {
@@ -22,11 +22,12 @@ class GwlbExampleTest {
     @Test
     void theReadmeExampleRunsAsAModule(@TempDir Path dir) throws Exception {
         String example = ReadmeExample.javaBlock("gwlb");
-        assertThat(example).contains("import io.github.geneve4j.endpoint.gwlb.GwlbAppliance;");
+        assertThat(example).contains("import io.github.geneve4j.gwlb.GwlbAppliance;");
         List<String> modulePath = ReadmeExample.modulePath(e -> ReadmeExample.isModule(e, "geneve-codec")
-                || ReadmeExample.isModule(e, "geneve-options") || ReadmeExample.isModule(e, "geneve-endpoint"));
-        assertThat(modulePath).hasSize(3);
-        Path classes = ReadmeExample.compileAsModule(dir, "io.github.geneve4j.endpoint", "GwlbExample", example, modulePath);
+                || ReadmeExample.isModule(e, "geneve-options") || ReadmeExample.isModule(e, "geneve-endpoint")
+                || ReadmeExample.isModule(e, "geneve-gwlb"));
+        assertThat(modulePath).hasSize(4);
+        Path classes = ReadmeExample.compileAsModule(dir, "io.github.geneve4j.gwlb", "GwlbExample", example, modulePath);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process run = new ProcessBuilder(java, "--module-path",
                 classes + File.pathSeparator + String.join(File.pathSeparator, modulePath),

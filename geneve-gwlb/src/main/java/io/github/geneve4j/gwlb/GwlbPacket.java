@@ -1,4 +1,4 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
 import io.github.geneve4j.codec.net.InternetChecksum;
 import io.github.geneve4j.codec.net.Ipv4View;
@@ -49,6 +49,12 @@ public final class GwlbPacket {
     int flow;
     boolean newFlow;
     boolean rewritten;
+    // the Geneve header's length (it ends at offset), and the inner addresses as two halves each (IPv4 in the low 32 bits)
+    int geneveLength;
+    long sourceHigh;
+    long sourceLow;
+    long destinationHigh;
+    long destinationLow;
 
     GwlbPacket() {
     }

@@ -1,4 +1,4 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
 /** Why the appliance did not send a received datagram back; counted per reason in {@link GwlbStats}. */
 public enum GwlbDropReason {

@@ -1,4 +1,4 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
 /**
  * The appliance's inspection hook, called once for every valid inner packet on the receive thread

@@ -1,4 +1,4 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
 import static io.github.geneve4j.testing.GwlbWire.datagram;
 import static io.github.geneve4j.testing.GwlbWire.ip;
@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.geneve4j.endpoint.spi.ChannelTransport;
+import io.github.geneve4j.endpoint.spi.RawIpv4Sender;
+import io.github.geneve4j.gwlb.testing.MemoryBatchIo;
 import io.github.geneve4j.testing.GwlbWire;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -30,9 +32,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The appliance on loopback against a GWLB stand-in that writes datagrams from AWS's layout: every
- * valid packet answered byte for byte, the rest unanswered and counted, the inspector's drops and
- * rewrites, the flows, the raw return path's headers, and the health port.
+ * The appliance through the SPI, on an in-memory batch I/O ({@link MemoryBatchIo}) fed with datagrams
+ * written from AWS's layout: every valid packet answered byte for byte with the outer headers GWLB
+ * expects, the rest unanswered and counted, the inspector's drops and rewrites, the flows, refused sends,
+ * and the health port; then the same over loopback sockets ({@code TransportBatchIo} on a
+ * {@code ChannelTransport}, replying through it or through a raw sender).
  */
 @Timeout(60)
 class GwlbApplianceTest {
@@ -40,6 +44,9 @@ class GwlbApplianceTest {
     static final long ENDPOINT_A = 0x2b8ee1d4db0c51c4L;
     static final long ENDPOINT_B = 0x8000000000000abcL;
     static final long ATTACHMENT = 0x1122334455667788L;
+    /** GWLB's address and source port, as the in-memory I/O delivers its datagrams. */
+    static final int GWLB = ip(10, 0, 1, 99);
+    static final int GWLB_PORT = 40_123;
 
     private final List<AutoCloseable> open = new ArrayList<>();
 
@@ -50,10 +57,9 @@ class GwlbApplianceTest {
         }
     }
 
-    private GwlbAppliance start(GwlbAppliance.Builder builder) throws IOException {
-        GwlbAppliance appliance = builder.build();
+    private GwlbAppliance start(GwlbAppliance.Builder builder) {
+        GwlbAppliance appliance = builder.start();
         open.add(appliance);
-        appliance.start();
         return appliance;
     }
 
@@ -102,18 +108,43 @@ class GwlbApplianceTest {
                         ipv6(ip6(2), ip6(1), 58, GwlbWire.echo(128, 9, 2))));
     }
 
+    /**
+     * Checks one raw reply: outer IPv4 from {@code local} to {@code gwlb}, the UDP ports as received
+     * ({@code gwlbPort} the source, {@code localPort} the destination), both checksums valid, then
+     * {@code datagram} byte for byte.
+     */
+    static void assertRawReply(byte[] p, byte[] datagram, int local, int localPort, int gwlb, int gwlbPort) {
+        ByteBuffer b = ByteBuffer.wrap(p);
+        assertThat(p.length).isEqualTo(28 + datagram.length);
+        assertThat(b.get(0)).isEqualTo((byte) 0x45);
+        assertThat(b.getShort(2) & 0xFFFF).isEqualTo(p.length);
+        assertThat(b.get(9)).as("UDP").isEqualTo((byte) 17);
+        assertThat(b.getInt(12)).as("source: the appliance").isEqualTo(local);
+        assertThat(b.getInt(16)).as("destination: GWLB").isEqualTo(gwlb);
+        assertThat(GwlbWire.sum(p, 0, 20, 0)).as("IPv4 header checksum").isEqualTo(0xFFFF);
+        assertThat(b.getShort(20) & 0xFFFF).as("source port: GWLB's, as received").isEqualTo(gwlbPort);
+        assertThat(b.getShort(22) & 0xFFFF).as("destination port: the one GWLB sent to").isEqualTo(localPort);
+        assertThat(b.getShort(24) & 0xFFFF).isEqualTo(8 + datagram.length);
+        long pseudo = (local >>> 16) + (local & 0xFFFF) + (gwlb >>> 16) + (gwlb & 0xFFFF) + 17 + 8 + datagram.length;
+        assertThat(GwlbWire.sum(p, 20, p.length, pseudo)).as("UDP checksum").isEqualTo(0xFFFF);
+        assertThat(Arrays.copyOfRange(p, 28, p.length)).as("Geneve and inner bytes as received").isEqualTo(datagram);
+    }
+
     @Test
-    void answersEveryValidPacketByteForByte() throws Exception {
-        GwlbAppliance appliance = start(GwlbAppliance.builder().transport(transport()));
-        DatagramChannel gwlb = gwlb();
-        InetSocketAddress to = appliance.localAddresses().getFirst();
+    void answersEveryValidPacketByteForByteWithTheOuterHeadersGwlbExpects() throws Exception {
+        MemoryBatchIo io = new MemoryBatchIo();
+        GwlbAppliance appliance = start(GwlbAppliance.builder().io(io));
         for (byte[] d : mix()) {
-            gwlb.send(ByteBuffer.wrap(d), to);
-            assertThat(receive(gwlb, 2000)).as("reply").isEqualTo(d);
+            io.deliver(d, GWLB, GWLB_PORT);
+        }
+        io.awaitIdle();
+        for (byte[] d : mix()) {
+            assertRawReply(io.replies().poll(), d, ip(10, 0, 1, 5), 6081, GWLB, GWLB_PORT);
         }
         GwlbStats stats = appliance.stats();
         assertThat(stats.received()).isEqualTo(5);
         assertThat(stats.forwarded()).isEqualTo(5);
+        assertThat(stats.forwardedBytes()).isEqualTo(mix().stream().mapToLong(d -> d.length).sum());
         assertThat(stats.dropped()).isZero();
         assertThat(stats.activeTcpFlows()).isEqualTo(1);
         assertThat(stats.activeOtherFlows()).isEqualTo(4);
@@ -121,27 +152,29 @@ class GwlbApplianceTest {
                 new GwlbStats.EndpointFlows(ENDPOINT_B, 2));
         assertThat(stats.endpoints().getFirst()).hasToString("EndpointFlows[0x2b8ee1d4db0c51c4, 3 flows]");
         assertThat(stats.healthy()).isTrue();
+        assertThat(appliance.failure()).isEmpty();
     }
 
     @Test
     void leavesDatagramsWithoutTheGwlbOptionsUnansweredAndCountsThem() throws Exception {
-        GwlbAppliance appliance = start(GwlbAppliance.builder().transport(transport()));
-        DatagramChannel gwlb = gwlb();
-        InetSocketAddress to = appliance.localAddresses().getFirst();
+        MemoryBatchIo io = new MemoryBatchIo();
+        GwlbAppliance appliance = start(GwlbAppliance.builder().io(io));
         byte[] inner = ipv4(ip(10, 0, 0, 1), ip(10, 0, 0, 2), 17, GwlbWire.udp(1, 2, "x"));
         byte[] notIp = datagram(ENDPOINT_A, ATTACHMENT, 1, 0x6558, false, new byte[60]);
         byte[] notIpv6 = datagram(ENDPOINT_A, ATTACHMENT, 1, GwlbWire.IPV6, false, inner);
         byte[] control = datagram(ENDPOINT_A, ATTACHMENT, 1, GwlbWire.IPV4, false, inner);
         control[1] = (byte) 0x80;
+        byte[] cutShort = Arrays.copyOf(mix().getFirst(), 30); // the options run past the datagram's end
         for (byte[] d : List.of(GwlbWire.bare(inner), GwlbWire.withoutCookie(ENDPOINT_A, inner), new byte[] {0, 0, 8},
-                notIp, notIpv6, control)) {
-            gwlb.send(ByteBuffer.wrap(d), to);
+                notIp, notIpv6, control, cutShort, new byte[0])) {
+            io.deliver(d, GWLB, GWLB_PORT);
         }
-        waitFor(() -> appliance.stats().received() == 6);
-        assertThat(receive(gwlb, 300)).as("no reply").isNull();
+        io.awaitIdle();
+        assertThat(io.replies()).as("no reply").isEmpty();
         GwlbStats stats = appliance.stats();
+        assertThat(stats.received()).isEqualTo(8);
         assertThat(stats.dropped(GwlbDropReason.MISSING_GWLB_OPTIONS)).isEqualTo(2);
-        assertThat(stats.dropped(GwlbDropReason.BAD_GENEVE)).isEqualTo(1);
+        assertThat(stats.dropped(GwlbDropReason.BAD_GENEVE)).isEqualTo(3);
         assertThat(stats.dropped(GwlbDropReason.UNSUPPORTED_PROTOCOL)).isEqualTo(1);
         assertThat(stats.dropped(GwlbDropReason.BAD_INNER_PACKET)).isEqualTo(1);
         assertThat(stats.dropped(GwlbDropReason.CONTROL)).isEqualTo(1);
@@ -151,7 +184,8 @@ class GwlbApplianceTest {
 
     @Test
     void inspectorDropsOneFlowAndRewritesAnother() throws Exception {
-        GwlbAppliance appliance = start(GwlbAppliance.builder().transport(transport()).inspector(p -> {
+        MemoryBatchIo io = new MemoryBatchIo();
+        GwlbAppliance appliance = start(GwlbAppliance.builder().io(io).inspector(p -> {
             if (p.protocol() == 6 && p.destinationPort() == 23) {
                 return GwlbVerdict.DROP;
             }
@@ -163,16 +197,16 @@ class GwlbApplianceTest {
             }
             return GwlbVerdict.FORWARD;
         }));
-        DatagramChannel gwlb = gwlb();
-        InetSocketAddress to = appliance.localAddresses().getFirst();
         int a = ip(10, 0, 0, 1);
         int b = ip(10, 0, 0, 2);
         byte[] telnet = datagram(ENDPOINT_A, ATTACHMENT, 5, GwlbWire.IPV4, true, ipv4(a, b, 6, GwlbWire.tcp(40001, 23, "login")));
         byte[] web = datagram(ENDPOINT_A, ATTACHMENT, 6, GwlbWire.IPV4, true, ipv4(a, b, 6, GwlbWire.tcp(40002, 80, "GET /")));
-        gwlb.send(ByteBuffer.wrap(telnet), to);
-        gwlb.send(ByteBuffer.wrap(web), to);
-        byte[] reply = receive(gwlb, 2000);
-        assertThat(receive(gwlb, 300)).as("the telnet flow is dropped").isNull();
+        io.deliver(telnet, GWLB, GWLB_PORT);
+        io.deliver(web, GWLB, GWLB_PORT);
+        io.awaitIdle();
+        assertThat(io.replies()).as("the telnet flow is dropped").hasSize(1);
+        byte[] packet = io.replies().poll();
+        byte[] reply = Arrays.copyOfRange(packet, 28, packet.length);
         int inner = 48; // 8 + 12 + 8 + 12 + 8
         assertThat(reply).hasSameSizeAs(web);
         assertThat(Arrays.copyOf(reply, inner)).as("Geneve header as received").isEqualTo(Arrays.copyOf(web, inner));
@@ -180,28 +214,29 @@ class GwlbApplianceTest {
         assertThat(reply[inner + 8]).isEqualTo((byte) 63);
         assertThat(GwlbWire.ipv4ChecksumsValid(reply, inner)).as("checksums fixed").isTrue();
         assertThat(GwlbWire.ipv4ChecksumsValid(web, inner)).isTrue();
+        assertRawReply(packet, reply, ip(10, 0, 1, 5), 6081, GWLB, GWLB_PORT);
         assertThat(appliance.stats().dropped(GwlbDropReason.INSPECTOR)).isEqualTo(1);
     }
 
     @Test
     void oneFlowForBothDirectionsPerEndpointAndItExpires() throws Exception {
         ConcurrentLinkedQueue<int[]> seen = new ConcurrentLinkedQueue<>();
-        GwlbAppliance appliance = start(GwlbAppliance.builder().transport(transport())
+        MemoryBatchIo io = new MemoryBatchIo();
+        GwlbAppliance appliance = start(GwlbAppliance.builder().io(io)
                 .otherIdleTimeout(Duration.ofMillis(100)).inspector(p -> {
                     seen.add(new int[] {p.flow(), p.newFlow() ? 1 : 0});
                     return GwlbVerdict.FORWARD;
                 }));
-        DatagramChannel gwlb = gwlb();
-        InetSocketAddress to = appliance.localAddresses().getFirst();
         int a = ip(10, 0, 0, 1);
         int b = ip(10, 0, 0, 2);
         byte[] out = datagram(ENDPOINT_A, ATTACHMENT, 1, GwlbWire.IPV4, false, ipv4(a, b, 17, GwlbWire.udp(1000, 2000, "a")));
         byte[] back = datagram(ENDPOINT_A, ATTACHMENT, 1, GwlbWire.IPV4, false, ipv4(b, a, 17, GwlbWire.udp(2000, 1000, "b")));
         byte[] otherEndpoint = datagram(ENDPOINT_B, ATTACHMENT, 1, GwlbWire.IPV4, false, ipv4(a, b, 17, GwlbWire.udp(1000, 2000, "c")));
         for (byte[] d : List.of(out, back, otherEndpoint)) {
-            gwlb.send(ByteBuffer.wrap(d), to);
-            assertThat(receive(gwlb, 2000)).isEqualTo(d);
+            io.deliver(d, GWLB, GWLB_PORT);
         }
+        io.awaitIdle();
+        assertThat(io.replies()).hasSize(3);
         List<int[]> flows = List.copyOf(seen);
         assertThat(flows.get(0)[1]).as("first packet starts a flow").isEqualTo(1);
         assertThat(flows.get(1)).as("the answer is the same flow").containsExactly(flows.get(0)[0], 0);
@@ -213,8 +248,40 @@ class GwlbApplianceTest {
         assertThat(appliance.stats().endpoints()).isEmpty();
     }
 
-    /** A return path that keeps what it was given. */
-    static final class Capture implements GwlbReturnPath {
+    @Test
+    void aRefusedReplyIsCountedAsASendFailureAndTheRestOfTheBatchStillGoes() throws Exception {
+        MemoryBatchIo io = new MemoryBatchIo();
+        GwlbAppliance appliance = start(GwlbAppliance.builder().io(io));
+        io.refuse(1);
+        List<byte[]> mix = mix();
+        for (byte[] d : mix) {
+            io.deliver(d, GWLB, GWLB_PORT);
+        }
+        io.awaitIdle();
+        assertThat(io.replies()).hasSize(4);
+        GwlbStats stats = appliance.stats();
+        assertThat(stats.forwarded()).isEqualTo(4);
+        assertThat(stats.forwardedBytes()).as("the bytes of the replies sent, not of the refused one")
+                .isEqualTo(mix.stream().skip(1).mapToLong(d -> d.length).sum());
+        assertThat(stats.dropped(GwlbDropReason.SEND_FAILED)).isEqualTo(1);
+        assertThat(stats.receiveCalls()).isBetween(1L, 5L);
+    }
+
+    @Test
+    void answersThroughTheReceivingTransportOnLoopbackByteForByte() throws Exception {
+        GwlbAppliance appliance = start(GwlbAppliance.builder().transport(transport()));
+        DatagramChannel gwlb = gwlb();
+        InetSocketAddress to = appliance.localAddresses().getFirst();
+        for (byte[] d : mix()) {
+            gwlb.send(ByteBuffer.wrap(d), to);
+            assertThat(receive(gwlb, 2000)).as("reply").isEqualTo(d);
+        }
+        waitFor(() -> appliance.stats().forwarded() == 5);
+        assertThat(appliance.stats().received()).isEqualTo(5);
+    }
+
+    /** A raw sender that keeps what it was given. */
+    static final class Capture implements RawIpv4Sender {
         final ConcurrentLinkedQueue<byte[]> packets = new ConcurrentLinkedQueue<>();
 
         @Override
@@ -229,7 +296,7 @@ class GwlbApplianceTest {
     }
 
     @Test
-    void returnPathPacketsSwapAddressesAndKeepTheReceivedPorts() throws Exception {
+    void rawSenderPacketsSwapAddressesAndKeepTheReceivedPortsOnLoopback() throws Exception {
         Capture capture = new Capture();
         ChannelTransport transport = ChannelTransport.open(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
         GwlbAppliance appliance = start(GwlbAppliance.builder().transport(transport, capture));
@@ -245,39 +312,29 @@ class GwlbApplianceTest {
         List<byte[]> sent = mix();
         int i = 0;
         for (byte[] p : capture.packets) {
-            byte[] d = sent.get(i++);
-            ByteBuffer b = ByteBuffer.wrap(p);
-            assertThat(p.length).isEqualTo(28 + d.length);
-            assertThat(b.get(0)).isEqualTo((byte) 0x45);
-            assertThat(b.getShort(2) & 0xFFFF).isEqualTo(p.length);
-            assertThat(b.get(9)).as("UDP").isEqualTo((byte) 17);
-            assertThat(b.getInt(12)).as("source: the appliance").isEqualTo(ip(127, 0, 0, 1));
-            assertThat(b.getInt(16)).as("destination: GWLB").isEqualTo(ip(127, 0, 0, 3));
-            assertThat(GwlbWire.sum(p, 0, 20, 0)).as("IPv4 header checksum").isEqualTo(0xFFFF);
-            assertThat(b.getShort(20) & 0xFFFF).as("source port: GWLB's, as received").isEqualTo(gwlbPort);
-            assertThat(b.getShort(22) & 0xFFFF).as("destination port: the one GWLB sent to").isEqualTo(appliancePort);
-            assertThat(b.getShort(24) & 0xFFFF).isEqualTo(8 + d.length);
-            long pseudo = 0x7f00 + 0x0001 + 0x7f00 + 0x0003 + 17 + 8 + d.length;
-            assertThat(GwlbWire.sum(p, 20, p.length, pseudo)).as("UDP checksum").isEqualTo(0xFFFF);
-            assertThat(Arrays.copyOfRange(p, 28, p.length)).as("Geneve and inner bytes as received").isEqualTo(d);
+            assertRawReply(p, sent.get(i++), ip(127, 0, 0, 1), appliancePort, ip(127, 0, 0, 3), gwlbPort);
         }
     }
 
     @Test
-    void returnPathNeedsOneIpv4Address() throws Exception {
+    void aRawSenderNeedsOneIpv4AddressAndTheBuilderChecksItsDescription() throws Exception {
         ChannelTransport wildcard = ChannelTransport.open(new InetSocketAddress(0));
         open.add(wildcard);
         assertThatThrownBy(() -> GwlbAppliance.builder().transport(wildcard, new Capture()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected: one IPv4 address");
-        assertThatThrownBy(() -> GwlbAppliance.builder().build()).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> GwlbAppliance.builder().start()).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> GwlbAppliance.builder().flowCapacity(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> GwlbAppliance.builder().tcpIdleTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> GwlbAppliance.builder().transport(wildcard)
+                .kernelInspection(new GwlbKernelInspection(n -> null, Capture::new, List.of())).start())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("one IPv4 address in kernel-inspection mode");
     }
 
     @Test
     void healthPortAnswers200ThenA503OnceAReceiveThreadDied() throws Exception {
-        GwlbAppliance appliance = start(GwlbAppliance.builder().transport(transport()).inspector(p -> {
+        MemoryBatchIo io = new MemoryBatchIo();
+        GwlbAppliance appliance = start(GwlbAppliance.builder().io(io).inspector(p -> {
             if (p.destinationPort() == 666) {
                 throw new IllegalStateException("inspector bug");
             }
@@ -289,11 +346,10 @@ class GwlbApplianceTest {
         String ok = http(port, "GET");
         assertThat(ok).startsWith("HTTP/1.1 200 ").contains("{\"healthy\":true,", "\"receiveThreads\":1");
         assertThat(http(port, "POST")).startsWith("HTTP/1.1 405 ");
-        DatagramChannel gwlb = gwlb();
-        gwlb.send(ByteBuffer.wrap(datagram(ENDPOINT_A, ATTACHMENT, 1, GwlbWire.IPV4, false,
-                ipv4(ip(10, 0, 0, 1), ip(10, 0, 0, 2), 17, GwlbWire.udp(1, 666, "boom")))), appliance.localAddresses().getFirst());
+        io.deliver(datagram(ENDPOINT_A, ATTACHMENT, 1, GwlbWire.IPV4, false,
+                ipv4(ip(10, 0, 0, 1), ip(10, 0, 0, 2), 17, GwlbWire.udp(1, 666, "boom"))), GWLB, GWLB_PORT);
         waitFor(() -> !appliance.healthy());
-        assertThat(appliance.failure()).hasMessage("inspector bug");
+        assertThat(appliance.failure()).get().extracting(Throwable::getMessage).isEqualTo("inspector bug");
         String down = http(port, "GET");
         assertThat(down).startsWith("HTTP/1.1 503 ").contains("{\"healthy\":false,", "\"liveThreads\":0");
     }

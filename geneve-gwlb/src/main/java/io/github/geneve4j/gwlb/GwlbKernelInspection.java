@@ -1,5 +1,6 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
+import io.github.geneve4j.endpoint.spi.RawIpv4Sender;
 import io.github.geneve4j.endpoint.spi.FrameDevice;
 import java.io.IOException;
 import java.util.List;
@@ -52,7 +53,7 @@ public record GwlbKernelInspection(DeviceOpener devices, ReturnPathOpener return
     @FunctionalInterface
     public interface ReturnPathOpener {
         /** Opens one. */
-        GwlbReturnPath open() throws IOException;
+        RawIpv4Sender open() throws IOException;
     }
 
     private static final String DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";

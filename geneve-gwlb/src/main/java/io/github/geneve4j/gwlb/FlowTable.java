@@ -1,4 +1,4 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -66,9 +66,9 @@ final class FlowTable {
      * The slot of the flow of this packet, created if it is new or its slot expired (then
      * {@code packet.newFlow} is set); -1 if its bucket is full. Sets {@code packet.flow}.
      */
-    int track(GwlbPacket packet, long sourceHigh, long sourceLow, long destinationHigh, long destinationLow, long now) {
-        int r = lookup(packet.endpointId, packet.protocol, sourceHigh, sourceLow, packet.sourcePort, destinationHigh,
-                destinationLow, packet.destinationPort, now, true);
+    int track(GwlbPacket packet, long now) {
+        int r = lookup(packet.endpointId, packet.protocol, packet.sourceHigh, packet.sourceLow, packet.sourcePort,
+                packet.destinationHigh, packet.destinationLow, packet.destinationPort, now, true);
         packet.newFlow = r >= 0 && (r & CREATED) != 0;
         return packet.flow = r < 0 ? -1 : r & ~CREATED;
     }

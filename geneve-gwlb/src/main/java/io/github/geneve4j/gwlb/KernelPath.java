@@ -1,11 +1,12 @@
-package io.github.geneve4j.endpoint.gwlb;
+package io.github.geneve4j.gwlb;
 
-import io.github.geneve4j.codec.net.InternetChecksum;
 import io.github.geneve4j.codec.net.Ipv4View;
 import io.github.geneve4j.codec.net.Ipv6View;
-import io.github.geneve4j.codec.net.UdpView;
+import io.github.geneve4j.endpoint.spi.DatagramBatch;
+import io.github.geneve4j.endpoint.spi.DatagramSource;
 import io.github.geneve4j.endpoint.spi.FrameDevice;
 import io.github.geneve4j.endpoint.spi.FrameOffload;
+import io.github.geneve4j.endpoint.spi.RawIpv4Sender;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -30,8 +31,7 @@ final class KernelPath implements AutoCloseable {
     /** The longest Geneve header: 8 bytes and 63 words of options. */
     private static final int MAX_HEADER = 8 + 252;
     private static final int MTU_ROOM = 65_535;
-    private static final int EGRESS_AT = GwlbAppliance.HEADROOM + MAX_HEADER + 16;
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final int EGRESS_AT = DatagramBatch.IPV4_UDP_HEADROOM + MAX_HEADER + 16;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final int STRIPES = 256;
@@ -84,7 +84,7 @@ final class KernelPath implements AutoCloseable {
         final long endpointId;
         final FrameDevice ingress;
         final FrameDevice egress;
-        final GwlbReturnPath returnPath;
+        final RawIpv4Sender returnPath;
         final FrameOffload writeOffload = new FrameOffload();
         Thread thread;
 
@@ -168,8 +168,10 @@ final class KernelPath implements AutoCloseable {
     }
 
     /** Hands the worker's packet to its endpoint's ingress device (making the pair on its first packet). */
-    void ingress(GwlbPacket p, MemorySegment buffer, long geneve, int headerLength, long gwlbAddress, int gwlbPort,
-            long localAddress, int localPort) throws IOException {
+    void ingress(GwlbPacket p, DatagramSource gwlb, long localAddress, int localPort) throws IOException {
+        MemorySegment buffer = p.segment;
+        int headerLength = p.geneveLength;
+        long geneve = p.offset - headerLength;
         Pair pair = table.find(p.endpointId);
         if (pair == null) {
             pair = create(p.endpointId);
@@ -182,8 +184,8 @@ final class KernelPath implements AutoCloseable {
         synchronized (locks[slot & (STRIPES - 1)]) {
             MemorySegment.copy(buffer, geneve, headers, (long) slot * MAX_HEADER, headerLength);
             headerLengths[slot] = headerLength;
-            gwlbAddresses[slot] = (int) gwlbAddress;
-            gwlbPorts[slot] = gwlbPort;
+            gwlbAddresses[slot] = (int) gwlb.low();
+            gwlbPorts[slot] = gwlb.port();
             localAddresses[slot] = (int) localAddress;
             localPorts[slot] = localPort;
         }
@@ -294,29 +296,24 @@ final class KernelPath implements AutoCloseable {
             return;
         }
         long geneve;
-        long gwlb;
-        long local;
+        int gwlb;
+        int local;
         int gwlbPort;
         int localPort;
         synchronized (locks[slot & (STRIPES - 1)]) {
             int length = headerLengths[slot];
             geneve = at - length;
             MemorySegment.copy(headers, (long) slot * MAX_HEADER, buffer, geneve, length);
-            gwlb = gwlbAddresses[slot] & 0xFFFF_FFFFL;
+            gwlb = gwlbAddresses[slot];
             gwlbPort = gwlbPorts[slot];
-            local = localAddresses[slot] & 0xFFFF_FFFFL;
+            local = localAddresses[slot];
             localPort = localPorts[slot];
         }
-        int udpLength = UdpView.HEADER_LENGTH + (int) (at + n - geneve);
-        long ip = geneve - GwlbAppliance.HEADROOM;
-        long udp = ip + Ipv4View.MIN_HEADER_LENGTH;
-        Ipv4View.write(buffer, ip, 0, Ipv4View.MIN_HEADER_LENGTH + udpLength, 0, false, 64, GwlbPacket.UDP, local, gwlb);
-        UdpView.write(buffer, udp, gwlbPort, localPort, udpLength, 0);
-        int checksum = InternetChecksum.finish(InternetChecksum.pseudoHeaderIpv4(local, gwlb, GwlbPacket.UDP, udpLength)
-                + InternetChecksum.sum(buffer, udp, udpLength));
-        buffer.set(U16, udp + 6, (short) (checksum == 0 ? 0xFFFF : checksum));
+        int length = (int) (at + n - geneve);
+        // the ports as GWLB sent them: its source port stays the source, 6081 the destination
+        long ip = DatagramBatch.writeIpv4Udp(buffer, geneve, length, local, gwlbPort, gwlb, localPort);
         try {
-            if (pair.returnPath.sendIpv4(buffer, ip, Ipv4View.MIN_HEADER_LENGTH + udpLength)) {
+            if (pair.returnPath.sendIpv4(buffer, ip, DatagramBatch.IPV4_UDP_HEADROOM + length)) {
                 fromKernel.increment();
             } else {
                 sendFailed.increment();

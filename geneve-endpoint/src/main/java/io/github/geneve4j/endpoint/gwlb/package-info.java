@@ -1,8 +1,0 @@
-/**
- * An appliance behind an AWS Gateway Load Balancer, on the endpoint engine's transports:
- * {@link io.github.geneve4j.endpoint.gwlb.GwlbAppliance} receives GWLB's Geneve datagrams, hands
- * each inner packet with its GWLB context ({@link io.github.geneve4j.endpoint.gwlb.GwlbPacket}) to a
- * {@link io.github.geneve4j.endpoint.gwlb.GwlbInspector}, and returns what it lets through as GWLB
- * expects; {@link io.github.geneve4j.endpoint.gwlb.GwlbHealthServer} answers GWLB's health checks.
- */
-package io.github.geneve4j.endpoint.gwlb;
