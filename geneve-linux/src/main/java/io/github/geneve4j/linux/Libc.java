@@ -11,8 +11,9 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * The libc functions the TAP device and the UDP socket call through {@code java.lang.foreign}, each
- * capturing {@code errno}; x86-64 and aarch64 Linux layouts and numbers (both use the generic ones).
+ * The libc functions the TAP device and the raw socket call through {@code java.lang.foreign}, each
+ * capturing {@code errno} (the UDP socket's are {@link LinuxSocket}'s); x86-64 and aarch64 Linux
+ * layouts and numbers (both use the generic ones).
  *
  * <p>{@code read} and {@code write} take the buffer as a raw address ({@code long}), not a
  * {@code MemorySegment}: a frame lies at an offset inside the caller's buffer, and a slice per call
@@ -70,25 +71,18 @@ final class Libc {
     static final MethodHandle EVENTFD = handle("eventfd", FunctionDescriptor.of(INT, INT, INT), ERRNO_OPTION);
     static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(INT, INT));
     static final MethodHandle SOCKET = handle("socket", FunctionDescriptor.of(INT, INT, INT, INT), ERRNO_OPTION);
-    static final MethodHandle SETSOCKOPT = handle("setsockopt", FunctionDescriptor.of(INT, INT, INT, INT, ADDRESS, INT),
-            ERRNO_OPTION);
-    static final MethodHandle BIND = handle("bind", FunctionDescriptor.of(INT, INT, ADDRESS, INT), ERRNO_OPTION);
-    static final MethodHandle GETSOCKNAME = handle("getsockname", FunctionDescriptor.of(INT, INT, ADDRESS, ADDRESS),
-            ERRNO_OPTION);
-    static final MethodHandle SHUTDOWN = handle("shutdown", FunctionDescriptor.of(INT, INT, INT));
-    static final MethodHandle SENDMSG = handle("sendmsg", FunctionDescriptor.of(LONG, INT, ADDRESS, INT));
-    static final MethodHandle SENDMSG_ERRNO = handle("sendmsg", FunctionDescriptor.of(LONG, INT, ADDRESS, INT),
-            ERRNO_OPTION);
     /** {@code ssize_t sendto(int, const void *buf, size_t, int flags, const struct sockaddr *, socklen_t)}, pointers as raw addresses. */
     static final MethodHandle SENDTO = handle("sendto", FunctionDescriptor.of(LONG, INT, LONG, LONG, INT, LONG, INT));
     static final MethodHandle SENDTO_ERRNO = handle("sendto", FunctionDescriptor.of(LONG, INT, LONG, LONG, INT, LONG, INT),
             ERRNO_OPTION);
-    static final MethodHandle RECVMSG = handle("recvmsg", FunctionDescriptor.of(LONG, INT, ADDRESS, INT));
-    static final MethodHandle RECVMSG_ERRNO = handle("recvmsg", FunctionDescriptor.of(LONG, INT, ADDRESS, INT),
-            ERRNO_OPTION);
     private static final MethodHandle STRERROR = handle("strerror", FunctionDescriptor.of(ADDRESS, INT));
 
     private Libc() {
+    }
+
+    /** A downcall handle for libc's {@code function}, capturing {@code errno} or not. */
+    static MethodHandle downcall(String function, FunctionDescriptor descriptor, boolean captureErrno) {
+        return captureErrno ? handle(function, descriptor, ERRNO_OPTION) : handle(function, descriptor);
     }
 
     private static MethodHandle handle(String function, FunctionDescriptor descriptor, Linker.Option... options) {

@@ -84,13 +84,93 @@ class SourceFilterTest {
             assertThat(wildcard6.restrictSources(List.of(InetAddress.getByName("::1"))))
                     .as("a dual-stack socket also receives IPv4").isFalse();
             List<InetAddress> many = new ArrayList<>();
-            for (int i = 0; i <= UdpSocket.MAX_FILTERED_IPV4; i++) {
+            for (int i = 0; i < 5_000; i++) {
                 many.add(InetAddress.getByAddress(new byte[] {10, 0, (byte) (i >>> 8), (byte) i}));
             }
-            assertThat(v4.restrictSources(many)).isFalse();
-            assertThat(v4.restrictSources(many.subList(0, UdpSocket.MAX_FILTERED_IPV4))).isTrue();
+            assertThat(v4.restrictSources(many)).as("5,000 addresses do not fit 4,096 instructions").isFalse();
+            assertThat(v4.restrictSources(many.subList(0, 2_000))).isTrue();
             assertThatThrownBy(() -> v4.restrictSources(List.of(InetAddress.getByName("::1"))))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected: an IPv4 address");
+        }
+    }
+
+    /** {@code 127.x.y.z} number {@code i} of a list: Linux answers for all of 127.0.0.0/8 on lo. */
+    static InetAddress loopback(int i) throws Exception {
+        return InetAddress.getByAddress(new byte[] {127, (byte) (1 + i / 65_536), (byte) (i >>> 8), (byte) i});
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} peers")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1_000, 2_000})
+    void thousandsOfIpv4PeersOnLoopbackPassTheKernelAndStrangersDoNot(int n) throws Exception {
+        List<InetAddress> peers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            peers.add(loopback(3 * i)); // every third: the ones between are strangers
+        }
+        java.util.Collections.shuffle(peers, new java.util.Random(n));
+        try (UdpSocket receiving = UdpSocket.open(new InetSocketAddress("127.0.0.1", 0), 1 << 20)) {
+            assertThat(receiving.restrictSources(peers)).isTrue();
+            // senders from across the sorted list (both ends, around the middle) and strangers next to them
+            int[] picks = {0, 1, 7, 8, 9, n / 4, n / 2 - 1, n / 2, n / 2 + 1, 3 * n / 4, n - 2, n - 1};
+            List<UdpSocket> senders = new ArrayList<>();
+            try {
+                for (int pick : picks) {
+                    senders.add(UdpSocket.open(new InetSocketAddress(loopback(3 * pick), 0), 1 << 16));
+                    senders.add(UdpSocket.open(new InetSocketAddress(loopback(3 * pick + 1), 0), 1 << 16));
+                }
+                List<Integer> got = exchange(receiving, senders, 2);
+                List<Integer> expected = new ArrayList<>();
+                for (int s = 0; s < senders.size(); s += 2) {
+                    expected.add(s);
+                    expected.add(s);
+                }
+                assertThat(got).as("the listed senders' datagrams, none of the strangers'").isEqualTo(expected);
+            } finally {
+                senders.forEach(UdpSocket::close);
+            }
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} peers")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1_000, 2_000})
+    void thousandsOfIpv6PeersAttachAndOnlyTheListedLoopbackPasses(int n) throws Exception {
+        UdpSocketTest.assumeIpv6Loopback();
+        try (UdpSocket receiving = UdpSocket.open(new InetSocketAddress("::1", 0), 1 << 20);
+             UdpSocket sending = UdpSocket.open(new InetSocketAddress("::1", 0), 1 << 20)) {
+            // ::1's neighbours in every word, then ::2 onwards; ::1 itself only in the second list
+            List<InetAddress> strangers = new ArrayList<>(List.of(InetAddress.getByName("1::1"),
+                    InetAddress.getByName("0:0:1::1"), InetAddress.getByName("::1:0:0:1"), InetAddress.getByName("::1:0:1")));
+            for (int i = 2; strangers.size() < n; i++) {
+                strangers.add(InetAddress.getByAddress(java.nio.ByteBuffer.allocate(16).putInt(12, i).array()));
+            }
+            assertThat(receiving.restrictSources(strangers)).isTrue();
+            assertThat(exchange(receiving, List.of(sending), 5)).isEmpty();
+            List<InetAddress> withLoopback = new ArrayList<>(strangers.subList(0, n - 1));
+            withLoopback.add(n / 2, InetAddress.getByName("::1"));
+            assertThat(receiving.restrictSources(withLoopback)).isTrue();
+            assertThat(exchange(receiving, List.of(sending), 5)).hasSize(5);
+        }
+    }
+
+    /**
+     * Past what a program holds, the socket says it cannot filter and keeps no filter: one attached
+     * before would drop a source the caller lists now (the old behaviour: 5 sent, 0 received).
+     */
+    @Test
+    void pastTheLimitTheOldFilterIsDetachedNotKept() throws Exception {
+        try (UdpSocket receiving = UdpSocket.open(new InetSocketAddress("127.0.0.1", 0), 1 << 20);
+             UdpSocket peer = UdpSocket.open(new InetSocketAddress("127.0.0.2", 0), 1 << 20);
+             UdpSocket added = UdpSocket.open(new InetSocketAddress("127.0.0.3", 0), 1 << 20)) {
+            assertThat(receiving.restrictSources(List.of(InetAddress.getByName("127.0.0.2")))).isTrue();
+            assertThat(exchange(receiving, List.of(peer, added), 5)).containsOnly(0).hasSize(5);
+            List<InetAddress> many = new ArrayList<>();
+            for (int i = 0; i < 5_000; i++) {
+                many.add(loopback(i));
+            }
+            many.add(InetAddress.getByName("127.0.0.3"));
+            many.add(InetAddress.getByName("127.0.0.2"));
+            assertThat(receiving.restrictSources(many)).as("5,002 sources do not fit").isFalse();
+            assertThat(exchange(receiving, List.of(peer, added), 5)).as("both arrive: no filter left")
+                    .hasSize(10).containsOnly(0, 1);
         }
     }
 }

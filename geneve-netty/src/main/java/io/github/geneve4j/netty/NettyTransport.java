@@ -88,9 +88,7 @@ public final class NettyTransport implements DatagramTransport {
     private volatile Throwable failure; // from the event loop, thrown by the next send or receive
 
     // datagrams read by the event loop (producer) for the engine's receiver (consumer)
-    private final DatagramPacket[] in = new DatagramPacket[QUEUE];
-    private volatile long inHead;
-    private volatile long inTail;
+    private final HandoffRing<DatagramPacket> in = new HandoffRing<>(QUEUE);
     private volatile Thread waiter;
     private volatile boolean paused; // written on the event loop only
     private final AtomicBoolean resumeRequested = new AtomicBoolean();
@@ -103,9 +101,7 @@ public final class NettyTransport implements DatagramTransport {
     private int receiveNext;
 
     // datagrams from the engine's sender (producer) for the event loop (consumer)
-    private final Object[] out = new Object[QUEUE];
-    private volatile long outHead;
-    private volatile long outTail;
+    private final HandoffRing<Object> out = new HandoffRing<>(QUEUE);
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drain = this::drain;
     private final Object sendLock = new Object();
@@ -200,15 +196,11 @@ public final class NettyTransport implements DatagramTransport {
                 ReferenceCountUtil.release(msg);
                 return;
             }
-            long tail = inTail;
-            long free = QUEUE - (tail - inHead);
-            if (free <= 0) {
+            if (!in.offer(packet)) {
                 packet.release(); // cannot happen while reading pauses in time; never block the event loop
                 return;
             }
-            in[(int) tail & (QUEUE - 1)] = packet;
-            inTail = tail + 1;
-            if (free - 1 < PAUSE_FREE && !paused) {
+            if (in.free() < PAUSE_FREE && !paused) {
                 paused = true;
                 ctx.channel().config().setAutoRead(false); // the kernel's socket buffer holds what comes next
             }
@@ -236,7 +228,7 @@ public final class NettyTransport implements DatagramTransport {
     /** On the event loop: reading goes on once the receiver has taken half the queue. */
     private void resume() {
         resumeRequested.set(false);
-        if (paused && inTail - inHead <= QUEUE / 2) {
+        if (paused && in.size() <= QUEUE / 2) {
             paused = false;
             channel.config().setAutoRead(true);
         }
@@ -262,7 +254,7 @@ public final class NettyTransport implements DatagramTransport {
             if (!room(1)) {
                 return false;
             }
-            offer(new DatagramPacket(copy(buffer, offset, (int) length), to));
+            out.offer(new DatagramPacket(copy(buffer, offset, (int) length), to));
             lastCalls = 1;
             schedule();
             return true;
@@ -298,7 +290,7 @@ public final class NettyTransport implements DatagramTransport {
                         if (!room(1)) {
                             return sent;
                         }
-                        offer(new SegmentedDatagramPacket(copy(buffer, at, chunk), size, to));
+                        out.offer(new SegmentedDatagramPacket(copy(buffer, at, chunk), size, to));
                         calls++;
                     } else {
                         if (!room(datagrams)) {
@@ -306,7 +298,7 @@ public final class NettyTransport implements DatagramTransport {
                         }
                         ByteBuf copy = copy(buffer, at, chunk);
                         for (int d = 0; d < chunk; d += size) {
-                            offer(new DatagramPacket(copy.retainedSlice(d, Math.min(size, chunk - d)), to));
+                            out.offer(new DatagramPacket(copy.retainedSlice(d, Math.min(size, chunk - d)), to));
                             calls++;
                         }
                         copy.release();
@@ -355,13 +347,7 @@ public final class NettyTransport implements DatagramTransport {
     }
 
     private boolean room(int datagrams) {
-        return QUEUE - (outTail - outHead) >= datagrams && channel.isWritable();
-    }
-
-    private void offer(Object packet) {
-        long tail = outTail;
-        out[(int) tail & (QUEUE - 1)] = packet;
-        outTail = tail + 1;
+        return out.free() >= datagrams && channel.isWritable();
     }
 
     private void schedule() {
@@ -374,13 +360,8 @@ public final class NettyTransport implements DatagramTransport {
     private void drain() {
         drainScheduled.set(false); // first: a datagram queued from here on schedules another drain
         int n = 0;
-        for (long head = outHead; head != outTail; head++) {
-            int slot = (int) head & (QUEUE - 1);
-            Object packet = out[slot];
-            out[slot] = null;
-            outHead = head + 1;
+        for (Object packet; (packet = out.poll()) != null; n++) {
             channel.write(packet, channel.voidPromise());
-            n++;
         }
         if (n > 0) {
             channel.flush();
@@ -410,13 +391,11 @@ public final class NettyTransport implements DatagramTransport {
             throws IOException {
         checkRange(buffer, offset, capacity);
         synchronized (receiveLock) {
-            long head = inHead;
-            if (head == inTail && !await(wait)) {
+            if (in.isEmpty() && !await(wait)) {
                 return -1;
             }
-            head = inHead;
             ByteBuffer target = view(buffer, receiveSegments, receiveViews, false);
-            DatagramPacket first = take(head);
+            DatagramPacket first = in.poll();
             InetSocketAddress sender = first.sender();
             int size = first.content().readableBytes();
             try {
@@ -429,27 +408,24 @@ public final class NettyTransport implements DatagramTransport {
                 first.release();
             }
             int total = size;
-            head++;
             // the rest of a GRO batch: same sender, same size, the last may be shorter (and ends it)
-            while (head != inTail) {
-                DatagramPacket next = in[(int) head & (QUEUE - 1)];
+            for (DatagramPacket next; (next = in.peek()) != null; ) {
                 int n = next.content().readableBytes();
                 if (size == 0 || n > size || total + n > capacity || !sender.equals(next.sender())) {
                     break;
                 }
-                take(head);
+                in.poll();
                 try {
                     copy(next.content(), target, (int) offset + total);
                 } finally {
                     next.release();
                 }
                 total += n;
-                head++;
                 if (n < size) {
                     break;
                 }
             }
-            if (paused && inTail - inHead <= QUEUE / 2 && !resumeRequested.getAndSet(true)) {
+            if (paused && in.size() <= QUEUE / 2 && !resumeRequested.getAndSet(true)) {
                 channel.eventLoop().execute(resume);
             }
             if (!sender.equals(lastSender) || source != lastSource) {
@@ -462,15 +438,6 @@ public final class NettyTransport implements DatagramTransport {
         }
     }
 
-    /** Takes the datagram at {@code head} out of the queue. */
-    private DatagramPacket take(long head) {
-        int slot = (int) head & (QUEUE - 1);
-        DatagramPacket packet = in[slot];
-        in[slot] = null;
-        inHead = head + 1;
-        return packet;
-    }
-
     /** Waits (when asked) until a datagram is queued; false when none came. */
     private boolean await(boolean wait) throws IOException {
         checkReceive();
@@ -478,14 +445,14 @@ public final class NettyTransport implements DatagramTransport {
             return false;
         }
         long deadline = System.nanoTime() + WAIT_NANOS;
-        while (inHead == inTail) {
+        while (in.isEmpty()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return false;
             }
             waiter = Thread.currentThread();
             try {
-                if (inHead == inTail && !closed) {
+                if (in.isEmpty() && !closed) {
                     LockSupport.parkNanos(this, left);
                 }
             } finally {
@@ -501,7 +468,7 @@ public final class NettyTransport implements DatagramTransport {
             throw new ClosedChannelException();
         }
         Throwable f = failure;
-        if (f != null && inHead == inTail) {
+        if (f != null && in.isEmpty()) {
             failure = null;
             throw f instanceof IOException io ? io : new IOException("a read on the event loop failed: " + f, f);
         }
@@ -555,8 +522,8 @@ public final class NettyTransport implements DatagramTransport {
             channel.eventLoop().submit(drain).awaitUninterruptibly();
         }
         synchronized (receiveLock) {
-            for (long head = inHead; head != inTail; head++) {
-                ReferenceCountUtil.release(take(head));
+            for (DatagramPacket packet; (packet = in.poll()) != null; ) {
+                ReferenceCountUtil.release(packet);
             }
         }
         if (ownedGroup != null) {

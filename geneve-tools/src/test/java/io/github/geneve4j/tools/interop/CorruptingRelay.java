@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.reflect.Method;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteOrder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * kernel's UDP checksum ({@code on}: made over the damaged bytes, so it verifies) or with none
  * ({@code off}, {@code SO_NO_CHECK}: OVS's default): either way the receiving kernel delivers the
  * datagram, and only the inner TCP checksum tells. Prints {@code relaying}, then
- * {@code flipped N} after each damage.
+ * {@code flipped N} after each damage. Without checksums it sends from sockets of its own (IPv4,
+ * {@code SO_NO_CHECK} set through {@code java.lang.foreign}) on the same addresses, other ports.
  */
 public final class CorruptingRelay {
 
@@ -35,22 +39,87 @@ public final class CorruptingRelay {
         InetSocketAddress peerA = new InetSocketAddress(InetAddress.getByName(args[1]), PORT);
         InetSocketAddress peerB = new InetSocketAddress(InetAddress.getByName(args[3]), PORT);
         int every = Integer.parseInt(args[4]);
+        Sender toA = a::send;
+        Sender toB = b::send;
         if (args[5].equals("off")) {
-            // a test hook of the socket's own package: zero checksums on what this box sends
-            Method off = UdpSocket.class.getDeclaredMethod("disableChecksums");
-            off.setAccessible(true);
-            off.invoke(a);
-            off.invoke(b);
+            toA = new ChecksumlessSender(InetAddress.getByName(args[0]));
+            toB = new ChecksumlessSender(InetAddress.getByName(args[2]));
         }
         AtomicLong flipped = new AtomicLong();
-        Thread back = Thread.ofPlatform().daemon().start(() -> forward(b, a, peerA, 0, flipped));
+        Sender back = toA;
+        Thread backward = Thread.ofPlatform().daemon().start(() -> forward(b, back, peerA, 0, flipped));
         System.out.println("relaying");
         System.out.flush();
-        forward(a, b, peerB, every, flipped);
-        back.join();
+        forward(a, toB, peerB, every, flipped);
+        backward.join();
     }
 
-    private static void forward(UdpSocket from, UdpSocket to, InetSocketAddress peer, int every, AtomicLong flipped) {
+    /** Where the relay sends a datagram. */
+    private interface Sender {
+        boolean send(MemorySegment buffer, long offset, long length, InetSocketAddress to) throws IOException;
+    }
+
+    /** An IPv4 UDP socket that sends without checksums ({@code SO_NO_CHECK}), bound to {@code local}, any port. */
+    private static final class ChecksumlessSender implements Sender {
+        private static final Linker LINKER = Linker.nativeLinker();
+        private static final MethodHandle SOCKET = handle("socket", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        private static final MethodHandle SETSOCKOPT = handle("setsockopt", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        private static final MethodHandle BIND = handle("bind", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        private static final MethodHandle SENDTO = handle("sendto", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        private static final int AF_INET = 2;
+        private static final int SOCK_DGRAM = 2;
+        private static final int SOL_SOCKET = 1;
+        private static final int SO_NO_CHECK = 11;
+        private static final int MSG_DONTWAIT = 0x40;
+
+        private final int fd;
+        private final MemorySegment to = Arena.ofAuto().allocate(16, 8);
+
+        ChecksumlessSender(InetAddress local) throws IOException {
+            MemorySegment one = Arena.ofAuto().allocateFrom(ValueLayout.JAVA_INT, 1);
+            MemorySegment address = sockaddr(Arena.ofAuto().allocate(16, 8), local, 0);
+            boolean ok;
+            try {
+                fd = (int) SOCKET.invokeExact(AF_INET, SOCK_DGRAM, 0);
+                ok = fd >= 0 && (int) SETSOCKOPT.invokeExact(fd, SOL_SOCKET, SO_NO_CHECK, one, 4) == 0
+                        && (int) BIND.invokeExact(fd, address, 16) == 0;
+            } catch (Throwable t) {
+                throw new IOException("native call failed: " + t, t);
+            }
+            if (!ok) {
+                throw new IOException("cannot open a UDP socket without checksums on " + local);
+            }
+        }
+
+        private static MethodHandle handle(String name, FunctionDescriptor descriptor) {
+            return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor);
+        }
+
+        private static MemorySegment sockaddr(MemorySegment at, InetAddress ip, int port) {
+            at.fill((byte) 0);
+            at.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
+            at.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) port);
+            MemorySegment.copy(ip.getAddress(), 0, at, ValueLayout.JAVA_BYTE, 4, 4);
+            return at;
+        }
+
+        @Override
+        public boolean send(MemorySegment buffer, long offset, long length, InetSocketAddress peer) throws IOException {
+            sockaddr(to, peer.getAddress(), peer.getPort());
+            try {
+                return (long) SENDTO.invokeExact(fd, buffer.asSlice(offset, length), length, MSG_DONTWAIT, to, 16) >= 0;
+            } catch (Throwable t) {
+                throw new IOException("sendto failed: " + t, t);
+            }
+        }
+    }
+
+    private static void forward(UdpSocket from, Sender to, InetSocketAddress peer, int every, AtomicLong flipped) {
         MemorySegment buffer = Arena.ofShared().allocate(65_536 + 64, 64);
         DatagramSource source = new DatagramSource();
         long carrying = 0;
