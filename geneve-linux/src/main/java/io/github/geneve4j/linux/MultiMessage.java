@@ -46,7 +46,10 @@ final class MultiMessage {
         }
     }
 
-    /** As {@link #receive(int, long, int, int)}, capturing {@code errno} in {@code state}: the messages received, or {@code -errno}. */
+    /**
+     * As {@link #receive(int, long, int, int)}, capturing {@code errno} in {@code state}: the messages
+     * received, or {@code -errno}.
+     */
     static int receive(int fd, long messages, int count, int flags, MemorySegment state) throws IOException {
         try {
             int n = (int) RECVMMSG_ERRNO.invokeExact(state, fd, messages, count, flags, 0L);

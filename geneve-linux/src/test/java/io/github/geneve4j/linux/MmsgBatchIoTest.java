@@ -67,7 +67,7 @@ class MmsgBatchIoTest {
         return b;
     }
 
-    /** The next datagram at {@code c}, its sender in {@code from[0]}; fails after a while rather than hang (a hang guard, not a time limit). */
+    /** The next datagram at {@code c}, its sender in {@code from[0]}; fails after a while rather than hang (a hang guard). */
     private static byte[] receive(DatagramChannel c, InetSocketAddress[] from) throws Exception {
         java.net.DatagramPacket packet = new java.net.DatagramPacket(new byte[65_536], 65_536);
         c.socket().setSoTimeout(20_000);

@@ -4,6 +4,7 @@ import io.github.geneve4j.gwlb.GwlbAppliance;
 import io.github.geneve4j.gwlb.GwlbHealthServer;
 import io.github.geneve4j.gwlb.GwlbKernelInspection;
 import io.github.geneve4j.gwlb.GwlbStats;
+import io.github.geneve4j.linux.MmsgBatchIo;
 import io.github.geneve4j.linux.RawIpv4Socket;
 import io.github.geneve4j.linux.Tap;
 import io.github.geneve4j.linux.UdpSocket;
@@ -52,6 +53,12 @@ public final class GwlbCommand implements Callable<Integer> {
             description = {"raw: replies as GWLB expects, its UDP ports kept, through a raw IPv4 socket (default);",
                 "udp: from the appliance's own port, without privileges (for tests)."})
     String reply;
+
+    @Option(names = "--io", paramLabel = "mmsg|single", defaultValue = "mmsg",
+            description = {"mmsg: a batch of up to 64 datagrams per system call each way, one recvmmsg and one sendmmsg "
+                    + "of the batch's replies (default);",
+                "single: one receive per batch (a UDP GRO run) and one send per reply."})
+    String io;
 
     @Option(names = "--mode", paramLabel = "pass|kernel", defaultValue = "pass",
             description = {"pass: return every valid packet (default);",
@@ -108,12 +115,28 @@ public final class GwlbCommand implements Callable<Integer> {
                     + " positive timeouts, non-negative --stats and --duration");
             return 2;
         }
+        if (!(io.equals("mmsg") || io.equals("single"))) {
+            err.println("geneve gwlb: expected --io mmsg|single");
+            return 2;
+        }
         List<AutoCloseable> opened = new ArrayList<>();
         GwlbAppliance appliance;
         try {
             GwlbAppliance.Builder builder = GwlbAppliance.builder().tcpIdleTimeout(Duration.ofSeconds(tcpIdle))
                     .otherIdleTimeout(Duration.ofSeconds(otherIdle)).flowCapacity(flows);
             for (int i = 0; i < threads; i++) {
+                if (io.equals("mmsg")) {
+                    RawIpv4Socket raw = null;
+                    if (reply.equals("raw")) {
+                        raw = RawIpv4Socket.open();
+                        opened.add(raw);
+                    }
+                    MmsgBatchIo batches = raw != null ? MmsgBatchIo.raw(local, buffer, threads > 1, raw)
+                            : MmsgBatchIo.udp(local, buffer, threads > 1);
+                    opened.add(batches);
+                    builder.io(batches);
+                    continue;
+                }
                 UdpSocket udp = UdpSocket.open(local, buffer, threads > 1);
                 opened.add(udp);
                 if (reply.equals("raw")) {
