@@ -100,6 +100,24 @@ public final class RawIpv4Socket implements RawIpv4Sender {
         }
     }
 
+    /**
+     * Sends, in one {@code sendmmsg}, the {@code count} IPv4 packets described by the array of
+     * {@code struct mmsghdr} at native {@code messages} (each with its destination in {@code msg_name}),
+     * without waiting; again after {@code EINTR}. {@link MmsgBatchIo} builds the array.
+     *
+     * @return the messages sent, the first ones (the kernel stops at the first that fails), or
+     *     {@code -errno} when the first one failed
+     * @throws ClosedChannelException once closed
+     */
+    int sendIpv4Messages(long messages, int count) throws IOException {
+        int fd = descriptor.enter();
+        try {
+            return MultiMessage.send(fd, messages, count, UdpSocket.MSG_DONTWAIT, state);
+        } finally {
+            descriptor.exit();
+        }
+    }
+
     /** Closes the socket. */
     @Override
     public void close() {

@@ -4,6 +4,7 @@ import io.github.geneve4j.gwlb.GwlbAppliance;
 import io.github.geneve4j.gwlb.GwlbHealthServer;
 import io.github.geneve4j.gwlb.GwlbKernelInspection;
 import io.github.geneve4j.gwlb.GwlbStats;
+import io.github.geneve4j.linux.MmsgBatchIo;
 import io.github.geneve4j.linux.RawIpv4Socket;
 import io.github.geneve4j.linux.Tap;
 import io.github.geneve4j.linux.UdpSocket;
@@ -56,6 +57,15 @@ public final class GwlbCommand implements Callable<Integer> {
                 "udp: from the appliance's own port, without privileges (for tests)."})
     String reply;
 
+    @Option(names = "--io", paramLabel = "mmsg|single|xdp", defaultValue = "mmsg",
+            description = {"mmsg: UDP sockets, a batch of up to 64 datagrams per system call each way, one recvmmsg and "
+                    + "one sendmmsg of the batch's replies (default);",
+                "single: UDP sockets, one receive per batch (a UDP GRO run) and one send per reply;",
+                "xdp: AF_XDP on --interface, one receive thread per RX queue, each reply built in the frame it came in "
+                    + "and sent from there (pass-through mode only; root, or CAP_NET_ADMIN, CAP_BPF, CAP_NET_RAW and "
+                    + "CAP_IPC_LOCK)."})
+    String io;
+
     @Option(names = "--mode", paramLabel = "pass|kernel", defaultValue = "pass",
             description = {"pass: return every valid packet (default);",
                 "kernel: hand each endpoint ID's packets to the kernel through a TUN pair gwi-X/gwo-X made on its "
@@ -91,11 +101,6 @@ public final class GwlbCommand implements Callable<Integer> {
             description = "Stop after this many seconds (default: 0, run until stopped).")
     double duration;
 
-    @Option(names = "--io", paramLabel = "socket|xdp", defaultValue = "socket",
-            description = {"socket: UDP sockets, the replies through a raw socket (default);",
-                "xdp: AF_XDP on --interface, one receive thread per RX queue, each reply built in the frame it came in and sent from there (pass-through mode only; root, or CAP_NET_ADMIN, CAP_BPF, CAP_NET_RAW and CAP_IPC_LOCK)."})
-    String io;
-
     @Option(names = "--interface", paramLabel = "IFACE",
             description = "--io xdp: the device GWLB's packets arrive on; the XDP program steers --local's UDP to the appliance and lets everything else through.")
     String iface;
@@ -127,8 +132,9 @@ public final class GwlbCommand implements Callable<Integer> {
                     + " positive timeouts, non-negative --stats and --duration");
             return 2;
         }
-        if (!(io.equals("socket") || io.equals("xdp")) || io.equals("xdp") != (iface != null) || queues < 1 || queues > 64) {
-            err.println("geneve gwlb: expected --io socket|xdp, and --interface IFACE and --queues 1..64 with --io xdp only");
+        if (!(io.equals("mmsg") || io.equals("single") || io.equals("xdp")) || io.equals("xdp") != (iface != null)
+                || queues < 1 || queues > 64) {
+            err.println("geneve gwlb: expected --io mmsg|single|xdp, and --interface IFACE and --queues 1..64 with --io xdp only");
             return 2;
         }
         if (io.equals("xdp") && mode.equals("kernel")) {
@@ -147,7 +153,19 @@ public final class GwlbCommand implements Callable<Integer> {
                 xdp.forEach(builder::io);
                 threads = queues; // one receive thread per queue
             }
-            for (int i = 0; io.equals("socket") && i < threads; i++) {
+            for (int i = 0; !io.equals("xdp") && i < threads; i++) {
+                if (io.equals("mmsg")) {
+                    RawIpv4Socket raw = null;
+                    if (reply.equals("raw")) {
+                        raw = RawIpv4Socket.open();
+                        opened.add(raw);
+                    }
+                    MmsgBatchIo batches = raw != null ? MmsgBatchIo.raw(local, buffer, threads > 1, raw)
+                            : MmsgBatchIo.udp(local, buffer, threads > 1);
+                    opened.add(batches);
+                    builder.io(batches);
+                    continue;
+                }
                 UdpSocket udp = UdpSocket.open(local, buffer, threads > 1);
                 opened.add(udp);
                 if (reply.equals("raw")) {
