@@ -70,6 +70,8 @@ final class Receiver implements Workers.Loop {
     private final BfdControlView bfdView;
     /** Whether a control packet must have the Geneve O bit. */
     private final boolean bfdRequireOam;
+    /** The VNI the sessions run on (the first served): BFD-looking frames on another VNI are that VNI's data. */
+    private final int bfdVni;
 
     /**
      * @param bfd the BFD thread, woken for a Final; null when BFD is off
@@ -101,6 +103,7 @@ final class Receiver implements Workers.Loop {
         this.classifier = bfd != null ? bfd.config().classifier() : null;
         this.bfdView = bfd != null ? new BfdControlView() : null;
         this.bfdRequireOam = bfd != null && bfd.config().requireOam();
+        this.bfdVni = networks[0].vni;
     }
 
     @Override
@@ -175,7 +178,8 @@ final class Receiver implements Workers.Loop {
         }
         Verdict.Kind kind = policy.evaluate(view, verdict);
         // BFD before the CONTROL drop: RFC 9521 §4 sends it with the O bit set (OVS by default without)
-        if (classifier != null && (kind == Verdict.Kind.ACCEPT || kind == Verdict.Kind.CONTROL) && bfd(peer, now)) {
+        if (classifier != null && network.vni == bfdVni && (kind == Verdict.Kind.ACCEPT || kind == Verdict.Kind.CONTROL)
+                && bfd(peer, now)) {
             return;
         }
         switch (kind) {

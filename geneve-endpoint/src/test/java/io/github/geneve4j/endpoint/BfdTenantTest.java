@@ -55,7 +55,11 @@ class BfdTenantTest {
 
     /** The same frame in a Geneve datagram of {@link #VNI}, the O bit as {@code encap} says. */
     static byte[] bfdDatagram(BfdEncapsulation encap, BfdState state, long mine, long yours) {
-        byte[] geneve = encap.geneveHeader(VNI).toBytes();
+        return bfdDatagram(VNI, encap, state, mine, yours);
+    }
+
+    static byte[] bfdDatagram(int vni, BfdEncapsulation encap, BfdState state, long mine, long yours) {
+        byte[] geneve = encap.geneveHeader(vni).toBytes();
         return ByteBuffer.allocate(geneve.length + BfdEncapsulation.FRAME_LENGTH).put(geneve)
                 .put(bfdFrame(encap, state, mine, yours)).array();
     }
@@ -200,6 +204,26 @@ class BfdTenantTest {
             assertThat(bfd(a).packetsAccepted()).isZero();
             fromB(t2, bfdDatagram(elsewhere.withAddresses(0xA9FE_0105L, 0xA9FE_0909L), BfdState.DOWN, 7, 0));
             assertThat(bfd(a).packetsAccepted()).isEqualTo(1);
+            assertThat(a.stats().drops()).isEmpty();
+        }
+    }
+
+    @Test
+    void bfdIsTakenOnTheSessionsVniAloneOnAnotherItIsThatVnisData() throws Exception {
+        MemoryTransport t = new MemoryTransport(A);
+        MemoryDevice first = new MemoryDevice(false);
+        MemoryDevice second = new MemoryDevice(false);
+        BfdEncapsulation ovs = BfdEncapsulation.defaults(0x02_00_00_00_00_0BL, 49152).withOam(false);
+        try (GeneveEndpoint a = GeneveEndpoint.builder().transport(t).peer(B).bfd(TIMERS)
+                .network(VNI, first).network(VNI + 1, second).start()) {
+            byte[] other = bfdDatagram(VNI + 1, ovs, BfdState.DOWN, 7, 0);
+            fromB(t, other);
+            assertThat(bfd(a).packetsAccepted()).as("the sessions run on VNI %d", VNI).isZero();
+            assertThat(Loopback.await(() -> second.writtenCount() == 1)).isTrue();
+            assertThat(second.written().get(0).bytes()).isEqualTo(Arrays.copyOfRange(other, 8, other.length));
+            fromB(t, bfdDatagram(VNI, ovs, BfdState.DOWN, 7, 0));
+            assertThat(bfd(a).packetsAccepted()).isEqualTo(1);
+            assertThat(first.writtenCount()).isZero();
             assertThat(a.stats().drops()).isEmpty();
         }
     }
