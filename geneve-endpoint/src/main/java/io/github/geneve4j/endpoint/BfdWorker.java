@@ -61,6 +61,11 @@ final class BfdWorker {
         MemorySegment.copy(geneve, 0, buffer, ValueLayout.JAVA_BYTE, 0, geneveLength);
     }
 
+    /** The configuration its sessions run by (the source MAC chosen). */
+    BfdConfig config() {
+        return config;
+    }
+
     void thread(Thread t) {
         this.thread = t;
     }

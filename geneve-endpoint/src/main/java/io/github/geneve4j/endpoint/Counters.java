@@ -67,7 +67,7 @@ final class Counters {
         for (Network n : networks) {
             int entries = n.macs.countByPeer(macs);
             tables.add(new MacTableStats(n.vni, entries, n.macs.maxEntries(), n.macs.learned(), n.macs.moves(), n.macs.heldMoves(),
-                    n.macs.evictions(), n.macs.aged(), n.macs.refusals()));
+                    n.macs.evictions(), n.macs.aged(), n.macs.refusals(), n.macs.shareRefusals()));
         }
         List<PeerStats> perPeer = new ArrayList<>(peers.list().length);
         for (Peer p : peers.list()) {

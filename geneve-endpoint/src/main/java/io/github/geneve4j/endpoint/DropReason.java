@@ -43,6 +43,17 @@ public enum DropReason {
     BFD_DISCARDED(true),
     /** A BFD control packet from a source that has no session (not a configured peer, with acceptAnySource). */
     BFD_NO_SESSION(true),
+    /**
+     * A BFD control packet (addressed to the tunnel's BFD MAC and IPv4 address) from an inner source
+     * address other than the one configured explicitly ({@link GeneveEndpoint.Builder#bfdInnerAddresses}).
+     */
+    BFD_WRONG_SOURCE(true),
+    /**
+     * A BFD control packet without the Geneve O bit, while the endpoint demands it
+     * ({@link GeneveEndpoint.Builder#bfdRequireOam}): a tenant behind a peer that does not filter its
+     * tenants could have sent it.
+     */
+    BFD_NOT_OAM(true),
 
     // --- towards the tunnel (inner side) ---
     /** The device's read failed (the error itself is reported once). */
@@ -69,7 +80,13 @@ public enum DropReason {
      * A frame not sent to a peer because its BFD session went down after having been up (each
      * segment of a super-frame counts); sending resumes when it is up again.
      */
-    PEER_DOWN(false);
+    PEER_DOWN(false),
+    /**
+     * A frame from the inner side (a device or a handler) addressed as the tunnel's own BFD: its BFD
+     * destination MAC and IPv4 address, UDP to port 3784. A peer would take it for this endpoint's
+     * BFD, so it never goes there; a tenant's own BFD (RFC 5881) to other addresses is data and passes.
+     */
+    BFD_FROM_INNER_SIDE(false);
 
     private final boolean fromTunnel;
 

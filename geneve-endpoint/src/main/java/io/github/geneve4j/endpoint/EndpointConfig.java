@@ -44,6 +44,8 @@ import java.util.function.LongSupplier;
  * @param onFailure told of the failure that stops the endpoint; may be null
  * @param onWarning told of each kind of I/O error once; may be null
  * @param macMax each VNI's MAC table's bound
+ * @param macMaxPerPeer the entries one peer may hold in each table (its share); 0 for the default, half of
+ *     {@code macMax} (at least 1)
  * @param macAge the MAC tables' age
  * @param clock the endpoint's monotonic clock, in nanoseconds: MAC aging and BFD timers
  * @param bfd BFD's configuration ({@link BfdConfig#on()} false when off)
@@ -51,8 +53,8 @@ import java.util.function.LongSupplier;
 record EndpointConfig(InetSocketAddress local, List<DatagramTransport> transports, int socketBuffer, List<Integer> vnis,
         List<List<FrameDevice>> devices, List<GeneveOption> options, ReceivePolicy policy, int mtu, boolean offload,
         FrameHandler handler, boolean acceptAnySource, int replyPort, boolean kernelFilter, List<InetSocketAddress> peers,
-        SendObserver observer, Consumer<Throwable> onFailure, Consumer<String> onWarning, int macMax, Duration macAge,
-        LongSupplier clock, BfdConfig bfd) {
+        SendObserver observer, Consumer<Throwable> onFailure, Consumer<String> onWarning, int macMax, int macMaxPerPeer,
+        Duration macAge, LongSupplier clock, BfdConfig bfd) {
 
     /** The smallest inner MTU an endpoint accepts: IPv4's minimum (RFC 791). */
     static final int MIN_INNER_MTU = 68;
@@ -74,6 +76,11 @@ record EndpointConfig(InetSocketAddress local, List<DatagramTransport> transport
         peers = List.copyOf(peers);
         policy = policy != null ? policy : defaultPolicy(options);
         kernelFilter = kernelFilter && !acceptAnySource;
+        macMaxPerPeer = macMaxPerPeer == 0 ? defaultShare(macMax) : macMaxPerPeer;
+        if (macMaxPerPeer < 1 || macMaxPerPeer > macMax) {
+            throw new IllegalStateException("MAC share of " + macMaxPerPeer + " entries per peer for a table of "
+                    + macMax + " (expected: 1.." + macMax + ")");
+        }
         int pairs = Math.max(1, transports.size());
         if (handler != null && pairs > 1) {
             throw new IllegalStateException("a handler takes one transport (found " + pairs
@@ -112,6 +119,14 @@ record EndpointConfig(InetSocketAddress local, List<DatagramTransport> transport
             throw new IllegalStateException("MTU " + mtu + " leaves " + inner + " bytes for inner packets (expected: at least "
                     + MIN_INNER_MTU + ")");
         }
+    }
+
+    /**
+     * The share of a MAC table one peer may hold unless told: half, so that a peer flooding random
+     * source MACs cannot evict the others' entries (at least 1).
+     */
+    static int defaultShare(int macMax) {
+        return Math.max(1, macMax / 2);
     }
 
     /** Worker pairs: one per transport. */

@@ -107,7 +107,8 @@ public record EndpointStats(long framesToTunnel, long bytesToTunnel, long frames
     /**
      * A second line for people, about peers and learning, as {@code geneve vtep --stats} prints it
      * after {@link #format()}: {@code mesh: floods N, peers [172.31.0.2:6081 tx=N rx=N flood=N macs=N;
-     * ...], macs [vni 5000 entries=N/65536 learned=N moved=N held=N evicted=N aged=N refused=N; ...]}, where
+     * ...], macs [vni 5000 entries=N/65536 learned=N moved=N held=N evicted=N aged=N refused=N
+     * over-share=N; ...]}, where
      * {@code tx}/{@code rx} are frames to and from the peer, {@code flood} the flooded copies among
      * {@code tx}, {@code macs} the MACs known behind it.
      */
@@ -117,9 +118,9 @@ public record EndpointStats(long framesToTunnel, long bytesToTunnel, long frames
                         p.framesSent(), p.framesReceived(), p.floods(), p.macs()))
                         .collect(Collectors.joining("; ", ", peers [", "]"))
                 + macTables.stream().map(t -> String.format(Locale.ROOT,
-                        "vni %d entries=%d/%d learned=%d moved=%d held=%d evicted=%d aged=%d refused=%d", t.vni(),
-                        t.entries(), t.maxEntries(), t.learned(), t.moves(), t.heldMoves(), t.evictions(), t.aged(),
-                        t.refusals()))
+                        "vni %d entries=%d/%d learned=%d moved=%d held=%d evicted=%d aged=%d refused=%d over-share=%d",
+                        t.vni(), t.entries(), t.maxEntries(), t.learned(), t.moves(), t.heldMoves(), t.evictions(),
+                        t.aged(), t.refusals(), t.shareRefusals()))
                         .collect(Collectors.joining("; ", ", macs [", "]"))
                 ;
     }

@@ -1,6 +1,7 @@
 package io.github.geneve4j.endpoint;
 
 import io.github.geneve4j.endpoint.GeneveEndpoint.SendObserver;
+import io.github.geneve4j.endpoint.bfd.BfdFrameClassifier;
 import io.github.geneve4j.endpoint.spi.DatagramTransport;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -34,11 +35,19 @@ final class Forwarder {
     private final Network[] networks;
     private final SendObserver observer;
     private final Consumer<String> onWarning;
+    /** Knows the tunnel's BFD addressing; only its stateless {@code addressedToTunnelBfd} is used (any thread). */
+    private final BfdFrameClassifier tunnelBfd;
     private final boolean[] warned = new boolean[DropReason.values().length];
     /** The peers now: replaced whole when one is added or removed (read once per packet). */
     private volatile Peer.Set peers = Peer.Set.EMPTY;
 
-    Forwarder(DatagramTransport[] transports, Network[] networks, SendObserver observer, Consumer<String> onWarning) {
+    /**
+     * @param tunnelBfd the tunnel's BFD addressing (its destination MAC and IPv4 address): inner-side
+     *     frames addressed so never reach a peer
+     */
+    Forwarder(DatagramTransport[] transports, Network[] networks, SendObserver observer, Consumer<String> onWarning,
+            BfdFrameClassifier tunnelBfd) {
+        this.tunnelBfd = tunnelBfd;
         this.transports = transports;
         this.networks = networks;
         this.observer = observer;
@@ -119,13 +128,32 @@ final class Forwarder {
     }
 
     /**
-     * Forwards the frame at {@code frame} of {@code network}, made into {@code frames} datagrams by the
-     * caller: to the peer its destination was learned behind, else to every peer (a flood); peers
-     * whose BFD session is down are skipped and counted.
+     * Whether the inner-side frame of {@code length} bytes at {@code frame} may go into the tunnel:
+     * not if it is addressed as the tunnel's BFD (a peer would take it for this endpoint's own, and a
+     * tenant could move the session), which is counted as {@link DropReason#BFD_FROM_INNER_SIDE}
+     * ({@code frames} times). Reads the destination MAC, and only for that MAC a few bytes more: a
+     * tenant's own BFD to other addresses passes. Every frame towards the tunnel comes through here.
+     */
+    boolean fromInnerSide(MemorySegment buffer, long frame, long length, int frames) {
+        if (tunnelBfd.addressedToTunnelBfd(buffer, frame, length)) {
+            counters.drop(DropReason.BFD_FROM_INNER_SIDE, frames);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Forwards the frame of {@code length} bytes at {@code frame} of {@code network}, made into
+     * {@code frames} datagrams by the caller: to the peer its destination was learned behind, else to
+     * every peer (a flood); peers whose BFD session is down are skipped and counted. A frame
+     * addressed as the tunnel's BFD goes nowhere ({@link #fromInnerSide}).
      *
      * @return whether every peer it was meant for got it
      */
-    boolean forward(Network network, MemorySegment buffer, long frame, int frames, Delivery delivery) {
+    boolean forward(Network network, MemorySegment buffer, long frame, long length, int frames, Delivery delivery) {
+        if (!fromInnerSide(buffer, frame, length, frames)) {
+            return false;
+        }
         Peer.Set set = peers;
         Peer to = route(network, buffer, frame, set);
         if (to != null) {

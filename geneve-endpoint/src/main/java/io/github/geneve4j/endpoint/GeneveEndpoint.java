@@ -93,9 +93,10 @@ public final class GeneveEndpoint implements AutoCloseable {
         for (int i = 0; i < networks.length; i++) {
             int vni = config.vnis().get(i);
             networks[i] = new Network(vni, config.devices().get(i).toArray(FrameDevice[]::new), config.geneveHeader(vni),
-                    new MacTable(config.macMax(), config.macAge(), config.clock()));
+                    new MacTable(config.macMax(), config.macMaxPerPeer(), config.macAge(), config.clock()));
         }
-        this.forwarder = new Forwarder(transports, networks, config.observer(), config.onWarning());
+        this.forwarder = new Forwarder(transports, networks, config.observer(), config.onWarning(),
+                config.bfd().classifier());
         this.workers = new Workers(forwarder, config.onFailure());
         Arrays.stream(transports).forEach(workers::closeOnStop);
         Arrays.stream(networks).flatMap(n -> Arrays.stream(n.queues)).forEach(workers::closeOnStop);
@@ -124,9 +125,7 @@ public final class GeneveEndpoint implements AutoCloseable {
             }
             throw e;
         }
-        if (config.kernelFilter() && !endpoint.membership.restrictSources()) {
-            endpoint.forwarder.warn("the transport cannot drop non-peers in the kernel; the endpoint drops them");
-        }
+        endpoint.membership.filter();
         endpoint.startWorkers();
         return endpoint;
     }
@@ -390,6 +389,8 @@ public final class GeneveEndpoint implements AutoCloseable {
         private final List<Integer> networkVnis = new ArrayList<>();
         private final List<List<FrameDevice>> networkDevices = new ArrayList<>();
         private int macMax = MacTable.DEFAULT_MAX_ENTRIES;
+        /** 0: half of {@link #macMax}, settled by {@link EndpointConfig}. */
+        private int macMaxPerPeer;
         private Duration macAge = MacTable.DEFAULT_AGE;
         private LongSupplier clock = System::nanoTime;
 
@@ -498,6 +499,22 @@ public final class GeneveEndpoint implements AutoCloseable {
             new MacTable(maxEntries, age, clock); // validates
             this.macMax = maxEntries;
             this.macAge = age;
+            return this;
+        }
+
+        /**
+         * The most entries one peer may hold in each VNI's MAC table (default: half of the table's
+         * bound, at least 1; at most the bound). Past its share, a peer's new MACs replace its own
+         * entries or are refused (counted in {@link MacTableStats#shareRefusals()}), and a peer never
+         * evicts the entries of a peer that holds fewer: one peer that sends random source MACs cannot
+         * push the others' hosts out of the table (their unicast would then be flooded to every peer,
+         * that one included). See {@link MacTable}.
+         *
+         * @throws IllegalArgumentException if {@code maxEntries} is less than 1 (a share above the
+         *     table's bound is refused by {@link #start()})
+         */
+        public Builder macMaxPerPeer(int maxEntries) {
+            this.macMaxPerPeer = EndpointConfig.inRange(maxEntries, 1, Integer.MAX_VALUE, "MAC share per peer");
             return this;
         }
 
@@ -633,8 +650,9 @@ public final class GeneveEndpoint implements AutoCloseable {
         }
 
         /**
-         * The Geneve O bit of BFD packets (default {@code true}, as RFC 9521 §4 requires; {@code false}
-         * sends what Open vSwitch sends unless {@code bfd:oam=true}). Either is accepted on receipt.
+         * The Geneve O bit of BFD packets sent (default {@code true}, as RFC 9521 §4 requires; {@code false}
+         * sends what Open vSwitch sends unless {@code bfd:oam=true}). Either is accepted on receipt
+         * unless {@link #bfdRequireOam}.
          */
         public Builder bfdOam(boolean oam) {
             bfd = bfd.withOam(oam);
@@ -642,8 +660,12 @@ public final class GeneveEndpoint implements AutoCloseable {
         }
 
         /**
-         * The inner IPv4 addresses of BFD packets sent (default OVS's: 169.254.1.1 → 169.254.1.0, its
-         * {@code bfd_src_ip} and {@code bfd_dst_ip}). Received packets are taken whatever their addresses.
+         * The inner IPv4 addresses of BFD packets (default OVS's: 169.254.1.1 → 169.254.1.0, its
+         * {@code bfd_src_ip} and {@code bfd_dst_ip}); the two sides of a tunnel agree on them. A
+         * received control packet is taken only when addressed to {@code destination} (and to the
+         * destination MAC of {@link #bfdInnerMacs}) and, the source being given here explicitly, only
+         * from {@code source} (else counted as {@link DropReason#BFD_WRONG_SOURCE}). Frames to other
+         * addresses are data (a tenant's own BFD).
          */
         public Builder bfdInnerAddresses(Inet4Address source, Inet4Address destination) {
             bfd = bfd.withAddresses(source, destination);
@@ -651,8 +673,34 @@ public final class GeneveEndpoint implements AutoCloseable {
         }
 
         /**
+         * The inner IPv4 destination of BFD packets (default OVS's 169.254.1.0, {@code bfd_dst_ip}),
+         * the source staying 169.254.1.1 and unchecked on receipt (as OVS without {@code bfd_src_ip}):
+         * a received control packet is taken only when addressed to {@code destination}.
+         */
+        public Builder bfdInnerDestination(Inet4Address destination) {
+            bfd = bfd.withDestination(destination);
+            return this;
+        }
+
+        /**
+         * Whether a received BFD control packet must have the Geneve O bit set (default {@code false},
+         * since Open vSwitch clears it unless {@code bfd:oam=true}); without it, it is dropped and
+         * counted as {@link DropReason#BFD_NOT_OAM}. Apart from {@link #bfdOam}, which is what this
+         * endpoint sends. A peer that does not filter its tenants' frames (Open vSwitch) forwards a
+         * tenant's BFD-looking frame without the O bit: with this on (and {@code bfd:oam=true} on the
+         * peer), such frames cannot move a session.
+         */
+        public Builder bfdRequireOam(boolean require) {
+            bfd = bfd.withRequireOam(require);
+            return this;
+        }
+
+        /**
          * The inner MAC addresses of BFD packets sent, as 48-bit values: destination (default OVS's
-         * 00:23:20:00:00:01) and source (default: a random locally administered address, -1).
+         * 00:23:20:00:00:01) and source (default: a random locally administered address, -1). A
+         * received control packet is taken only when addressed to {@code destination}; frames from
+         * the inner side addressed to it (and to the BFD IPv4 address, UDP port 3784) never reach a
+         * peer ({@link DropReason#BFD_FROM_INNER_SIDE}).
          *
          * @throws IllegalArgumentException if a value is not 48 bits (or -1 for the source)
          */
@@ -698,7 +746,7 @@ public final class GeneveEndpoint implements AutoCloseable {
             return GeneveEndpoint.start(new EndpointConfig(local, transports, socketBuffer,
                     byVni ? networkVnis : List.of(vni), byVni ? networkDevices : List.of(device != null ? device : List.of()),
                     options, policy, mtu, offload, handler, acceptAnySource, replyPort, kernelFilter, peers, observer,
-                    onFailure, onWarning, macMax, macAge, clock, bfd));
+                    onFailure, onWarning, macMax, macMaxPerPeer, macAge, clock, bfd));
         }
     }
 }

@@ -84,7 +84,10 @@ final class HandlerPath {
         MemorySegment.copy(geneve, 0, buffer, ValueLayout.JAVA_BYTE, FRAME_OFFSET - geneve.length, geneve.length);
         this.length = frameLength;
         if (replyTo == null) {
-            return forwarder.forward(network, buffer, FRAME_OFFSET, 1, delivery);
+            return forwarder.forward(network, buffer, FRAME_OFFSET, frameLength, 1, delivery);
+        }
+        if (!forwarder.fromInnerSide(buffer, FRAME_OFFSET, frameLength, 1)) {
+            return false; // a reply goes into the tunnel too
         }
         Peer peer = forwarder.peers().byId(replyTo.peerIndex());
         if (peer != null) {

@@ -25,6 +25,8 @@ final class Membership {
     private final Object lock = new Object();
     /** Ids of peers, never reused; guarded by {@link #lock}. */
     private int nextId;
+    /** Whether a transport's refusal to filter was said (once: the endpoint goes on checking every source). */
+    private boolean filterWarned;
 
     Membership(Forwarder forwarder, DatagramTransport[] transports, boolean kernelFilter, BooleanSupplier closing,
             BfdWorker bfd) {
@@ -124,10 +126,33 @@ final class Membership {
         return all;
     }
 
-    /** With the kernel filter on, the kernel's list of sources follows the peer set. Under the lock. */
+    /**
+     * With the kernel filter on, asks for it at start: a transport that cannot is warned about once.
+     */
+    void filter() throws IOException {
+        synchronized (lock) {
+            if (kernelFilter && !restrictSources()) {
+                warnFilter("the transport cannot drop non-peers in the kernel; the endpoint drops them");
+            }
+        }
+    }
+
+    /**
+     * With the kernel filter on, the kernel's list of sources follows the peer set. A transport that
+     * takes the list no more (a socket filter past its size, detached) lets every source through to
+     * the endpoint, which still drops non-peers: said once, as the other warnings. Under the lock.
+     */
     private void refilter() throws IOException {
-        if (kernelFilter && transports[0].isOpen()) {
-            restrictSources();
+        if (kernelFilter && transports[0].isOpen() && !restrictSources()) {
+            warnFilter("the kernel source filter cannot hold " + forwarder.peers().list().length
+                    + " peers and is off; the endpoint drops non-peers itself (counted as 'not-a-peer')");
+        }
+    }
+
+    private void warnFilter(String message) {
+        if (!filterWarned) {
+            filterWarned = true;
+            forwarder.warn(message);
         }
     }
 }

@@ -25,7 +25,8 @@ import java.util.function.LongSupplier;
  * VNI, protocol type, receive policy, a whole Ethernet header); the inner source MAC is learned in
  * the VNI's table as behind the peer; then the frame is delivered to the VNI's device (with offload,
  * TCP that continues one flow is coalesced first) or the handler; with BFD on, a peer's control
- * packets go to its session instead, whatever the O bit. Split horizon: nothing received is ever
+ * packets (addressed to the tunnel's BFD MAC and IPv4 address; with the O bit if so configured) go to
+ * its session instead. Split horizon: nothing received is ever
  * sent to another peer, this path only writes to the inner side (a handler's
  * {@linkplain ReceivedFrame#reply reply} goes back to the frame's own sender). One per worker pair (its
  * transport, its queue of each device), on a thread of its own; allocates nothing per datagram,
@@ -67,6 +68,10 @@ final class Receiver implements Workers.Loop {
     private final BfdWorker bfd;
     private final BfdFrameClassifier classifier;
     private final BfdControlView bfdView;
+    /** Whether a control packet must have the Geneve O bit. */
+    private final boolean bfdRequireOam;
+    /** The VNI the sessions run on (the first served): BFD-looking frames on another VNI are that VNI's data. */
+    private final int bfdVni;
 
     /**
      * @param bfd the BFD thread, woken for a Final; null when BFD is off
@@ -94,8 +99,11 @@ final class Receiver implements Workers.Loop {
         this.coalescer = coalesce
                 ? new TcpCoalescer(merged.asSlice(RECEIVE_OFFSET, GeneveEndpoint.MAX_GSO_FRAME), false) : null;
         this.bfd = bfd;
-        this.classifier = bfd != null ? new BfdFrameClassifier() : null;
+        // only frames addressed as the tunnel's BFD are taken: a tenant's own BFD to its own addresses is data
+        this.classifier = bfd != null ? bfd.config().classifier() : null;
         this.bfdView = bfd != null ? new BfdControlView() : null;
+        this.bfdRequireOam = bfd != null && bfd.config().requireOam();
+        this.bfdVni = networks[0].vni;
     }
 
     @Override
@@ -170,7 +178,8 @@ final class Receiver implements Workers.Loop {
         }
         Verdict.Kind kind = policy.evaluate(view, verdict);
         // BFD before the CONTROL drop: RFC 9521 §4 sends it with the O bit set (OVS by default without)
-        if (classifier != null && (kind == Verdict.Kind.ACCEPT || kind == Verdict.Kind.CONTROL) && bfd(peer, now)) {
+        if (classifier != null && network.vni == bfdVni && (kind == Verdict.Kind.ACCEPT || kind == Verdict.Kind.CONTROL)
+                && bfd(peer, now)) {
             return;
         }
         switch (kind) {
@@ -227,7 +236,10 @@ final class Receiver implements Workers.Loop {
                 return false;
             }
             case CONTROL_PACKET -> {
-                if (peer == null || peer.bfd == null) {
+                if (bfdRequireOam && !view.oam()) {
+                    // a peer that does not filter its tenants (OVS) forwards their frames without the O bit
+                    counters.drop(DropReason.BFD_NOT_OAM);
+                } else if (peer == null || peer.bfd == null) {
                     counters.drop(DropReason.BFD_NO_SESSION);
                 } else if (!bfdView.tryWrap(buffer, classifier.payloadOffset(), classifier.payloadLength())) {
                     counters.drop(DropReason.BFD_MALFORMED);
@@ -241,7 +253,8 @@ final class Receiver implements Workers.Loop {
                 }
             }
             case TTL_NOT_255 -> counters.drop(DropReason.BFD_TTL_NOT_255);
-            // MALFORMED, BAD_CHECKSUM (WRONG_DESTINATION needs a classifier with an address: not ours)
+            case WRONG_SOURCE -> counters.drop(DropReason.BFD_WRONG_SOURCE);
+            // MALFORMED, BAD_CHECKSUM (WRONG_DESTINATION: a classifier addressedAs says NOT_BFD instead)
             default -> counters.drop(DropReason.BFD_MALFORMED);
         }
         return true;

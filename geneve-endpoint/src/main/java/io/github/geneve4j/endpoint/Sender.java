@@ -142,7 +142,7 @@ final class Sender implements Workers.Loop {
         MemorySegment.copy(geneve, 0, buffer, ValueLayout.JAVA_BYTE, headerOffset, geneve.length);
         frameLength = n;
         synchronized (sendLock) {
-            forwarder.forward(network, buffer, frameOffset, 1, frame);
+            forwarder.forward(network, buffer, frameOffset, n, 1, frame);
         }
     }
 
@@ -216,7 +216,7 @@ final class Sender implements Workers.Loop {
         counters.superFrames.increment();
         counters.segments.add(count);
         // every segment has the super-frame's Ethernet header: one route for them all
-        forwarder.forward(network, buffer, frameOffset, count, segments);
+        forwarder.forward(network, buffer, frameOffset, superFrameLength, count, segments);
     }
 
     /** Sends the segments to peer {@code p}, under the send lock (a peer at a time: BFD may send between two). */

@@ -23,10 +23,13 @@
  * {@link GeneveEndpoint.Builder#bfd(io.github.geneve4j.endpoint.bfd.BfdTimers)} the endpoint runs one
  * BFD session per peer inside the tunnel (RFC 5880 asynchronous mode, RFC 9521 §4 encapsulation,
  * Open vSwitch's defaults; see {@link io.github.geneve4j.endpoint.bfd}) on a thread of its own, timed
- * by the endpoint's {@linkplain GeneveEndpoint.Builder#clock clock}. BFD packets are consumed, never
- * delivered to the inner side; while a peer's session is down after having been up, data frames are
- * not sent to it (counted as {@link DropReason#PEER_DOWN}), until it is up again. Each session's
- * state is in {@link PeerStats#bfd()} and reaches {@link GeneveEndpoint.Builder#bfdListener}.
+ * by the endpoint's {@linkplain GeneveEndpoint.Builder#clock clock}. BFD packets (addressed to the
+ * tunnel's BFD MAC and IPv4 address) are consumed, never delivered to the inner side, and frames
+ * from the inner side addressed so are never sent to a peer ({@link DropReason#BFD_FROM_INNER_SIDE}):
+ * a tenant cannot move a session; a tenant's own BFD to other addresses is data. While a peer's
+ * session is down after having been up, data frames are not sent to it (counted as
+ * {@link DropReason#PEER_DOWN}), until it is up again. Each session's state is in
+ * {@link PeerStats#bfd()} and reaches {@link GeneveEndpoint.Builder#bfdListener}.
  *
  * <pre>{@code
  * GeneveEndpoint.builder().local(local).peer(ovs).vni(5000).device(tap)

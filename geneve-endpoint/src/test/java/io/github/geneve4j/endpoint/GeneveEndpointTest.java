@@ -229,6 +229,31 @@ class GeneveEndpointTest {
     }
 
     /**
+     * Issue 28 item 7: a transport whose kernel filter cannot take the peer set any more (a BPF
+     * program past its size, detached) says so by returning false; the endpoint ignored it, and a
+     * peer added at run time was dropped in silence. Now it warns, once.
+     */
+    @Test
+    void aKernelFilterThatStopsFilteringAfterAPeerChangeIsSaidOnce() throws Exception {
+        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+        MemoryTransport filtering = new MemoryTransport(address("127.0.0.1", 6081));
+        filtering.filtersSources(true);
+        try (GeneveEndpoint endpoint = GeneveEndpoint.builder().transport(filtering).peer(address("127.0.0.2", 6081))
+                .kernelFilter(true).onWarning(warnings::add).handler(f -> { }).start()) {
+            endpoint.addPeer(address("127.0.0.3", 6081));
+            assertThat(warnings).isEmpty();
+            filtering.filtersSources(false); // the next list is too long for it: the filter is off
+            endpoint.addPeer(address("127.0.0.4", 6081));
+            assertThat(warnings).singleElement().asString()
+                    .contains("kernel source filter cannot hold 3 peers", "not-a-peer");
+            endpoint.addPeer(address("127.0.0.5", 6081));
+            endpoint.removePeer(address("127.0.0.2", 6081));
+            assertThat(warnings).as("once").hasSize(1);
+            assertThat(filtering.sourcesAsked()).hasSize(5);
+        }
+    }
+
+    /**
      * Issue 28 item 9: receive matches a datagram's source by address alone (the source port is flow
      * entropy, RFC 8926 §3.3), so a second peer on one address would never be told apart from the
      * first: everything from it was attributed to the first, and its BFD session never heard it.

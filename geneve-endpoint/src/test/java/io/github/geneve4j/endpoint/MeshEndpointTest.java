@@ -182,7 +182,8 @@ class MeshEndpointTest {
 
     @Test
     void aFloodOfSourceMacsStaysWithinTheBoundAndCountsEvictions() throws Exception {
-        start(2, GeneveEndpoint.builder().macTable(64, Duration.ofSeconds(300)));
+        // a share of the whole table: one peer may fill it (by default it holds half)
+        start(2, GeneveEndpoint.builder().macTable(64, Duration.ofSeconds(300)).macMaxPerPeer(64));
         int macs = 2_000;
         for (int i = 0; i < macs; i++) {
             fromPeer(0, VNI, frame(OURS, 0x0200_0000_0000L | (i * 7919L + 1), i));
@@ -193,6 +194,55 @@ class MeshEndpointTest {
         assertThat(t.learned()).isEqualTo(macs);
         assertThat(t.evictions()).isEqualTo(macs - 64);
         assertThat(stats(0).macs()).isEqualTo(64);
+    }
+
+    /**
+     * Issue 28 item 8: one peer sending random source MACs evicted every entry of the other peers
+     * (200k MACs against 1,000 entries on this machine), whose unicast was then flooded to every
+     * peer, the attacker included. With the default share (half the table per peer), the flood
+     * replaces the attacker's own entries and leaves the other peer's.
+     */
+    @Test
+    void onePeerFloodingSourceMacsLeavesAnotherPeersEntries() throws Exception {
+        start(2, GeneveEndpoint.builder().macTable(1024, Duration.ofSeconds(300)));
+        int hosts = 100;
+        for (int i = 0; i < hosts; i++) {
+            fromPeer(1, VNI, frame(OURS, 0x0200_0001_0000L | i, i));
+        }
+        clock[0] += 1_000_000_000L; // a second later: the hosts' entries are the least recently seen
+        // the attacker: 20,000 random unicast source MACs (seeded), queued at once, handled in order
+        java.util.SplittableRandom random = new java.util.SplittableRandom(28);
+        byte[] header = GeneveHeader.of(ProtocolType.ETHERNET, VNI, List.of()).toBytes();
+        int flood = 20_000;
+        for (int i = 0; i < flood; i++) {
+            long mac = (random.nextLong() & 0xFEFF_FFFF_FFFFL) | 0x0200_0000_0000L;
+            byte[] f = frame(OURS, mac, i);
+            transport.inject(ByteBuffer.allocate(header.length + f.length).put(header).put(f).array(),
+                    new InetSocketAddress(peer(0).getAddress(), 40_000));
+        }
+        transport.awaitCaughtUp();
+        awaitDelivered(hosts + flood);
+        MacTableStats t = endpoint.stats().macTables().get(0);
+        assertThat(stats(1).macs()).as("%s", t).isEqualTo(hosts);
+        assertThat(stats(0).macs()).as("the attacker within its share").isLessThanOrEqualTo(512);
+        assertThat(t.shareRefusals() + t.evictions()).isPositive();
+        received();
+        for (int i = 0; i < hosts; i++) {
+            assertThat(endpoint.macPeer(VNI, 0x0200_0001_0000L | i)).contains(peer(1));
+            assertThat(endpoint.send(ByteBuffer.wrap(frame(0x0200_0001_0000L | i, OURS, i)))).isTrue();
+        }
+        assertThat(received()).as("unicast to the other peer's hosts: to it alone, never flooded")
+                .containsExactly(0, hosts, 0, 0);
+        assertThat(endpoint.stats().floods()).isZero();
+    }
+
+    @Test
+    void aShareAboveTheTableOrBelowOneIsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(2, GeneveEndpoint.builder()
+                .macTable(64, Duration.ofSeconds(300)).macMaxPerPeer(65)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("MAC share of 65 entries per peer");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GeneveEndpoint.builder().macMaxPerPeer(0))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -60,7 +60,8 @@
  * <ul>
  *   <li>Geneve O bit: RFC 9521 §4 says a BFD packet MUST set it; OVS sends 0 unless
  *       {@code bfd:oam=true}. We send 1 by default ({@link io.github.geneve4j.endpoint.bfd.BfdEncapsulation#oam()},
- *       configurable) and take either on receipt: the classifier never looks at it.</li>
+ *       configurable) and take either on receipt: the classifier never looks at it (the engine can demand
+ *       it, {@code GeneveEndpoint.Builder.bfdRequireOam}).</li>
  *   <li>Payload format: OVS sends and takes only RFC 9521 §4's Ethernet payload (protocol type 0x6558)
  *       and drops §5's IP payload; we send §4's only.</li>
  *   <li>Inner headers: OVS sends to MAC 00:23:20:00:00:01 from the port's MAC, 169.254.1.1 →

@@ -96,6 +96,8 @@ public final class EndpointMetrics implements MultiCollector {
         out.add(counter("geneve_mac_aged", "Entries that aged out, per VNI", points(tables, vni, MacTableStats::aged, null, null)));
         out.add(counter("geneve_mac_refusals", "MACs not learned (a set full of static entries, a static MAC moved), per VNI",
                 points(tables, vni, MacTableStats::refusals, null, null)));
+        out.add(counter("geneve_mac_share_refusals", "MACs not learned because their peer held its share of the table"
+                + " (--mac-max-per-peer), per VNI", points(tables, vni, MacTableStats::shareRefusals, null, null)));
         return new MetricSnapshots(out);
     }
 

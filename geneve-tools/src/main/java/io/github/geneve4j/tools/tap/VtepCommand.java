@@ -69,6 +69,11 @@ public final class VtepCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     int macMax;
 
+    @Option(names = "--mac-max-per-peer", paramLabel = "N",
+            description = "The most MAC entries one peer may hold per VNI, so that a peer flooding source MACs"
+                    + " cannot evict the others' (default: half of --mac-max).")
+    Integer macMaxPerPeer;
+
     @Option(names = "--mac-age", defaultValue = "300", paramLabel = "SECONDS", converter = AgeConverter.class,
             description = "A learned MAC not seen for SECONDS is forgotten (default: ${DEFAULT-VALUE}, as a Linux bridge).")
     Duration macAge;
@@ -130,15 +135,23 @@ public final class VtepCommand implements Callable<Integer> {
 
     @Option(names = "--bfd-oam", defaultValue = "on", paramLabel = "on|off", converter = OnOff.Converter.class,
             description = "The Geneve O bit of BFD packets (default: ${DEFAULT-VALUE}, as RFC 9521 says; off sends what"
-                    + " OVS sends unless bfd:oam=true). Either is accepted.")
+                    + " OVS sends unless bfd:oam=true). Either is accepted unless --bfd-require-oam.")
     OnOff bfdOam;
 
+    @Option(names = "--bfd-require-oam", defaultValue = "off", paramLabel = "on|off", converter = OnOff.Converter.class,
+            description = "Take a BFD packet only with the Geneve O bit set (default: ${DEFAULT-VALUE}, since OVS clears"
+                    + " it unless bfd:oam=true): through a peer that does not filter its tenants (OVS), the only"
+                    + " protection from a tenant's BFD-looking frames.")
+    OnOff bfdRequireOam;
+
     @Option(names = "--bfd-src-ip", paramLabel = "IPV4", converter = Ipv4Converter.class,
-            description = "Inner IPv4 source of BFD packets (default: 169.254.1.1, as OVS's bfd_src_ip).")
+            description = "Inner IPv4 source of BFD packets (default: 169.254.1.1, as OVS's bfd_src_ip); given, a"
+                    + " received packet must come from it too.")
     Inet4Address bfdSourceIp;
 
     @Option(names = "--bfd-dst-ip", paramLabel = "IPV4", converter = Ipv4Converter.class,
-            description = "Inner IPv4 destination of BFD packets (default: 169.254.1.0, as OVS's bfd_dst_ip).")
+            description = "Inner IPv4 destination of BFD packets (default: 169.254.1.0, as OVS's bfd_dst_ip); a"
+                    + " received packet must be addressed to it (and to 00:23:20:00:00:01).")
     Inet4Address bfdDestinationIp;
 
     @CommandLine.Spec
@@ -182,11 +195,20 @@ public final class VtepCommand implements Callable<Integer> {
             builder = GeneveEndpoint.builder().macTable(macMax, macAge).options(options).mtu(mtu)
                     .offload(offload.on()).kernelFilter(kernelFilter.on());
             remotes.forEach(builder::peer);
+            if (macMaxPerPeer != null) {
+                if (macMaxPerPeer > macMax) {
+                    return usage(err, "--mac-max-per-peer " + macMaxPerPeer + " (expected: 1..--mac-max " + macMax + ")");
+                }
+                builder.macMaxPerPeer(macMaxPerPeer);
+            }
             if (bfd) {
-                builder.bfd(BfdTimers.ofMillis(bfdMinTx, bfdMinRx, bfdMult)).bfdOam(bfdOam.on());
-                if (bfdSourceIp != null || bfdDestinationIp != null) {
-                    builder.bfdInnerAddresses(bfdSourceIp != null ? bfdSourceIp : ipv4("169.254.1.1"),
-                            bfdDestinationIp != null ? bfdDestinationIp : ipv4("169.254.1.0"));
+                builder.bfd(BfdTimers.ofMillis(bfdMinTx, bfdMinRx, bfdMult)).bfdOam(bfdOam.on())
+                        .bfdRequireOam(bfdRequireOam.on());
+                if (bfdSourceIp != null) {
+                    // a source given is checked on receipt, as OVS checks bfd_src_ip only when set
+                    builder.bfdInnerAddresses(bfdSourceIp, bfdDestinationIp != null ? bfdDestinationIp : ipv4("169.254.1.0"));
+                } else if (bfdDestinationIp != null) {
+                    builder.bfdInnerDestination(bfdDestinationIp);
                 }
             }
         } catch (IllegalArgumentException e) {
@@ -257,10 +279,11 @@ public final class VtepCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "vtep %s <-> %s%s, offload %s%s; set the TAP's MTU to %d (outer MTU %d - %d)%n",
                     where, peers, byVni ? "" : ", VNI " + networks.get(0).vni(), offload, pairs(), endpoint.innerMtu(),
                     mtu, endpoint.overhead());
-            out.printf(Locale.ROOT, "mac table: %d entries per VNI, age %s s%n", macMax, fmt(macAge));
+            out.printf(Locale.ROOT, "mac table: %d entries per VNI, age %s s, %d per peer%n", macMax, fmt(macAge),
+                    macMaxPerPeer != null ? macMaxPerPeer : Math.max(1, macMax / 2));
             if (bfd) {
-                out.printf(Locale.ROOT, "bfd on: min_tx %d ms, min_rx %d ms, mult %d, O bit %s%n", bfdMinTx, bfdMinRx,
-                        bfdMult, bfdOam.on() ? 1 : 0);
+                out.printf(Locale.ROOT, "bfd on: min_tx %d ms, min_rx %d ms, mult %d, O bit %s%s%n", bfdMinTx, bfdMinRx,
+                        bfdMult, bfdOam.on() ? 1 : 0, bfdRequireOam.on() ? ", O bit required" : "");
             }
             if (metricsServer != null) {
                 out.printf(Locale.ROOT, "metrics on http://%s%s%n", address(metricsServer.address()), MetricsServer.PATH);

@@ -38,7 +38,7 @@ class EndpointMetricsTest {
         return new EndpointStats(11, 1100, 22, 2200, 3, 30, 4, 40, 50, 60, 7,
                 Map.of(DropReason.NOT_A_PEER, 8L, DropReason.SEND_ERROR, 9L),
                 List.of(new PeerStats(PEER_A, 5, 500, 6, 600, 2, 12, up), new PeerStats(PEER_B, 6, 600, 16, 1600, 5, 1, down)),
-                List.of(new MacTableStats(5000, 13, 65536, 20, 1, 0, 2, 3, 0), new MacTableStats(5001, 0, 16, 0, 0, 0, 0, 0, 4)));
+                List.of(new MacTableStats(5000, 13, 65536, 20, 1, 0, 2, 3, 0, 5), new MacTableStats(5001, 0, 16, 0, 0, 0, 0, 0, 4)));
     }
 
     static String exposition(PrometheusRegistry registry) throws IOException {
@@ -79,7 +79,9 @@ class EndpointMetricsTest {
                 .contains("geneve_mac_entries{vni=\"5000\"} 13.0\n").contains("geneve_mac_max_entries{vni=\"5001\"} 16.0\n")
                 .contains("geneve_mac_learned_total{vni=\"5000\"} 20.0\n").contains("geneve_mac_moves_total{vni=\"5000\"} 1.0\n")
                 .contains("geneve_mac_evictions_total{vni=\"5000\"} 2.0\n").contains("geneve_mac_aged_total{vni=\"5000\"} 3.0\n")
-                .contains("geneve_mac_refusals_total{vni=\"5001\"} 4.0\n");
+                .contains("geneve_mac_refusals_total{vni=\"5001\"} 4.0\n")
+                .contains("geneve_mac_share_refusals_total{vni=\"5000\"} 5.0\n")
+                .contains("geneve_mac_share_refusals_total{vni=\"5001\"} 0.0\n");
     }
 
     @Test

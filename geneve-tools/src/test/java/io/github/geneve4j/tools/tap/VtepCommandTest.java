@@ -41,7 +41,7 @@ class VtepCommandTest {
 
     @Test
     void onOffTransportAndMetricsAreTypesPicocliChecks() {
-        for (String option : new String[] {"--offload", "--kernel-filter", "--bfd-oam"}) {
+        for (String option : new String[] {"--offload", "--kernel-filter", "--bfd-oam", "--bfd-require-oam"}) {
             Run bad = vtep("--tap", "t0", "--local", "127.0.0.1", "--remote", "127.0.0.2", option, "ON");
             assertThat(bad.code()).as(option).isEqualTo(2);
             assertThat(firstLine(bad)).isEqualTo("Invalid value for option '" + option + "': 'ON' (expected: on or off)");
@@ -98,6 +98,14 @@ class VtepCommandTest {
         Run table = vtep("--tap", "a", "--local", "127.0.0.1", "--remote", "127.0.0.2", "--mac-max", "0");
         assertThat(table.code()).isEqualTo(2);
         assertThat(table.err()).startsWith("geneve vtep: ").contains("0").hasLineCount(1);
+        Run share = vtep("--tap", "a", "--local", "127.0.0.1", "--remote", "127.0.0.2", "--mac-max", "100",
+                "--mac-max-per-peer", "101");
+        assertThat(share.code()).isEqualTo(2);
+        assertThat(share.err()).isEqualTo("geneve vtep: --mac-max-per-peer 101 (expected: 1..--mac-max 100)"
+                + System.lineSeparator());
+        Run noShare = vtep("--tap", "a", "--local", "127.0.0.1", "--remote", "127.0.0.2", "--mac-max-per-peer", "0");
+        assertThat(noShare.code()).isEqualTo(2);
+        assertThat(noShare.err()).startsWith("geneve vtep: MAC share per peer 0 is out of range").hasLineCount(1);
         Run age = vtep("--tap", "a", "--local", "127.0.0.1", "--remote", "127.0.0.2", "--mac-age", "0");
         assertThat(firstLine(age)).isEqualTo("Invalid value for option '--mac-age': '0' (expected: a positive age in seconds)");
     }
