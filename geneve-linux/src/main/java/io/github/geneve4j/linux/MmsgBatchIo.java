@@ -187,7 +187,7 @@ public final class MmsgBatchIo implements DatagramBatchIo {
         batch.clear();
         long base = memory.address();
         for (int i = 0; i < SLOTS; i++) {
-            receiving[i].receive(base + (long) i * SLOT_BYTES + HEADROOM, MAX_DATAGRAM);
+            receiving[i].prepareReceive(base + (long) i * SLOT_BYTES + HEADROOM, MAX_DATAGRAM);
         }
         long messages = receiveArray.address();
         int n;
@@ -265,9 +265,9 @@ public final class MmsgBatchIo implements DatagramBatchIo {
             long length = batch.length(slot);
             if (sender != null) {
                 long ip = batch.writeIpv4Reply(slot, localAddress, localPort);
-                sending[count].send(at + ip, HEADROOM + length, 0);
+                sending[count].prepareSend(at + ip, HEADROOM + length, 0);
             } else {
-                sending[count].send(at + batch.offset(slot), length, 0);
+                sending[count].prepareSend(at + batch.offset(slot), length, 0);
             }
             sendSlots[count++] = slot;
         }
