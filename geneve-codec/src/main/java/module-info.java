@@ -10,7 +10,4 @@ module io.github.geneve4j.codec {
     exports io.github.geneve4j.codec.net;
     exports io.github.geneve4j.codec.tunnel;
     exports io.github.geneve4j.codec.tso;
-    // Internals.Coalescer, the engine's old way to the coalescer's GSO figures (now TcpCoalescer's
-    // public headerLength, checksumStart, ipVersion): drop once the endpoint no longer names it
-    exports io.github.geneve4j.codec.internal to io.github.geneve4j.endpoint;
 }

@@ -1,5 +1,6 @@
 package io.github.geneve4j.endpoint;
 
+import io.github.geneve4j.codec.NetworkOrder;
 import io.github.geneve4j.endpoint.GeneveEndpoint.SendObserver;
 import io.github.geneve4j.endpoint.bfd.BfdFrameClassifier;
 import io.github.geneve4j.endpoint.spi.DatagramTransport;
@@ -7,7 +8,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.util.function.Consumer;
 
@@ -20,8 +20,6 @@ import java.util.function.Consumer;
  */
 final class Forwarder {
 
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     /** Sends a prepared datagram to one peer; whether it was sent. Made once by its caller: no allocation per frame. */
     @FunctionalInterface
@@ -100,7 +98,7 @@ final class Forwarder {
 
     /** The 48-bit MAC address at {@code offset}. */
     static long mac(MemorySegment buffer, long offset) {
-        return ((buffer.get(U32, offset) & 0xFFFF_FFFFL) << 16) | (buffer.get(U16, offset + 4) & 0xFFFF);
+        return ((buffer.get(NetworkOrder.INT, offset) & 0xFFFF_FFFFL) << 16) | (buffer.get(NetworkOrder.SHORT, offset + 4) & 0xFFFF);
     }
 
     /**

@@ -2,7 +2,8 @@ package io.github.geneve4j.endpoint;
 
 import io.github.geneve4j.codec.GeneveView;
 import io.github.geneve4j.codec.ProtocolType;
-import io.github.geneve4j.codec.internal.Internals;
+import io.github.geneve4j.codec.net.IpVersion;
+import io.github.geneve4j.codec.net.TcpView;
 import io.github.geneve4j.codec.tso.TcpCoalescer;
 import io.github.geneve4j.endpoint.bfd.BfdControlView;
 import io.github.geneve4j.endpoint.bfd.BfdFrameClassifier;
@@ -312,10 +313,9 @@ final class Receiver implements Workers.Loop {
         long length = coalescer.finishInPlace(count > 1);
         offload.clear();
         if (count > 1) {
-            Internals.Coalescer gso = Internals.coalescer();
-            offload.segmentation(gso.ipv4(coalescer) ? FrameOffload.Gso.TCPV4 : FrameOffload.Gso.TCPV6, false,
-                    coalescer.segmentSize(), gso.headerLength(coalescer))
-                    .partialChecksum(gso.transportOffset(coalescer), 16);
+            offload.segmentation(coalescer.ipVersion() == IpVersion.IPV4 ? FrameOffload.Gso.TCPV4 : FrameOffload.Gso.TCPV6,
+                    false, coalescer.segmentSize(), coalescer.headerLength())
+                    .partialChecksum(coalescer.checksumStart(), TcpView.CHECKSUM_OFFSET);
             counters.coalescedWrites.increment();
             counters.coalescedDatagrams.add(count);
         }

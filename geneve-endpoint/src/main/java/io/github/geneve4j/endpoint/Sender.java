@@ -2,6 +2,7 @@ package io.github.geneve4j.endpoint;
 
 import io.github.geneve4j.codec.GeneveHeader;
 import io.github.geneve4j.codec.GeneveFormatException;
+import io.github.geneve4j.codec.NetworkOrder;
 import io.github.geneve4j.codec.net.InternetChecksum;
 import io.github.geneve4j.codec.tso.MtuExceededException;
 import io.github.geneve4j.codec.tso.SegmentCursor;
@@ -16,7 +17,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 
 /**
@@ -40,7 +40,6 @@ final class Sender implements Workers.Loop {
      * smallest MSS (48, {@code net.ipv4.tcp_min_snd_mss}) makes 1,366.
      */
     static final int MAX_GATHERED = 1400;
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final Forwarder forwarder;
     /** The worker pair's transport, and the lock its sends hold. */
@@ -165,7 +164,7 @@ final class Sender implements Workers.Loop {
         int checksum = InternetChecksum.checksum(buffer, frame + start, frameLength - start);
         // a computed 0 goes out as 0xFFFF, as the kernel's skb_checksum_help does: for UDP, 0 would
         // mean "no checksum" (RFC 768); for TCP the two are the same number in one's complement
-        buffer.set(U16, frame + field, (short) (checksum == 0 ? 0xFFFF : checksum));
+        buffer.set(NetworkOrder.SHORT, frame + field, (short) (checksum == 0 ? 0xFFFF : checksum));
         return true;
     }
 

@@ -4,7 +4,6 @@ import io.github.geneve4j.codec.Geneve;
 import io.github.geneve4j.codec.GeneveFormatException;
 import io.github.geneve4j.codec.GeneveFormatException.Reason;
 import io.github.geneve4j.codec.GeneveView;
-import io.github.geneve4j.codec.internal.Internals;
 import io.github.geneve4j.codec.internal.Wire;
 import io.github.geneve4j.codec.internal.WrapError;
 import io.github.geneve4j.codec.net.EtherType;
@@ -45,26 +44,6 @@ import java.lang.foreign.ValueLayout;
  * Not thread-safe.
  */
 public final class TcpCoalescer {
-
-    static {
-        // the old bridge, for callers built against it: the same figures as the public methods
-        Internals.coalescer(new Internals.Coalescer() {
-            @Override
-            public int headerLength(TcpCoalescer coalescer) {
-                return coalescer.headerLength();
-            }
-
-            @Override
-            public int transportOffset(TcpCoalescer coalescer) {
-                return coalescer.checksumStart();
-            }
-
-            @Override
-            public boolean ipv4(TcpCoalescer coalescer) {
-                return coalescer.ipVersion() == IpVersion.IPV4;
-            }
-        });
-    }
 
     private final MemorySegment buffer;
     private final boolean bigTcp;

@@ -1,5 +1,6 @@
 package io.github.geneve4j.endpoint.bfd;
 
+import io.github.geneve4j.codec.NetworkOrder;
 import io.github.geneve4j.endpoint.bfd.BfdFormatException.Reason;
 import java.lang.foreign.MemorySegment;
 
@@ -91,9 +92,9 @@ public final class BfdControlView {
         if (length < Bfd.CONTROL_PACKET_LENGTH) {
             return fail(Reason.TRUNCATED, 0, length, Bfd.CONTROL_PACKET_LENGTH);
         }
-        long w0 = segment.get(BfdWire.BE_LONG, offset);
-        long w1 = segment.get(BfdWire.BE_LONG, offset + BfdWire.YOUR_DISCRIMINATOR);
-        long w2 = segment.get(BfdWire.BE_LONG, offset + BfdWire.REQUIRED_MIN_RX);
+        long w0 = segment.get(NetworkOrder.LONG, offset);
+        long w1 = segment.get(NetworkOrder.LONG, offset + BfdWire.YOUR_DISCRIMINATOR);
+        long w2 = segment.get(NetworkOrder.LONG, offset + BfdWire.REQUIRED_MIN_RX);
         int version = (int) (w0 >>> 61);
         if (version != Bfd.VERSION) {
             return fail(Reason.UNSUPPORTED_VERSION, BfdWire.VERSION_DIAG, version, Bfd.VERSION);

@@ -1,6 +1,7 @@
 package io.github.geneve4j.endpoint.bfd;
 
 import io.github.geneve4j.codec.GeneveHeader;
+import io.github.geneve4j.codec.NetworkOrder;
 import io.github.geneve4j.codec.ProtocolType;
 import io.github.geneve4j.codec.net.EtherType;
 import io.github.geneve4j.codec.net.EthernetView;
@@ -162,7 +163,7 @@ public record BfdEncapsulation(long destinationMac, long sourceMac, long sourceA
                     UDP_LENGTH) + InternetChecksum.sum(target, udp, UDP_LENGTH);
             int checksum = InternetChecksum.finish(sum);
             // 0 means "no checksum" in UDP (RFC 768): a computed 0 is sent as its other form, 0xFFFF
-            target.set(BfdWire.BE_SHORT, udp + 6, (short) (checksum == 0 ? 0xFFFF : checksum));
+            target.set(NetworkOrder.SHORT, udp + 6, (short) (checksum == 0 ? 0xFFFF : checksum));
         }
     }
 }

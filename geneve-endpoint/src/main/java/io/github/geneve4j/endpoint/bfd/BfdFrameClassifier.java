@@ -1,5 +1,6 @@
 package io.github.geneve4j.endpoint.bfd;
 
+import io.github.geneve4j.codec.NetworkOrder;
 import io.github.geneve4j.codec.net.EtherType;
 import io.github.geneve4j.codec.net.EthernetView;
 import io.github.geneve4j.codec.net.InternetChecksum;
@@ -239,7 +240,7 @@ public final class BfdFrameClassifier {
     }
 
     private static int u16(MemorySegment s, long at) {
-        return s.get(BfdWire.BE_SHORT, at) & 0xFFFF;
+        return s.get(NetworkOrder.SHORT, at) & 0xFFFF;
     }
 
     private static long mac(MemorySegment s, long at) {
@@ -247,6 +248,6 @@ public final class BfdFrameClassifier {
     }
 
     private static long u32(MemorySegment s, long at) {
-        return s.get(BfdWire.BE_INT, at) & 0xFFFF_FFFFL;
+        return s.get(NetworkOrder.INT, at) & 0xFFFF_FFFFL;
     }
 }

@@ -1,19 +1,13 @@
 package io.github.geneve4j.endpoint.bfd;
 
+import io.github.geneve4j.codec.NetworkOrder;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
  * Layout of the BFD control packet (RFC 5880 §4.1) and the one writer that views, records and
- * sessions share. Layouts are {@code static final} so that C2 folds them; {@code _UNALIGNED}
- * because heap segments only promise byte alignment.
+ * sessions share; fields are read and written with the codec's {@link NetworkOrder} layouts.
  */
 final class BfdWire {
-
-    static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    static final ValueLayout.OfInt BE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    static final ValueLayout.OfLong BE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     // field offsets from the first byte of the packet
     static final int VERSION_DIAG = 0;
@@ -47,9 +41,9 @@ final class BfdWire {
                 | ((long) detectMult << 40)
                 | ((long) Bfd.CONTROL_PACKET_LENGTH << 32)
                 | myDiscriminator;
-        target.set(BE_LONG, offset, word0);
-        target.set(BE_LONG, offset + YOUR_DISCRIMINATOR, yourDiscriminator << 32 | desiredMinTx);
-        target.set(BE_LONG, offset + REQUIRED_MIN_RX, requiredMinRx << 32 | requiredMinEchoRx);
+        target.set(NetworkOrder.LONG, offset, word0);
+        target.set(NetworkOrder.LONG, offset + YOUR_DISCRIMINATOR, yourDiscriminator << 32 | desiredMinTx);
+        target.set(NetworkOrder.LONG, offset + REQUIRED_MIN_RX, requiredMinRx << 32 | requiredMinEchoRx);
     }
 
     static void checkTarget(MemorySegment target, long offset) {

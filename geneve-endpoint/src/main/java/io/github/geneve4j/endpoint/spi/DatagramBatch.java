@@ -1,11 +1,10 @@
 package io.github.geneve4j.endpoint.spi;
 
+import io.github.geneve4j.codec.NetworkOrder;
 import io.github.geneve4j.codec.net.InternetChecksum;
 import io.github.geneve4j.codec.net.Ipv4View;
 import io.github.geneve4j.codec.net.UdpView;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -33,7 +32,6 @@ public final class DatagramBatch {
 
     private static final int UDP = 17;
     private static final int REPLY_TTL = 64;
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final int headroom;
     private final MemorySegment memory;
@@ -219,7 +217,7 @@ public final class DatagramBatch {
         UdpView.write(segment, udp, sourcePort, destinationPort, udpLength, 0);
         int checksum = InternetChecksum.finish(InternetChecksum.pseudoHeaderIpv4(from, to, UDP, udpLength)
                 + InternetChecksum.sum(segment, udp, udpLength));
-        segment.set(U16, udp + 6, (short) (checksum == 0 ? 0xFFFF : checksum)); // RFC 768: a computed 0 is sent as all ones
+        segment.set(NetworkOrder.SHORT, udp + 6, (short) (checksum == 0 ? 0xFFFF : checksum)); // RFC 768: a computed 0 is sent as all ones
         return ip;
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.geneve4j.codec.GeneveHeader;
+import io.github.geneve4j.codec.NetworkOrder;
 import io.github.geneve4j.codec.ProtocolType;
 import io.github.geneve4j.codec.net.EtherType;
 import io.github.geneve4j.codec.net.EthernetView;
@@ -62,7 +63,7 @@ class BfdEncapsulationTest {
     @Test
     void sendsAZeroUdpChecksumAsOvsDoesWhenAsked() {
         MemorySegment segment = frame(BfdEncapsulation.defaults(LOCAL_MAC, 65535).withUdpChecksum(false));
-        assertThat(segment.get(BfdWire.BE_SHORT, AT + 34 + 6)).isZero();
+        assertThat(segment.get(NetworkOrder.SHORT, AT + 34 + 6)).isZero();
         assertThat(new BfdFrameClassifier().classify(segment, AT, 66)).isEqualTo(BfdFrameVerdict.CONTROL_PACKET);
     }
 
@@ -133,16 +134,16 @@ class BfdEncapsulationTest {
     void framesThatAreNotBfdAreLeftAlone() {
         BfdFrameClassifier classifier = new BfdFrameClassifier();
         MemorySegment port = frame(BfdEncapsulation.defaults(LOCAL_MAC, 49152));
-        port.set(BfdWire.BE_SHORT, AT + 34 + 2, (short) 3785);
+        port.set(NetworkOrder.SHORT, AT + 34 + 2, (short) 3785);
         assertThat(classifier.classify(port, AT, 66)).isEqualTo(BfdFrameVerdict.NOT_BFD);
         MemorySegment arp = frame(BfdEncapsulation.defaults(LOCAL_MAC, 49152));
-        arp.set(BfdWire.BE_SHORT, AT + 12, (short) EtherType.ARP);
+        arp.set(NetworkOrder.SHORT, AT + 12, (short) EtherType.ARP);
         assertThat(classifier.classify(arp, AT, 66)).isEqualTo(BfdFrameVerdict.NOT_BFD);
         MemorySegment tcp = frame(BfdEncapsulation.defaults(LOCAL_MAC, 49152));
         tcp.set(ValueLayout.JAVA_BYTE, AT + 14 + 9, (byte) 6);
         assertThat(classifier.classify(tcp, AT, 66)).isEqualTo(BfdFrameVerdict.NOT_BFD);
         MemorySegment later = frame(BfdEncapsulation.defaults(LOCAL_MAC, 49152));
-        later.set(BfdWire.BE_SHORT, AT + 14 + 6, (short) 0x0001);
+        later.set(NetworkOrder.SHORT, AT + 14 + 6, (short) 0x0001);
         assertThat(classifier.classify(later, AT, 66)).as("a later fragment").isEqualTo(BfdFrameVerdict.NOT_BFD);
         MemorySegment v6 = frame(BfdEncapsulation.defaults(LOCAL_MAC, 49152));
         v6.set(ValueLayout.JAVA_BYTE, AT + 14, (byte) 0x65);
@@ -157,8 +158,8 @@ class BfdEncapsulationTest {
         MemorySegment segment = MemorySegment.ofArray(new byte[200]);
         MemorySegment untagged = frame(BfdEncapsulation.defaults(LOCAL_MAC, 49152));
         MemorySegment.copy(untagged, AT, segment, 0, 12);
-        segment.set(BfdWire.BE_SHORT, 12, (short) EtherType.VLAN);
-        segment.set(BfdWire.BE_SHORT, 14, (short) 5);
+        segment.set(NetworkOrder.SHORT, 12, (short) EtherType.VLAN);
+        segment.set(NetworkOrder.SHORT, 14, (short) 5);
         MemorySegment.copy(untagged, AT + 12, segment, 16, 54);
         assertThat(new BfdFrameClassifier().classify(segment, 0, 70)).isEqualTo(BfdFrameVerdict.NOT_BFD);
     }
@@ -168,15 +169,15 @@ class BfdEncapsulationTest {
         BfdFrameClassifier classifier = new BfdFrameClassifier();
         MemorySegment more = frame(BfdEncapsulation.defaults(LOCAL_MAC, 49152));
         new Ipv4View().wrap(more, AT + 14, 52);
-        more.set(BfdWire.BE_SHORT, AT + 14 + 6, (short) 0x2000);
+        more.set(NetworkOrder.SHORT, AT + 14 + 6, (short) 0x2000);
         assertThat(classifier.classify(more, AT, 66)).isEqualTo(BfdFrameVerdict.MALFORMED);
         MemorySegment total = frame(BfdEncapsulation.defaults(LOCAL_MAC, 49152));
         assertThat(classifier.classify(total, AT, 60)).as("total length beyond the frame")
                 .isEqualTo(BfdFrameVerdict.MALFORMED);
         MemorySegment udpLength = frame(BfdEncapsulation.defaults(LOCAL_MAC, 49152).withUdpChecksum(false));
-        udpLength.set(BfdWire.BE_SHORT, AT + 34 + 4, (short) 33);
+        udpLength.set(NetworkOrder.SHORT, AT + 34 + 4, (short) 33);
         assertThat(classifier.classify(udpLength, AT, 66)).isEqualTo(BfdFrameVerdict.MALFORMED);
-        udpLength.set(BfdWire.BE_SHORT, AT + 34 + 4, (short) 7);
+        udpLength.set(NetworkOrder.SHORT, AT + 34 + 4, (short) 7);
         assertThat(classifier.classify(udpLength, AT, 66)).isEqualTo(BfdFrameVerdict.MALFORMED);
     }
 

@@ -2,6 +2,7 @@ package io.github.geneve4j.endpoint.bfd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.geneve4j.codec.NetworkOrder;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 
@@ -72,7 +73,7 @@ class BfdTunnelAddressingTest {
         assertThat(classifier.addressedToTunnelBfd(frame(OVS.withAddresses(0xA9FE_0101L, 0x0A000002L)), AT, 66))
                 .isFalse();
         MemorySegment otherPort = frame(OVS);
-        otherPort.set(BfdWire.BE_SHORT, AT + 14 + 20 + 2, (short) 3785);
+        otherPort.set(NetworkOrder.SHORT, AT + 14 + 20 + 2, (short) 3785);
         assertThat(classifier.addressedToTunnelBfd(otherPort, AT, 66)).isFalse();
         assertThat(classifier.addressedToTunnelBfd(forged, AT, 40)).as("too short for UDP").isFalse();
         assertThat(new BfdFrameClassifier().addressedToTunnelBfd(frame(OVS), AT, 66))
