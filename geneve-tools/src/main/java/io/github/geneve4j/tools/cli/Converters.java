@@ -84,4 +84,17 @@ public final class Converters {
             throw new CommandLine.TypeConversionException("'" + value + "': port '" + text + "' is not 0..65535");
         }
     }
+
+    /** {@code ADDR:PORT} with the port given (no default port for a metrics listener): {@code 127.0.0.1:9464}, {@code [::1]:9464}. */
+    public static final class MetricsAddressConverter implements CommandLine.ITypeConverter<InetSocketAddress> {
+        @Override
+        public InetSocketAddress convert(String value) {
+            boolean port = value.startsWith("[") ? value.contains("]:") : value.indexOf(':') > 0
+                    && value.indexOf(':') == value.lastIndexOf(':');
+            if (!port) {
+                throw new CommandLine.TypeConversionException("'" + value + "' (expected: ADDR:PORT, e.g. 127.0.0.1:9464)");
+            }
+            return new SocketConverter().convert(value);
+        }
+    }
 }

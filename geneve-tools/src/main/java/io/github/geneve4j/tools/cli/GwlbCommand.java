@@ -11,9 +11,12 @@ import io.github.geneve4j.linux.UdpSocket;
 import io.github.geneve4j.linux.xdp.XdpBatchIo;
 import io.github.geneve4j.linux.xdp.XdpProgram;
 import io.github.geneve4j.linux.xdp.XdpSocket;
+import io.github.geneve4j.tools.metrics.GwlbMetrics;
+import io.github.geneve4j.tools.metrics.MetricsServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,6 +99,10 @@ public final class GwlbCommand implements Callable<Integer> {
     @Option(names = "--stats", paramLabel = "SECONDS", defaultValue = "0",
             description = "Print the statistics every this many seconds (default: 0, only at the end).")
     double stats;
+
+    @Option(names = "--metrics", paramLabel = "ADDR:PORT", converter = Converters.MetricsAddressConverter.class,
+            description = "Serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464; default: off).")
+    InetSocketAddress metrics;
 
     @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
             description = "Stop after this many seconds (default: 0, run until stopped).")
@@ -226,6 +233,24 @@ public final class GwlbCommand implements Callable<Integer> {
 
     private int serve(GwlbAppliance appliance, CountDownLatch stop, PrintWriter out, PrintWriter err)
             throws InterruptedException {
+        MetricsServer metricsServer;
+        try {
+            metricsServer = metrics == null ? null : MetricsServer.start(metrics, new GwlbMetrics(appliance::stats));
+        } catch (IOException e) {
+            err.println("geneve gwlb: --metrics: " + e.getMessage());
+            return 2;
+        }
+        try {
+            return serve(appliance, stop, out, err, metricsServer);
+        } finally {
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+        }
+    }
+
+    private int serve(GwlbAppliance appliance, CountDownLatch stop, PrintWriter out, PrintWriter err,
+            MetricsServer metricsServer) throws InterruptedException {
         out.printf("gwlb appliance on %s:%d, %d receive thread%s, %s, replies %s, health %s%n",
                 local.getAddress().getHostAddress(), local.getPort(), threads, threads == 1 ? "" : "s",
                 mode.equals("kernel") ? "kernel inspection (TUN pairs gwi-X/gwo-X)" : "pass-through",
@@ -234,6 +259,12 @@ public final class GwlbCommand implements Callable<Integer> {
                         + (xdp.getFirst().zeroCopy() ? "zero-copy" : "copy") + " mode)"
                         : reply.equals("raw") ? "with GWLB's ports (raw IPv4)" : "from port " + local.getPort() + " (udp)",
                 healthPort > 0 ? "on TCP port " + healthPort : "off");
+        if (metricsServer != null) {
+            InetSocketAddress at = metricsServer.address();
+            out.printf("metrics on http://%s:%d%s%n", at.getAddress() instanceof Inet6Address
+                    ? "[" + at.getAddress().getHostAddress() + "]" : at.getAddress().getHostAddress(), at.getPort(),
+                    MetricsServer.PATH);
+        }
         out.flush();
         long end = System.nanoTime() + (long) (duration * 1e9);
         long every = stats > 0 ? (long) (stats * 1e9) : Long.MAX_VALUE;

@@ -109,7 +109,7 @@ public final class VtepCommand implements Callable<Integer> {
             description = "Print statistics every SECONDS (default: 0, never).")
     double statsSeconds;
 
-    @Option(names = "--metrics", paramLabel = "ADDR:PORT", converter = MetricsAddressConverter.class,
+    @Option(names = "--metrics", paramLabel = "ADDR:PORT", converter = Converters.MetricsAddressConverter.class,
             description = "Serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464; default: off).")
     InetSocketAddress metrics;
 
@@ -450,18 +450,4 @@ public final class VtepCommand implements Callable<Integer> {
                 };
             }
         }
-    }
-
-    /** {@code ADDR:PORT} with the port given (no default port for a metrics listener): {@code 127.0.0.1:9464}, {@code [::1]:9464}. */
-    static final class MetricsAddressConverter implements CommandLine.ITypeConverter<InetSocketAddress> {
-        @Override
-        public InetSocketAddress convert(String value) {
-            boolean port = value.startsWith("[") ? value.contains("]:") : value.indexOf(':') > 0
-                    && value.indexOf(':') == value.lastIndexOf(':');
-            if (!port) {
-                throw new CommandLine.TypeConversionException("'" + value + "' (expected: ADDR:PORT, e.g. 127.0.0.1:9464)");
-            }
-            return new Converters.SocketConverter().convert(value);
-        }
-    }
-}
+    }}
