@@ -43,7 +43,7 @@ class KernelFilterEndpointTest {
             for (int i = 0; i < 5; i++) {
                 assertThat(WorkerPairsTest.written(device, i)).as("frame %d of the added peer", i).isEqualTo(frame);
             }
-            assertThat(endpoint.stats().framesFromTunnel()).isEqualTo(5);
+            assertThat(WorkerPairsTest.counted(() -> endpoint.stats().framesFromTunnel(), 5)).isEqualTo(5);
         }
     }
 }

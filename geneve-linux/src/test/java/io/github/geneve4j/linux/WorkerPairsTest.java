@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -127,8 +128,8 @@ class WorkerPairsTest {
                     assertThat(written(queuesA.get(q), round)).as("B's queue %d to A's", q).isEqualTo(back);
                 }
             }
-            assertThat(endpointA.stats().framesToTunnel()).isEqualTo(6);
-            assertThat(endpointB.stats().framesFromTunnel()).isEqualTo(6);
+            assertThat(counted(() -> endpointA.stats().framesToTunnel(), 6)).isEqualTo(6);
+            assertThat(counted(() -> endpointB.stats().framesFromTunnel(), 6)).isEqualTo(6);
             for (MemoryDevice q : List.of(queuesA.get(0), queuesA.get(1), queuesB.get(0), queuesB.get(1))) {
                 assertThat(q.writtenCount()).as("nothing but its own pair's frames").isEqualTo(3);
             }
@@ -165,6 +166,17 @@ class WorkerPairsTest {
         MemoryDevice.Frame f = queue.awaitWritten(index, Duration.ofSeconds(5));
         assertThat(f).as("frame %d written within 5 s", index).isNotNull();
         return f.bytes();
+    }
+
+    /**
+     * A statistic once it reaches {@code expected} (5 s against a hang): an endpoint counts a frame just
+     * after its write, so a count read the moment the frame is seen can be one short.
+     */
+    static long counted(LongSupplier statistic, long expected) throws InterruptedException {
+        for (int i = 0; i < 500 && statistic.getAsLong() < expected; i++) {
+            Thread.sleep(10);
+        }
+        return statistic.getAsLong();
     }
 
     /** A socket bound to 127.0.0.1 on a free port that is {@code residue} mod {@code m}. */
