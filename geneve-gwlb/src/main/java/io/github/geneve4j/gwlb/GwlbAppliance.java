@@ -2,11 +2,13 @@ package io.github.geneve4j.gwlb;
 
 import io.github.geneve4j.endpoint.spi.DatagramBatch;
 import io.github.geneve4j.endpoint.spi.DatagramBatchIo;
+import io.github.geneve4j.endpoint.spi.DatagramSource;
 import io.github.geneve4j.endpoint.spi.DatagramTransport;
 import io.github.geneve4j.endpoint.spi.RawIpv4Sender;
 import io.github.geneve4j.endpoint.spi.TransportBatchIo;
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
@@ -31,6 +33,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <pre>{@code
  * try (GwlbAppliance appliance = GwlbAppliance.builder()
  *         .transport(ChannelTransport.open(new InetSocketAddress("10.0.1.5", 6081)))
+ *         .gwlbSource(InetAddress.getByName("10.0.1.0"), 24)
  *         .inspector(packet -> packet.destinationPort() == 23 ? GwlbVerdict.DROP : GwlbVerdict.FORWARD)
  *         .start()) {
  *     ...
@@ -38,7 +41,9 @@ import java.util.concurrent.atomic.LongAdder;
  * }
  * }</pre>
  *
- * <p>Which datagrams it answers: outer IPv4 only, a valid version-0 Geneve header without the O bit,
+ * <p>Which datagrams it answers: from a source in its allow-list of GWLB addresses
+ * ({@link Builder#gwlbSource}, checked before anything is parsed), outer IPv4 only, a valid version-0
+ * Geneve header without the O bit,
  * all three GWLB options well formed, protocol type IPv4 (0x0800) or IPv6 (0x86DD) with a valid inner
  * packet of that version. Everything else is dropped unanswered and counted by a
  * {@link GwlbDropReason} — without an exception, a string or an allocation.
@@ -65,6 +70,7 @@ public final class GwlbAppliance implements AutoCloseable {
 
     private final List<Worker> workers = new ArrayList<>();
     private final GwlbInspector inspector;
+    private final GwlbSources sources;
     private final FlowTable flows;
     private final KernelPath kernel;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -79,6 +85,7 @@ public final class GwlbAppliance implements AutoCloseable {
 
     private GwlbAppliance(Builder b) {
         this.inspector = b.inspector;
+        this.sources = b.sources;
         this.flows = new FlowTable(b.flowCapacity, b.tcpIdle.toNanos(), b.otherIdle.toNanos());
         this.kernel = b.kernel == null ? null : new KernelPath(b.kernel, flows, t -> failure.compareAndSet(null, t));
         for (int i = 0; i < drops.length; i++) {
@@ -208,7 +215,7 @@ public final class GwlbAppliance implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "GwlbAppliance" + localAddresses() + (kernel != null ? ", kernel inspection" : "")
+        return "GwlbAppliance" + localAddresses() + " from " + sources + (kernel != null ? ", kernel inspection" : "")
                 + (closed ? ", closed" : healthy() ? "" : ", unhealthy");
     }
 
@@ -273,6 +280,11 @@ public final class GwlbAppliance implements AutoCloseable {
             int length = batch.length(slot);
             received.increment();
             receivedBytes.add(length);
+            DatagramSource source = batch.source(slot);
+            if (!source.isIpv6() && !sources.allows((int) source.low())) {
+                drop(GwlbDropReason.NOT_GWLB); // a stranger: not parsed, never answered
+                return;
+            }
             GwlbPacket p = packet;
             GwlbDropReason reason = parser.parse(batch.source(slot), batch.segment(slot), batch.offset(slot), length, p);
             if (reason != null) {
@@ -329,8 +341,24 @@ public final class GwlbAppliance implements AutoCloseable {
         private Duration otherIdle = Duration.ofSeconds(120);
         private int flowCapacity = 1 << 16;
         private GwlbKernelInspection kernel;
+        private GwlbSources sources = GwlbSources.none();
 
         private Builder() {
+        }
+
+        /**
+         * Accepts datagrams from the IPv4 prefix {@code network}/{@code prefixLength}: GWLB's own
+         * addresses (its network interfaces in the appliance's subnet). Repeatable; at least one is
+         * required. Datagrams from any other source are dropped before they are parsed, never answered,
+         * and counted as {@link GwlbDropReason#NOT_GWLB}. {@code 0.0.0.0/0} accepts every source: only
+         * where the underlay already admits nothing but GWLB (a security group, a firewall), since the
+         * appliance answers whoever sends it a GWLB-shaped datagram.
+         *
+         * @throws IllegalArgumentException if {@code network} is not IPv4 or {@code prefixLength} is not 0 to 32
+         */
+        public Builder gwlbSource(InetAddress network, int prefixLength) {
+            sources = sources.and(Objects.requireNonNull(network, "network"), prefixLength);
+            return this;
         }
 
         /**
@@ -410,12 +438,17 @@ public final class GwlbAppliance implements AutoCloseable {
          * Checks the description and starts the appliance: a receive thread per I/O and the flow sweeper.
          *
          * @return the running appliance
-         * @throws IllegalStateException without an I/O, or in kernel-inspection mode with an I/O not bound to
+         * @throws IllegalStateException without an I/O, without a {@linkplain #gwlbSource GWLB source}, or in
+         *     kernel-inspection mode with an I/O not bound to
          *     one IPv4 address
          */
         public GwlbAppliance start() {
             if (ios.isEmpty()) {
                 throw new IllegalStateException("no I/O (expected: at least one transport or batch I/O, one receive thread each)");
+            }
+            if (sources.isEmpty()) {
+                throw new IllegalStateException("no GWLB source (expected: gwlbSource(address, prefix) for GWLB's "
+                        + "addresses, or 0.0.0.0/0 to accept any source)");
             }
             for (DatagramBatchIo io : ios) {
                 InetSocketAddress local = io.localAddress();

@@ -2,6 +2,11 @@ package io.github.geneve4j.gwlb;
 
 /** Why the appliance did not send a received datagram back; counted per reason in {@link GwlbStats}. */
 public enum GwlbDropReason {
+    /**
+     * The outer source address is not in the appliance's allow-list of GWLB addresses
+     * ({@link GwlbAppliance.Builder#gwlbSource}): dropped before it is parsed, never answered.
+     */
+    NOT_GWLB,
     /** The outer packet was not IPv4 (GWLB sends over IPv4 only). */
     NOT_IPV4,
     /** Not a valid Geneve header (too short, version not 0, options overrunning the header). */

@@ -116,7 +116,7 @@ class GwlbKernelInspectionTest {
         byte[] tcp = ipv4(x, y, 6, GwlbWire.tcp(40000, 443, "hello"));
         byte[] fromA = datagram(a, 0x11, 0x0a0b0c0d, GwlbWire.IPV4, true, tcp);
         byte[] fromB = datagram(b, 0x22, 0x01, GwlbWire.IPV4, false, ipv4(x, y, 17, GwlbWire.udp(1, 53, "q")));
-        try (GwlbAppliance appliance = GwlbAppliance.builder().transport(transport).kernelInspection(kernel).start();
+        try (GwlbAppliance appliance = GwlbApplianceTest.builder().transport(transport).kernelInspection(kernel).start();
                 DatagramChannel gwlb = DatagramChannel.open(StandardProtocolFamily.INET)) {
             gwlb.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.3"), 0));
             int gwlbPort = ((InetSocketAddress) gwlb.getLocalAddress()).getPort();

@@ -10,6 +10,7 @@ import io.github.geneve4j.linux.UdpSocket;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,6 +40,12 @@ public final class GwlbCommand implements Callable<Integer> {
     @Option(names = "--local", required = true, paramLabel = "ADDR[:PORT]", converter = Converters.SocketConverter.class,
             description = "The appliance's IPv4 address GWLB sends to (port 6081 unless given).")
     InetSocketAddress local;
+
+    @Option(names = "--gwlb", paramLabel = "ADDR[/PREFIX]", required = true,
+            description = {"GWLB's source address or prefix (repeatable; required): datagrams from any other source are "
+                    + "dropped unparsed and counted NOT_GWLB, never answered.",
+                "--gwlb 0.0.0.0/0 accepts any source: only where the underlay admits GWLB alone (a security group)."})
+    List<String> gwlbSources;
 
     @Option(names = "--health-port", paramLabel = "N", defaultValue = "0",
             description = "Answer HTTP GET on this TCP port: 200 and JSON statistics while healthy, 503 when not (default: off).")
@@ -113,6 +120,15 @@ public final class GwlbCommand implements Callable<Integer> {
         try {
             GwlbAppliance.Builder builder = GwlbAppliance.builder().tcpIdleTimeout(Duration.ofSeconds(tcpIdle))
                     .otherIdleTimeout(Duration.ofSeconds(otherIdle)).flowCapacity(flows);
+            boolean any = false;
+            for (String source : gwlbSources) {
+                any |= gwlbSource(builder, source);
+            }
+            if (any) {
+                err.println("geneve gwlb: warning: --gwlb 0.0.0.0/0 answers GWLB-shaped datagrams from any source;"
+                        + " admit only GWLB's addresses to port " + local.getPort() + " in the underlay");
+                err.flush();
+            }
             for (int i = 0; i < threads; i++) {
                 UdpSocket udp = UdpSocket.open(local, buffer, threads > 1);
                 opened.add(udp);
@@ -172,10 +188,33 @@ public final class GwlbCommand implements Callable<Integer> {
         }
     }
 
+    /** Adds {@code ADDR[/PREFIX]} to the builder's allow-list; whether it is 0.0.0.0/0. */
+    private static boolean gwlbSource(GwlbAppliance.Builder builder, String value) throws IOException {
+        int slash = value.indexOf('/');
+        String address = slash < 0 ? value : value.substring(0, slash);
+        int prefix = 32;
+        if (!address.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+            throw new IllegalArgumentException("--gwlb " + value + " (expected: an IPv4 ADDR[/PREFIX]; GWLB sends over IPv4 only)");
+        }
+        if (slash >= 0) {
+            try {
+                prefix = Integer.parseInt(value.substring(slash + 1));
+            } catch (NumberFormatException e) {
+                prefix = -1;
+            }
+            if (prefix < 0 || prefix > 32) {
+                throw new IllegalArgumentException("--gwlb " + value + " (expected: a prefix length of 0 to 32)");
+            }
+        }
+        builder.gwlbSource(InetAddress.getByName(address), prefix);
+        return prefix == 0;
+    }
+
     private int serve(GwlbAppliance appliance, CountDownLatch stop, PrintWriter out, PrintWriter err)
             throws InterruptedException {
-        out.printf("gwlb appliance on %s:%d, %d receive thread%s, %s, replies %s, health %s%n",
-                local.getAddress().getHostAddress(), local.getPort(), threads, threads == 1 ? "" : "s",
+        out.printf("gwlb appliance on %s:%d from %s, %d receive thread%s, %s, replies %s, health %s%n",
+                local.getAddress().getHostAddress(), local.getPort(), String.join(", ", gwlbSources), threads,
+                threads == 1 ? "" : "s",
                 mode.equals("kernel") ? "kernel inspection (TUN pairs gwi-X/gwo-X)" : "pass-through",
                 reply.equals("raw") ? "with GWLB's ports (raw IPv4)" : "from port " + local.getPort() + " (udp)",
                 healthPort > 0 ? "on TCP port " + healthPort : "off");

@@ -24,6 +24,7 @@ public final class GwlbHookedAppliance {
         InetSocketAddress local = new InetSocketAddress(InetAddress.getByName(args[0]), 6081);
         try (GwlbAppliance appliance = GwlbAppliance.builder()
                 .transport(UdpSocket.open(local, 1 << 20), RawIpv4Socket.open())
+                .gwlbSource(local.getAddress(), 24) // the stand-in, on the appliance's subnet
                 .inspector(p -> {
                     if (p.protocol() == 6 && p.destinationPort() == 23) {
                         return GwlbVerdict.DROP;

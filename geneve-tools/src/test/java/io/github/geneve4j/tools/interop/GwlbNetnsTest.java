@@ -62,9 +62,10 @@ class GwlbNetnsTest {
     @Test
     void cliPassThroughAnswersEveryGwlbPacketByteForByteWithTheReceivedPorts() throws Exception {
         Path log = dir.resolve("gwlb.log");
-        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--health-port", "8080", "--threads", "2"), log);
+        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--gwlb", IP_GW, "--health-port", "8080",
+                "--threads", "2"), log);
         try {
-            Netns.waitForLine(log, "gwlb appliance on " + IP_AP + ":6081, 2 receive threads", 30);
+            Netns.waitForLine(log, "gwlb appliance on " + IP_AP + ":6081 from " + IP_GW + ", 2 receive threads", 30);
             Netns.Result r = standIn("pass");
             assertThat(r.output()).as(r.output()).contains("ALL OK");
             assertThat(r.code()).isZero();
@@ -111,7 +112,7 @@ class GwlbNetnsTest {
                 """);
         hook.toFile().setExecutable(true);
         Path log = dir.resolve("kernel.log");
-        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--health-port", "8080", "--mode", "kernel",
+        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--gwlb", IP_GW + "/32", "--health-port", "8080", "--mode", "kernel",
                 "--hook", hook.toString()), log);
         String output;
         try {
