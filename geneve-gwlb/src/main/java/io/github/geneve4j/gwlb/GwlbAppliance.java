@@ -59,7 +59,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Flows: each inner 5-tuple of each endpoint ID, both directions as one, is tracked in a table of
  * fixed capacity with GWLB's idle timeouts (350 s for TCP, 120 s for other protocols, as AWS
  * documents; both configurable), shown in {@link #stats()} and to the inspector as
- * {@link GwlbPacket#flow()}.
+ * {@link GwlbPacket#flow()}. A flow belongs to the outer source address that started it: while it lives,
+ * its packets from another source are dropped ({@link GwlbDropReason#FLOW_SOURCE_MISMATCH}), so a replay
+ * cannot take it over. Buckets come from a hash keyed at random per process.
  *
  * <p><b>Lifecycle</b>, as {@code GeneveEndpoint}'s: {@link Builder#start()} starts the threads and returns the
  * running appliance; {@link #close()} stops them and closes the I/O it was given. A receive thread that
@@ -291,7 +293,10 @@ public final class GwlbAppliance implements AutoCloseable {
                 drop(reason);
                 return;
             }
-            flows.track(p, now);
+            if (flows.track(p, (int) source.low(), now) == FlowTable.OTHER_SOURCE) {
+                drop(GwlbDropReason.FLOW_SOURCE_MISMATCH); // a replay of a live flow from elsewhere
+                return;
+            }
             if (!inspect(p)) {
                 drop(GwlbDropReason.INSPECTOR);
                 return;

@@ -19,6 +19,12 @@ public enum GwlbDropReason {
     UNSUPPORTED_PROTOCOL,
     /** The inner packet was not a valid IPv4 or IPv6 packet of the protocol type the header named. */
     BAD_INNER_PACKET,
+    /**
+     * A packet of a live flow came from an outer source address other than the one that started the
+     * flow (GWLB sends a flow from one address): a replay by someone else, which must not take the flow
+     * over (in kernel-inspection mode, where its answers go). Not refreshed; the flow's owner is kept.
+     */
+    FLOW_SOURCE_MISMATCH,
     /** The inspector returned {@link GwlbVerdict#DROP}. */
     INSPECTOR,
     /** The reply could not be sent: the socket's buffer was full, or the send failed. */

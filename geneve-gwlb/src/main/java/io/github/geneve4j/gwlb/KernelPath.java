@@ -161,9 +161,7 @@ final class KernelPath implements AutoCloseable {
         }
 
         private static long mix(long h) {
-            h ^= h >>> 33;
-            h *= 0xff51afd7ed558ccdL;
-            return h ^ (h >>> 33);
+            return FlowTable.sipHash(h, 0, 0, 0, 0, 0); // keyed: endpoint IDs are a sender's choice
         }
     }
 
@@ -290,7 +288,7 @@ final class KernelPath implements AutoCloseable {
             destinationPort = both & 0xFFFF;
         }
         int slot = flows.lookup(pair.endpointId, protocol, sHigh, sLow, sourcePort, dHigh, dLow, destinationPort,
-                System.nanoTime(), false);
+                System.nanoTime());
         if (slot < 0) {
             unknownFlow.increment(); // GWLB is for inline inspection: flows start at GWLB, never here
             return;

@@ -178,7 +178,7 @@ class GwlbApplianceTest {
         assertThat(stats.dropped()).isEqualTo(8);
         assertThat(stats.flowsCreated()).as("nothing of a stranger's is tracked").isZero();
         io.deliver(valid, GWLB, GWLB_PORT);
-        io.deliver(valid, ip(192, 168, 255, 1), GWLB_PORT);
+        io.deliver(mix().get(1), ip(192, 168, 255, 1), GWLB_PORT); // another flow: a flow is its first source's
         io.awaitIdle();
         assertThat(io.replies()).hasSize(2);
         assertThat(appliance.stats().forwarded()).isEqualTo(2);
