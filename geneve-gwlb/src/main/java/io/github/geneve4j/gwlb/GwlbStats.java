@@ -36,6 +36,12 @@ public record GwlbStats(long received, long receivedBytes, long forwarded, long 
         long fromKernel, int kernelEndpoints, int receiveThreads,
         int liveThreads, boolean healthy) {
 
+    /**
+     * The most endpoint IDs {@link #toJson()} lists (those with the most flows): anyone who reaches the
+     * appliance with GWLB's address can make endpoint IDs, and the health answer must not grow with them.
+     */
+    public static final int JSON_ENDPOINTS = 32;
+
     /** Copies the map and list. */
     public GwlbStats {
         drops = Map.copyOf(new EnumMap<>(Objects.requireNonNull(drops, "drops")));
@@ -72,7 +78,8 @@ public record GwlbStats(long received, long receivedBytes, long forwarded, long 
 
     /**
      * The snapshot as one JSON object (what the health port serves); endpoint IDs as 16 hex digits,
-     * drop reasons by name.
+     * drop reasons by name. Its size is bounded: {@code "endpointCount"} counts the endpoint IDs, and
+     * {@code "endpoints"} lists at most {@value #JSON_ENDPOINTS} of them, those with the most flows.
      */
     public String toJson() {
         StringBuilder b = new StringBuilder(512).append('{');
@@ -89,9 +96,15 @@ public record GwlbStats(long received, long receivedBytes, long forwarded, long 
         b.append("},\"flows\":{\"activeTcp\":").append(activeTcpFlows).append(",\"activeOther\":").append(activeOtherFlows)
                 .append(",\"created\":").append(flowsCreated).append(",\"expired\":").append(flowsExpired)
                 .append(",\"tableFull\":").append(flowTableFull).append(",\"capacity\":").append(flowCapacity).append('}');
-        b.append(",\"endpoints\":[");
+        b.append(",\"endpointCount\":").append(endpoints.size()).append(",\"endpoints\":[");
         first = true;
-        for (EndpointFlows e : endpoints) {
+        List<EndpointFlows> listed = endpoints;
+        if (listed.size() > JSON_ENDPOINTS) {
+            listed = new java.util.ArrayList<>(endpoints);
+            listed.sort(java.util.Comparator.comparingLong(EndpointFlows::flows).reversed());
+            listed = listed.subList(0, JSON_ENDPOINTS);
+        }
+        for (EndpointFlows e : listed) {
             b.append(first ? "" : ",").append("{\"endpointId\":\"").append(hex(e.endpointId())).append("\",\"flows\":")
                     .append(e.flows()).append('}');
             first = false;

@@ -51,6 +51,10 @@ public final class GwlbCommand implements Callable<Integer> {
             description = "Answer HTTP GET on this TCP port: 200 and JSON statistics while healthy, 503 when not (default: off).")
     int healthPort;
 
+    @Option(names = "--health-address", paramLabel = "ADDR",
+            description = "Bind the health port on ADDR, IPv4 or IPv6 (repeatable: both for a dual-stack check; default: the --local address).")
+    List<String> healthAddresses;
+
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
             description = "Receive threads, one SO_REUSEPORT socket each (default: ${DEFAULT-VALUE}).")
     int threads;
@@ -115,6 +119,19 @@ public final class GwlbCommand implements Callable<Integer> {
                     + " positive timeouts, non-negative --stats and --duration");
             return 2;
         }
+        if (healthAddresses != null && healthPort == 0) {
+            err.println("geneve gwlb: --health-address without --health-port (expected: the port to answer on)");
+            return 2;
+        }
+        List<InetSocketAddress> healthAt = new ArrayList<>();
+        for (String a : healthAddresses == null ? List.of(local.getAddress().getHostAddress()) : healthAddresses) {
+            String host = a.startsWith("[") && a.endsWith("]") ? a.substring(1, a.length() - 1) : a;
+            if (!host.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+                err.println("geneve gwlb: --health-address " + a + " (expected: an IPv4 or IPv6 address)");
+                return 2;
+            }
+            healthAt.add(new InetSocketAddress(InetAddress.getByName(host), healthPort));
+        }
         List<AutoCloseable> opened = new ArrayList<>();
         GwlbAppliance appliance;
         try {
@@ -168,13 +185,13 @@ public final class GwlbCommand implements Callable<Integer> {
         try (appliance) {
             if (healthPort > 0) {
                 try {
-                    health = GwlbHealthServer.start(appliance, new InetSocketAddress(healthPort));
+                    health = GwlbHealthServer.start(appliance, healthAt);
                 } catch (IOException e) {
                     err.println("geneve gwlb: " + e.getMessage());
                     return 2;
                 }
             }
-            return serve(appliance, stop, out, err);
+            return serve(appliance, health, stop, out, err);
         } finally {
             if (health != null) {
                 health.close();
@@ -210,14 +227,23 @@ public final class GwlbCommand implements Callable<Integer> {
         return prefix == 0;
     }
 
-    private int serve(GwlbAppliance appliance, CountDownLatch stop, PrintWriter out, PrintWriter err)
+    private static String healthText(GwlbHealthServer health) {
+        StringBuilder b = new StringBuilder();
+        for (InetSocketAddress a : health.addresses()) {
+            String host = a.getAddress().getHostAddress();
+            b.append(b.isEmpty() ? "" : ", ").append(host.contains(":") ? "[" + host + "]" : host).append(':').append(a.getPort());
+        }
+        return "TCP " + b;
+    }
+
+    private int serve(GwlbAppliance appliance, GwlbHealthServer health, CountDownLatch stop, PrintWriter out, PrintWriter err)
             throws InterruptedException {
         out.printf("gwlb appliance on %s:%d from %s, %d receive thread%s, %s, replies %s, health %s%n",
                 local.getAddress().getHostAddress(), local.getPort(), String.join(", ", gwlbSources), threads,
                 threads == 1 ? "" : "s",
                 mode.equals("kernel") ? "kernel inspection (TUN pairs gwi-X/gwo-X)" : "pass-through",
                 reply.equals("raw") ? "with GWLB's ports (raw IPv4)" : "from port " + local.getPort() + " (udp)",
-                healthPort > 0 ? "on TCP port " + healthPort : "off");
+                healthPort > 0 ? "on " + healthText(health) : "off");
         out.flush();
         long end = System.nanoTime() + (long) (duration * 1e9);
         long every = stats > 0 ? (long) (stats * 1e9) : Long.MAX_VALUE;

@@ -101,4 +101,34 @@ class GwlbCommandTest {
                 .containsExactly("geneve gwlb: warning: --gwlb 0.0.0.0/0 answers GWLB-shaped datagrams from any source;"
                         + " admit only GWLB's addresses to port 26083 in the underlay");
     }
+
+    @Test
+    void healthAnswersOnTheLocalAddressByDefaultAndOnIpv4AndIpv6WhenGivenBoth() throws Exception {
+        Run lonely = run("gwlb", "--local", "127.0.0.1:26084", "--gwlb", "127.0.0.1", "--health-address", "::1");
+        assertThat(lonely.code()).isEqualTo(2);
+        assertThat(lonely.err()).contains("--health-address without --health-port");
+        assertThat(run("gwlb", "--local", "127.0.0.1:26084", "--gwlb", "127.0.0.1", "--health-port", "26085",
+                "--health-address", "example.org").err()).contains("(expected: an IPv4 or IPv6 address)");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CompletableFuture<Integer> gwlb = CompletableFuture.supplyAsync(() -> GeneveCommand.execute(new PrintWriter(out, true),
+                new PrintWriter(err, true), "gwlb", "--local", "127.0.0.1:26086", "--gwlb", "127.0.0.1", "--reply", "udp",
+                "--health-port", "26087", "--health-address", "127.0.0.1", "--health-address", "[::1]", "--duration", "4"));
+        for (int i = 0; i < 100 && !out.toString().contains("gwlb appliance on"); i++) {
+            Thread.sleep(50);
+        }
+        assertThat(out.toString()).contains("health on TCP 127.0.0.1:26087, [0:0:0:0:0:0:0:1]:26087");
+        for (String host : new String[] {"127.0.0.1", "::1"}) {
+            try (java.net.Socket s = new java.net.Socket(InetAddress.getByName(host), 26087)) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                assertThat(new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                        .as(host).startsWith("HTTP/1.1 200 ").contains("\"healthy\":true");
+            }
+        }
+        assertThat(gwlb.get()).as(err.toString()).isZero();
+        CompletableFuture<Run> byDefault = CompletableFuture.supplyAsync(() -> run("gwlb", "--local", "127.0.0.1:26088",
+                "--gwlb", "127.0.0.1", "--reply", "udp", "--health-port", "26089", "--duration", "0.5"));
+        assertThat(byDefault.get().out()).contains("health on TCP 127.0.0.1:26089");
+    }
 }

@@ -38,7 +38,8 @@ public final class GwlbHookedAppliance {
                     }
                     return GwlbVerdict.FORWARD;
                 }).start();
-                GwlbHealthServer health = GwlbHealthServer.start(appliance, new InetSocketAddress(Integer.parseInt(args[1])))) {
+                GwlbHealthServer health = GwlbHealthServer.start(appliance,
+                        new InetSocketAddress(local.getAddress(), Integer.parseInt(args[1])))) {
             System.out.println("hooked appliance ready");
             Thread.sleep(Long.parseLong(args[2]) * 1000);
             System.out.println(appliance.stats());
