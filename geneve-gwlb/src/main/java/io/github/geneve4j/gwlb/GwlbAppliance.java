@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * An appliance behind an AWS Gateway Load Balancer: it receives each flow's packets as GWLB sends
@@ -89,7 +90,8 @@ public final class GwlbAppliance implements AutoCloseable {
         this.inspector = b.inspector;
         this.sources = b.sources;
         this.flows = new FlowTable(b.flowCapacity, b.tcpIdle.toNanos(), b.otherIdle.toNanos());
-        this.kernel = b.kernel == null ? null : new KernelPath(b.kernel, flows, t -> failure.compareAndSet(null, t));
+        this.kernel = b.kernel == null ? null : new KernelPath(b.kernel, flows, t -> failure.compareAndSet(null, t),
+                b.maxEndpoints, b.endpointIdle.toNanos(), b.kernelClock);
         for (int i = 0; i < drops.length; i++) {
             drops[i] = new LongAdder();
         }
@@ -119,7 +121,15 @@ public final class GwlbAppliance implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            flows.sweep(System.nanoTime());
+            sweepNow();
+        }
+    }
+
+    /** Expires idle flows and reclaims idle kernel endpoints (the sweeper's work, once a second). */
+    void sweepNow() {
+        flows.sweep(System.nanoTime());
+        if (kernel != null) {
+            kernel.sweep();
         }
     }
 
@@ -163,6 +173,9 @@ public final class GwlbAppliance implements AutoCloseable {
             byReason.merge(GwlbDropReason.KERNEL_UNKNOWN_FLOW, kernel.unknownFlow.sum(), Long::sum);
             byReason.merge(GwlbDropReason.KERNEL_WRITE_FAILED, kernel.writeFailed.sum(), Long::sum);
             byReason.merge(GwlbDropReason.SEND_FAILED, kernel.sendFailed.sum(), Long::sum);
+            byReason.merge(GwlbDropReason.KERNEL_ENDPOINT_LIMIT, kernel.overLimit.sum(), Long::sum);
+            byReason.merge(GwlbDropReason.KERNEL_ENDPOINT_PENDING, kernel.pending.sum(), Long::sum);
+            byReason.merge(GwlbDropReason.KERNEL_ENDPOINT_FAILED, kernel.endpointFailed.sum(), Long::sum);
         }
         List<GwlbStats.EndpointFlows> endpoints = new ArrayList<>();
         flows.flowsPerEndpoint(System.nanoTime()).forEach((id, n) -> endpoints.add(new GwlbStats.EndpointFlows(id, n)));
@@ -347,6 +360,9 @@ public final class GwlbAppliance implements AutoCloseable {
         private int flowCapacity = 1 << 16;
         private GwlbKernelInspection kernel;
         private GwlbSources sources = GwlbSources.none();
+        private int maxEndpoints = 64;
+        private Duration endpointIdle = Duration.ofSeconds(350);
+        private LongSupplier kernelClock = System::nanoTime;
 
         private Builder() {
         }
@@ -428,6 +444,35 @@ public final class GwlbAppliance implements AutoCloseable {
                 throw new IllegalArgumentException("found " + what + " " + d + " (expected: a positive duration)");
             }
             return d;
+        }
+
+        /**
+         * Kernel-inspection mode: endpoint IDs given devices at most (64 by default). Anyone who can send
+         * as GWLB can make endpoint IDs; past this many, a new ID's packets are dropped
+         * ({@link GwlbDropReason#KERNEL_ENDPOINT_LIMIT}) until an idle one is reclaimed.
+         */
+        public Builder maxEndpoints(int endpoints) {
+            if (endpoints < 1 || endpoints > 4096) {
+                throw new IllegalArgumentException("found " + endpoints + " endpoints (expected: 1 to 4096)");
+            }
+            this.maxEndpoints = endpoints;
+            return this;
+        }
+
+        /**
+         * Kernel-inspection mode: how long an endpoint ID lives without packets before its devices are
+         * reclaimed (its {@code DESTROY} hook run, its devices closed; 350 s, GWLB's TCP idle timeout, by
+         * default). Checked about once a second.
+         */
+        public Builder endpointIdleTimeout(Duration timeout) {
+            this.endpointIdle = positive(timeout, "endpoint idle timeout");
+            return this;
+        }
+
+        /** The clock of kernel mode's idle times and back-offs, in nanoseconds (for tests). */
+        Builder kernelClock(LongSupplier clock) {
+            this.kernelClock = Objects.requireNonNull(clock, "clock");
+            return this;
         }
 
         /**

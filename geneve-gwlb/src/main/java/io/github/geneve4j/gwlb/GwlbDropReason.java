@@ -35,5 +35,20 @@ public enum GwlbDropReason {
      */
     KERNEL_UNKNOWN_FLOW,
     /** Kernel-inspection mode: the ingress device refused the packet (it is down: the hook did not bring it up). */
-    KERNEL_WRITE_FAILED
+    KERNEL_WRITE_FAILED,
+    /**
+     * Kernel-inspection mode: a new endpoint ID past the limit of endpoint IDs with devices
+     * ({@link GwlbAppliance.Builder#maxEndpoints}): nothing is made for it.
+     */
+    KERNEL_ENDPOINT_LIMIT,
+    /**
+     * Kernel-inspection mode: the endpoint's devices were being made (its first packets wait, up to a
+     * few) or reclaimed.
+     */
+    KERNEL_ENDPOINT_PENDING,
+    /**
+     * Kernel-inspection mode: the endpoint's devices could not be made (its hook failed, descriptors ran
+     * out); it is retried after a back-off, the other endpoints go on.
+     */
+    KERNEL_ENDPOINT_FAILED
 }

@@ -75,6 +75,16 @@ public final class GwlbCommand implements Callable<Integer> {
                     + "the appliance stops: bring the devices up, turn rp_filter off on GWI, route GWI to GWO, add firewall rules.")
     String hook;
 
+    @Option(names = "--max-endpoints", paramLabel = "N",
+            description = "kernel mode: endpoint IDs given a TUN pair at most (default: 64); a new ID's packets past it are "
+                    + "dropped and counted (KERNEL_ENDPOINT_LIMIT).")
+    Integer maxEndpoints;
+
+    @Option(names = "--endpoint-idle", paramLabel = "SECONDS",
+            description = "kernel mode: reclaim an endpoint ID's TUN pair (its DESTROY hook run) after this long without "
+                    + "packets (default: 350).")
+    Long endpointIdle;
+
     @Option(names = "--tcp-idle-timeout", paramLabel = "SECONDS", defaultValue = "350",
             description = "Idle time after which a TCP flow is forgotten (default: ${DEFAULT-VALUE}, GWLB's).")
     long tcpIdle;
@@ -113,9 +123,12 @@ public final class GwlbCommand implements Callable<Integer> {
         }
         if (threads < 1 || threads > 64 || healthPort < 0 || healthPort > 65535 || stats < 0 || duration < 0
                 || tcpIdle < 1 || otherIdle < 1 || !(reply.equals("raw") || reply.equals("udp"))
-                || !(mode.equals("pass") || mode.equals("kernel")) || (hook != null && !mode.equals("kernel"))) {
+                || !(mode.equals("pass") || mode.equals("kernel"))
+                || ((hook != null || maxEndpoints != null || endpointIdle != null) && !mode.equals("kernel"))
+                || (maxEndpoints != null && (maxEndpoints < 1 || maxEndpoints > 4096))
+                || (endpointIdle != null && endpointIdle < 1)) {
             err.println("geneve gwlb: expected --threads 1..64, --health-port 0..65535, --reply raw|udp, --mode pass|kernel"
-                    + " (--hook with --mode kernel only),"
+                    + " (--hook, --max-endpoints 1..4096 and --endpoint-idle with --mode kernel only),"
                     + " positive timeouts, non-negative --stats and --duration");
             return 2;
         }
@@ -160,6 +173,8 @@ public final class GwlbCommand implements Callable<Integer> {
             if (mode.equals("kernel")) {
                 builder.kernelInspection(new GwlbKernelInspection(Tap::openTun, RawIpv4Socket::open,
                         hook == null ? List.of() : List.of(hook)));
+                builder.maxEndpoints(maxEndpoints == null ? 64 : maxEndpoints)
+                        .endpointIdleTimeout(Duration.ofSeconds(endpointIdle == null ? 350 : endpointIdle));
             }
             appliance = builder.start();
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {

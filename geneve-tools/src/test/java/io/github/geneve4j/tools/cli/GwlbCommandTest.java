@@ -39,6 +39,12 @@ class GwlbCommandTest {
         assertThat(run("gwlb", "--local", "127.0.0.1", "--gwlb", "127.0.0.1", "--hook", "/bin/true").code()).as("--hook needs --mode kernel")
                 .isEqualTo(2);
         assertThat(run("gwlb", "--local", "127.0.0.1", "--gwlb", "127.0.0.1", "--mode", "inline").code()).isEqualTo(2);
+        assertThat(run("gwlb", "--local", "127.0.0.1", "--gwlb", "127.0.0.1", "--max-endpoints", "8").code())
+                .as("--max-endpoints needs --mode kernel").isEqualTo(2);
+        assertThat(run("gwlb", "--local", "127.0.0.1", "--gwlb", "127.0.0.1", "--mode", "kernel", "--max-endpoints", "0")
+                .err()).contains("--max-endpoints 1..4096");
+        assertThat(run("gwlb", "--local", "127.0.0.1", "--gwlb", "127.0.0.1", "--mode", "kernel", "--endpoint-idle", "0")
+                .code()).isEqualTo(2);
         Run noSource = run("gwlb", "--local", "127.0.0.1");
         assertThat(noSource.code()).as("no --gwlb: refused").isEqualTo(2);
         assertThat(noSource.err()).contains("--gwlb");

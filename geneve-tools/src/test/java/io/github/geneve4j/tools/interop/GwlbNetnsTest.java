@@ -113,7 +113,7 @@ class GwlbNetnsTest {
         hook.toFile().setExecutable(true);
         Path log = dir.resolve("kernel.log");
         Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--gwlb", IP_GW + "/32", "--health-port", "8080", "--mode", "kernel",
-                "--hook", hook.toString()), log);
+                "--hook", hook.toString(), "--max-endpoints", "8", "--endpoint-idle", "60"), log);
         String output;
         try {
             Netns.waitForLine(log, "kernel inspection", 30);
