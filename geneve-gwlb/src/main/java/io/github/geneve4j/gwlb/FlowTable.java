@@ -240,6 +240,14 @@ final class FlowTable {
 
     /** SipHash-1-3 of six words, 48 bytes, with the key {@code k0}, {@code k1}. */
     static long sipHash(long k0, long k1, long w0, long w1, long w2, long w3, long w4, long w5) {
+        return sipHash(1, 3, k0, k1, w0, w1, w2, w3, w4, w5);
+    }
+
+    /**
+     * SipHash-c-d of six words (48 bytes, each word the little-endian reading of 8 of them) with the key
+     * {@code k0}, {@code k1} (its two little-endian halves).
+     */
+    static long sipHash(int c, int d, long k0, long k1, long w0, long w1, long w2, long w3, long w4, long w5) {
         long v0 = k0 ^ 0x736f6d6570736575L;
         long v1 = k1 ^ 0x646f72616e646f6dL;
         long v2 = k0 ^ 0x6c7967656e657261L;
@@ -256,20 +264,22 @@ final class FlowTable {
                 default -> 48L << 56;
             };
             v3 ^= m;
-            v0 += v1;
-            v1 = Long.rotateLeft(v1, 13) ^ v0;
-            v0 = Long.rotateLeft(v0, 32);
-            v2 += v3;
-            v3 = Long.rotateLeft(v3, 16) ^ v2;
-            v0 += v3;
-            v3 = Long.rotateLeft(v3, 21) ^ v0;
-            v2 += v1;
-            v1 = Long.rotateLeft(v1, 17) ^ v2;
-            v2 = Long.rotateLeft(v2, 32);
+            for (int r = 0; r < c; r++) {
+                v0 += v1;
+                v1 = Long.rotateLeft(v1, 13) ^ v0;
+                v0 = Long.rotateLeft(v0, 32);
+                v2 += v3;
+                v3 = Long.rotateLeft(v3, 16) ^ v2;
+                v0 += v3;
+                v3 = Long.rotateLeft(v3, 21) ^ v0;
+                v2 += v1;
+                v1 = Long.rotateLeft(v1, 17) ^ v2;
+                v2 = Long.rotateLeft(v2, 32);
+            }
             v0 ^= m;
         }
         v2 ^= 0xFF;
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < d; i++) {
             v0 += v1;
             v1 = Long.rotateLeft(v1, 13) ^ v0;
             v0 = Long.rotateLeft(v0, 32);

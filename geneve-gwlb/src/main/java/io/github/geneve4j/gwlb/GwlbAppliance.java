@@ -149,7 +149,7 @@ public final class GwlbAppliance implements AutoCloseable {
         return true;
     }
 
-    /** Why a receive thread (or, in kernel-inspection mode, an egress thread) ended, if one did. */
+    /** Why a receive thread ended, if one did (a kernel-mode endpoint that fails fails alone: it is counted, not here). */
     public Optional<Throwable> failure() {
         return Optional.ofNullable(failure.get());
     }

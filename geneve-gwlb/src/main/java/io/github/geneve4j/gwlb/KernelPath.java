@@ -129,8 +129,8 @@ final class KernelPath implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                // a task fails its endpoint itself; nothing else may end this thread
-                System.err.println("gwlb: " + e);
+                // a task fails its endpoint itself, so this is a bug of ours: say it through health
+                failed.accept(e);
             }
         }
     }
