@@ -187,7 +187,8 @@ public final class GwlbAppliance implements AutoCloseable {
                 receiveCalls.sum(), byReason, flows.activeTcp.sum(), flows.activeOther.sum(), flows.created.sum(),
                 flows.expired.sum(), flows.full.sum(), flows.capacity(), endpoints,
                 kernel == null ? 0 : kernel.toKernel.sum(), kernel == null ? 0 : kernel.fromKernel.sum(),
-                kernel == null ? 0 : kernel.endpoints(), workers.size(), live, healthy());
+                kernel == null ? 0 : kernel.endpoints(), kernel == null ? 0 : kernel.endpointFailures.sum(),
+                kernel == null ? 0 : kernel.reclaimed.sum(), workers.size(), live, healthy());
     }
 
     /**

@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param toKernel kernel-inspection mode: packets written to an ingress device
  * @param fromKernel kernel-inspection mode: packets read from an egress device and returned to GWLB
  * @param kernelEndpoints kernel-inspection mode: endpoint IDs with a device pair
+ * @param kernelEndpointFailures kernel-inspection mode: times an endpoint's devices or hook failed
+ * @param kernelEndpointsReclaimed kernel-inspection mode: endpoint IDs reclaimed after their idle time
  * @param receiveThreads receive threads started
  * @param liveThreads receive threads still running
  * @param healthy {@link GwlbAppliance#healthy()} when the snapshot was taken
@@ -33,7 +35,7 @@ import java.util.Objects;
 public record GwlbStats(long received, long receivedBytes, long forwarded, long forwardedBytes, long receiveCalls,
         Map<GwlbDropReason, Long> drops, long activeTcpFlows, long activeOtherFlows, long flowsCreated,
         long flowsExpired, long flowTableFull, int flowCapacity, List<EndpointFlows> endpoints, long toKernel,
-        long fromKernel, int kernelEndpoints, int receiveThreads,
+        long fromKernel, int kernelEndpoints, long kernelEndpointFailures, long kernelEndpointsReclaimed, int receiveThreads,
         int liveThreads, boolean healthy) {
 
     /**
@@ -110,7 +112,8 @@ public record GwlbStats(long received, long receivedBytes, long forwarded, long 
             first = false;
         }
         b.append("],\"kernel\":{\"toKernel\":").append(toKernel).append(",\"fromKernel\":").append(fromKernel)
-                .append(",\"endpoints\":").append(kernelEndpoints).append('}');
+                .append(",\"endpoints\":").append(kernelEndpoints).append(",\"endpointFailures\":")
+                .append(kernelEndpointFailures).append(",\"endpointsReclaimed\":").append(kernelEndpointsReclaimed).append('}');
         b.append(",\"receiveThreads\":").append(receiveThreads).append(",\"liveThreads\":").append(liveThreads);
         return b.append('}').toString();
     }

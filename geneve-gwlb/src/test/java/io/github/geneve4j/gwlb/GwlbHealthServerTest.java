@@ -152,7 +152,7 @@ class GwlbHealthServerTest {
             endpoints.add(new GwlbStats.EndpointFlows(i, i == 500 ? 99 : 1));
         }
         Map<GwlbDropReason, Long> drops = new EnumMap<>(GwlbDropReason.class);
-        GwlbStats stats = new GwlbStats(0, 0, 0, 0, 0, drops, 0, 0, 0, 0, 0, 1024, endpoints, 0, 0, 0, 1, 1, true);
+        GwlbStats stats = new GwlbStats(0, 0, 0, 0, 0, drops, 0, 0, 0, 0, 0, 1024, endpoints, 0, 0, 0, 0, 0, 1, 1, true);
         String json = stats.toJson();
         assertThat(json).contains("\"endpointCount\":1000", "{\"endpointId\":\"00000000000001f4\",\"flows\":99}");
         assertThat(json.split("endpointId", -1)).hasSize(GwlbStats.JSON_ENDPOINTS + 1);

@@ -156,6 +156,7 @@ class GwlbKernelBoundsTest {
         io.awaitIdle();
         assertThat(hookLog().stream().filter(l -> l.equals("CREATE " + hex(A))).count()).isEqualTo(2);
         assertThat(appliance.stats().dropped(GwlbDropReason.KERNEL_ENDPOINT_FAILED)).isEqualTo(5);
+        assertThat(appliance.stats().kernelEndpointFailures()).isEqualTo(2);
     }
 
     @Test
@@ -188,7 +189,8 @@ class GwlbKernelBoundsTest {
         assertThat(appliance.stats().dropped(GwlbDropReason.KERNEL_ENDPOINT_LIMIT)).isEqualTo(1);
         clock.addAndGet(6 * SECOND); // 11 s without a packet of A's: past its idle time of 10 s
         appliance.sweepNow();
-        waitFor(() -> hookLog().contains("DESTROY " + hex(A)) && appliance.stats().kernelEndpoints() == 0);
+        waitFor(() -> hookLog().contains("DESTROY " + hex(A)) && appliance.stats().kernelEndpointsReclaimed() == 1);
+        assertThat(appliance.stats().kernelEndpoints()).isZero();
         assertThat(device(GwlbKernelInspection.ingressName(A)).closed).isTrue();
         for (int i = 0; i < 500 && appliance.stats().kernelEndpoints() == 0; i++) {
             io.deliver(packet(B, 2), GWLB, GWLB_PORT); // its place is free once A is forgotten

@@ -172,7 +172,7 @@ class GwlbKernelInspectionTest {
             GwlbStats stats = appliance.stats();
             assertThat(stats.fromKernel()).isEqualTo(3);
             assertThat(stats.kernelEndpoints()).isEqualTo(2);
-            assertThat(stats.toJson()).contains("\"kernel\":{\"toKernel\":2,\"fromKernel\":3,\"endpoints\":2}");
+            assertThat(stats.toJson()).contains("\"kernel\":{\"toKernel\":2,\"fromKernel\":3,\"endpoints\":2,\"endpointFailures\":0,\"endpointsReclaimed\":0}");
         }
         assertThat(Files.readAllLines(hookLog)).hasSize(4).last().asString().startsWith("DESTROY gwi-");
     }

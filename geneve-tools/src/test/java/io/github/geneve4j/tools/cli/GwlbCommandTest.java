@@ -20,6 +20,13 @@ class GwlbCommandTest {
     record Run(int code, String out, String err) {
     }
 
+    /** A UDP and TCP port free on loopback now (other engineers' tests run at the same time: no fixed ports). */
+    static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
     static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -82,7 +89,7 @@ class GwlbCommandTest {
 
     @Test
     void aStrangerIsNeverAnsweredAndAnyOnlyWhenToldWithAWarning() throws Exception {
-        int port = 26082;
+        int port = freePort();
         CompletableFuture<Run> gwlb = CompletableFuture.supplyAsync(() -> run("gwlb", "--local", "127.0.0.1:" + port,
                 "--gwlb", "127.0.0.2", "--reply", "udp", "--duration", "2"));
         byte[] datagram = java.util.HexFormat.of().parseHex("08000800000000000108010211223344556677880108020299aabbccddeeff00"
@@ -101,11 +108,12 @@ class GwlbCommandTest {
         Run r = gwlb.get();
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).containsPattern("gwlb: received (\\d+), forwarded 0, dropped \\1 \\(NOT_GWLB \\1\\)");
-        Run any = run("gwlb", "--local", "127.0.0.1:26083", "--gwlb", "0.0.0.0/0", "--reply", "udp", "--duration", "0.2");
+        int anyPort = freePort();
+        Run any = run("gwlb", "--local", "127.0.0.1:" + anyPort, "--gwlb", "0.0.0.0/0", "--reply", "udp", "--duration", "0.2");
         assertThat(any.code()).as(any.err()).isZero();
         assertThat(any.err().lines().filter(l -> l.contains("warning")).toList()).as("said once")
                 .containsExactly("geneve gwlb: warning: --gwlb 0.0.0.0/0 answers GWLB-shaped datagrams from any source;"
-                        + " admit only GWLB's addresses to port 26083 in the underlay");
+                        + " admit only GWLB's addresses to port " + anyPort + " in the underlay");
     }
 
     @Test
@@ -115,17 +123,19 @@ class GwlbCommandTest {
         assertThat(lonely.err()).contains("--health-address without --health-port");
         assertThat(run("gwlb", "--local", "127.0.0.1:26084", "--gwlb", "127.0.0.1", "--health-port", "26085",
                 "--health-address", "example.org").err()).contains("(expected: an IPv4 or IPv6 address)");
+        int udp = freePort();
+        int health = freePort();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CompletableFuture<Integer> gwlb = CompletableFuture.supplyAsync(() -> GeneveCommand.execute(new PrintWriter(out, true),
-                new PrintWriter(err, true), "gwlb", "--local", "127.0.0.1:26086", "--gwlb", "127.0.0.1", "--reply", "udp",
-                "--health-port", "26087", "--health-address", "127.0.0.1", "--health-address", "[::1]", "--duration", "4"));
+                new PrintWriter(err, true), "gwlb", "--local", "127.0.0.1:" + udp, "--gwlb", "127.0.0.1", "--reply", "udp",
+                "--health-port", String.valueOf(health), "--health-address", "127.0.0.1", "--health-address", "[::1]", "--duration", "4"));
         for (int i = 0; i < 100 && !out.toString().contains("gwlb appliance on"); i++) {
             Thread.sleep(50);
         }
-        assertThat(out.toString()).contains("health on TCP 127.0.0.1:26087, [0:0:0:0:0:0:0:1]:26087");
+        assertThat(out.toString()).contains("health on TCP 127.0.0.1:" + health + ", [0:0:0:0:0:0:0:1]:" + health);
         for (String host : new String[] {"127.0.0.1", "::1"}) {
-            try (java.net.Socket s = new java.net.Socket(InetAddress.getByName(host), 26087)) {
+            try (java.net.Socket s = new java.net.Socket(InetAddress.getByName(host), health)) {
                 s.setSoTimeout(10_000);
                 s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 assertThat(new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
@@ -133,8 +143,10 @@ class GwlbCommandTest {
             }
         }
         assertThat(gwlb.get()).as(err.toString()).isZero();
-        CompletableFuture<Run> byDefault = CompletableFuture.supplyAsync(() -> run("gwlb", "--local", "127.0.0.1:26088",
-                "--gwlb", "127.0.0.1", "--reply", "udp", "--health-port", "26089", "--duration", "0.5"));
-        assertThat(byDefault.get().out()).contains("health on TCP 127.0.0.1:26089");
+        int udp2 = freePort();
+        int health2 = freePort();
+        CompletableFuture<Run> byDefault = CompletableFuture.supplyAsync(() -> run("gwlb", "--local", "127.0.0.1:" + udp2,
+                "--gwlb", "127.0.0.1", "--reply", "udp", "--health-port", String.valueOf(health2), "--duration", "0.5"));
+        assertThat(byDefault.get().out()).contains("health on TCP 127.0.0.1:" + health2);
     }
 }
