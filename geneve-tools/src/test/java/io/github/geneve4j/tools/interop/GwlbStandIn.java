@@ -202,7 +202,7 @@ public final class GwlbStandIn {
         check(exchange(0, telnet, 1000) == null, "the flow iptables drops gets no reply");
         String h = health();
         check(h.startsWith("HTTP/1.1 200 ") && h.contains("\"toKernel\":5") && h.contains("\"fromKernel\":4")
-                && h.contains("\"endpoints\":2}"), "health JSON: 5 to the kernel, 4 back, 2 device pairs: "
+                && h.contains("\"endpoints\":2,\"endpointFailures\":0,"), "health JSON: 5 to the kernel, 4 back, 2 device pairs: "
                 + h.substring(h.indexOf('{')));
     }
 
