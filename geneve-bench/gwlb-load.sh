@@ -58,7 +58,10 @@ setup() {
 }
 
 start_appliance() { # threads
-  ip netns exec $A "$JAVA" -jar "$JAR" gwlb --local 172.31.13.2 --threads "$1" >"$WORK/gwlb-$1.log" 2>&1 &
+  local extra=()
+  # after issue 28 the appliance answers only the GWLB addresses it is given (the stand-in's)
+  if "$JAVA" -jar "$JAR" gwlb --help 2>&1 | grep -q -- '--gwlb'; then extra+=(--gwlb 172.31.13.1/32); fi
+  ip netns exec $A "$JAVA" -jar "$JAR" gwlb --local 172.31.13.2 --threads "$1" "${extra[@]}" >"$WORK/gwlb-$1.log" 2>&1 &
   PID=$!
   for _ in $(seq 200); do grep -q "gwlb appliance on" "$WORK/gwlb-$1.log" 2>/dev/null && return 0; sleep 0.1; done
   cat "$WORK/gwlb-$1.log" >&2; return 1

@@ -5,13 +5,12 @@
  * {@link io.github.geneve4j.endpoint.spi.DatagramTransport} answering through a
  * {@link io.github.geneve4j.endpoint.spi.RawIpv4Sender}, or another batch I/O), hands each inner packet to a
  * {@link io.github.geneve4j.gwlb.GwlbInspector} and returns what it lets through as GWLB expects;
- * {@link io.github.geneve4j.gwlb.GwlbHealthServer} answers GWLB's health checks (on the JDK's
- * {@code jdk.httpserver}). Depends on the JDK, {@code geneve-codec}, {@code geneve-options} and
+ * {@link io.github.geneve4j.gwlb.GwlbHealthServer} answers GWLB's health checks (a small HTTP server of
+ * its own on a selector, bounded against slow and many clients). Depends on the JDK, {@code geneve-codec}, {@code geneve-options} and
  * {@code geneve-endpoint} alone.
  */
 module io.github.geneve4j.gwlb {
     requires transitive io.github.geneve4j.endpoint;
-    requires jdk.httpserver;
 
     exports io.github.geneve4j.gwlb;
 }

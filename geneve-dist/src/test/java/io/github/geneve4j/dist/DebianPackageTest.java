@@ -81,7 +81,7 @@ class DebianPackageTest {
         assertThat(demo.err()).isEmpty();
 
         // geneve-linux calls native code (FFM): the launcher must allow it, or JDK 24+ warns on stderr
-        Result gwlb = geneve("gwlb", "--local=127.0.0.1:0", "--reply=udp", "--duration=1");
+        Result gwlb = geneve("gwlb", "--local=127.0.0.1:0", "--gwlb=127.0.0.1", "--reply=udp", "--duration=1");
         assertThat(gwlb.code()).as("geneve gwlb: %s", gwlb).isZero();
         assertThat(gwlb.err()).doesNotContain("WARNING");
 

@@ -2,11 +2,13 @@ package io.github.geneve4j.gwlb;
 
 import io.github.geneve4j.endpoint.spi.DatagramBatch;
 import io.github.geneve4j.endpoint.spi.DatagramBatchIo;
+import io.github.geneve4j.endpoint.spi.DatagramSource;
 import io.github.geneve4j.endpoint.spi.DatagramTransport;
 import io.github.geneve4j.endpoint.spi.RawIpv4Sender;
 import io.github.geneve4j.endpoint.spi.TransportBatchIo;
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
@@ -18,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * An appliance behind an AWS Gateway Load Balancer: it receives each flow's packets as GWLB sends
@@ -31,6 +34,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <pre>{@code
  * try (GwlbAppliance appliance = GwlbAppliance.builder()
  *         .transport(ChannelTransport.open(new InetSocketAddress("10.0.1.5", 6081)))
+ *         .gwlbSource(InetAddress.getByName("10.0.1.0"), 24)
  *         .inspector(packet -> packet.destinationPort() == 23 ? GwlbVerdict.DROP : GwlbVerdict.FORWARD)
  *         .start()) {
  *     ...
@@ -38,7 +42,9 @@ import java.util.concurrent.atomic.LongAdder;
  * }
  * }</pre>
  *
- * <p>Which datagrams it answers: outer IPv4 only, a valid version-0 Geneve header without the O bit,
+ * <p>Which datagrams it answers: from a source in its allow-list of GWLB addresses
+ * ({@link Builder#gwlbSource}, checked before anything is parsed), outer IPv4 only, a valid version-0
+ * Geneve header without the O bit,
  * all three GWLB options well formed, protocol type IPv4 (0x0800) or IPv6 (0x86DD) with a valid inner
  * packet of that version. Everything else is dropped unanswered and counted by a
  * {@link GwlbDropReason} — without an exception, a string or an allocation.
@@ -54,7 +60,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Flows: each inner 5-tuple of each endpoint ID, both directions as one, is tracked in a table of
  * fixed capacity with GWLB's idle timeouts (350 s for TCP, 120 s for other protocols, as AWS
  * documents; both configurable), shown in {@link #stats()} and to the inspector as
- * {@link GwlbPacket#flow()}.
+ * {@link GwlbPacket#flow()}. A flow belongs to the outer source address that started it: while it lives,
+ * its packets from another source are dropped ({@link GwlbDropReason#FLOW_SOURCE_MISMATCH}), so a replay
+ * cannot take it over. Buckets come from a hash keyed at random per process.
  *
  * <p><b>Lifecycle</b>, as {@code GeneveEndpoint}'s: {@link Builder#start()} starts the threads and returns the
  * running appliance; {@link #close()} stops them and closes the I/O it was given. A receive thread that
@@ -65,6 +73,7 @@ public final class GwlbAppliance implements AutoCloseable {
 
     private final List<Worker> workers = new ArrayList<>();
     private final GwlbInspector inspector;
+    private final GwlbSources sources;
     private final FlowTable flows;
     private final KernelPath kernel;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -79,8 +88,10 @@ public final class GwlbAppliance implements AutoCloseable {
 
     private GwlbAppliance(Builder b) {
         this.inspector = b.inspector;
+        this.sources = b.sources;
         this.flows = new FlowTable(b.flowCapacity, b.tcpIdle.toNanos(), b.otherIdle.toNanos());
-        this.kernel = b.kernel == null ? null : new KernelPath(b.kernel, flows, t -> failure.compareAndSet(null, t));
+        this.kernel = b.kernel == null ? null : new KernelPath(b.kernel, flows, t -> failure.compareAndSet(null, t),
+                b.maxEndpoints, b.endpointIdle.toNanos(), b.kernelClock);
         for (int i = 0; i < drops.length; i++) {
             drops[i] = new LongAdder();
         }
@@ -110,7 +121,15 @@ public final class GwlbAppliance implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            flows.sweep(System.nanoTime());
+            sweepNow();
+        }
+    }
+
+    /** Expires idle flows and reclaims idle kernel endpoints (the sweeper's work, once a second). */
+    void sweepNow() {
+        flows.sweep(System.nanoTime());
+        if (kernel != null) {
+            kernel.sweep();
         }
     }
 
@@ -130,7 +149,7 @@ public final class GwlbAppliance implements AutoCloseable {
         return true;
     }
 
-    /** Why a receive thread (or, in kernel-inspection mode, an egress thread) ended, if one did. */
+    /** Why a receive thread ended, if one did (a kernel-mode endpoint that fails fails alone: it is counted, not here). */
     public Optional<Throwable> failure() {
         return Optional.ofNullable(failure.get());
     }
@@ -154,6 +173,9 @@ public final class GwlbAppliance implements AutoCloseable {
             byReason.merge(GwlbDropReason.KERNEL_UNKNOWN_FLOW, kernel.unknownFlow.sum(), Long::sum);
             byReason.merge(GwlbDropReason.KERNEL_WRITE_FAILED, kernel.writeFailed.sum(), Long::sum);
             byReason.merge(GwlbDropReason.SEND_FAILED, kernel.sendFailed.sum(), Long::sum);
+            byReason.merge(GwlbDropReason.KERNEL_ENDPOINT_LIMIT, kernel.overLimit.sum(), Long::sum);
+            byReason.merge(GwlbDropReason.KERNEL_ENDPOINT_PENDING, kernel.pending.sum(), Long::sum);
+            byReason.merge(GwlbDropReason.KERNEL_ENDPOINT_FAILED, kernel.endpointFailed.sum(), Long::sum);
         }
         List<GwlbStats.EndpointFlows> endpoints = new ArrayList<>();
         flows.flowsPerEndpoint(System.nanoTime()).forEach((id, n) -> endpoints.add(new GwlbStats.EndpointFlows(id, n)));
@@ -165,7 +187,8 @@ public final class GwlbAppliance implements AutoCloseable {
                 receiveCalls.sum(), byReason, flows.activeTcp.sum(), flows.activeOther.sum(), flows.created.sum(),
                 flows.expired.sum(), flows.full.sum(), flows.capacity(), endpoints,
                 kernel == null ? 0 : kernel.toKernel.sum(), kernel == null ? 0 : kernel.fromKernel.sum(),
-                kernel == null ? 0 : kernel.endpoints(), workers.size(), live, healthy());
+                kernel == null ? 0 : kernel.endpoints(), kernel == null ? 0 : kernel.endpointFailures.sum(),
+                kernel == null ? 0 : kernel.reclaimed.sum(), workers.size(), live, healthy());
     }
 
     /**
@@ -208,7 +231,7 @@ public final class GwlbAppliance implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "GwlbAppliance" + localAddresses() + (kernel != null ? ", kernel inspection" : "")
+        return "GwlbAppliance" + localAddresses() + " from " + sources + (kernel != null ? ", kernel inspection" : "")
                 + (closed ? ", closed" : healthy() ? "" : ", unhealthy");
     }
 
@@ -273,13 +296,21 @@ public final class GwlbAppliance implements AutoCloseable {
             int length = batch.length(slot);
             received.increment();
             receivedBytes.add(length);
+            DatagramSource source = batch.source(slot);
+            if (!source.isIpv6() && !sources.allows((int) source.low())) {
+                drop(GwlbDropReason.NOT_GWLB); // a stranger: not parsed, never answered
+                return;
+            }
             GwlbPacket p = packet;
             GwlbDropReason reason = parser.parse(batch.source(slot), batch.segment(slot), batch.offset(slot), length, p);
             if (reason != null) {
                 drop(reason);
                 return;
             }
-            flows.track(p, now);
+            if (flows.track(p, (int) source.low(), now) == FlowTable.OTHER_SOURCE) {
+                drop(GwlbDropReason.FLOW_SOURCE_MISMATCH); // a replay of a live flow from elsewhere
+                return;
+            }
             if (!inspect(p)) {
                 drop(GwlbDropReason.INSPECTOR);
                 return;
@@ -329,8 +360,27 @@ public final class GwlbAppliance implements AutoCloseable {
         private Duration otherIdle = Duration.ofSeconds(120);
         private int flowCapacity = 1 << 16;
         private GwlbKernelInspection kernel;
+        private GwlbSources sources = GwlbSources.none();
+        private int maxEndpoints = 64;
+        private Duration endpointIdle = Duration.ofSeconds(350);
+        private LongSupplier kernelClock = System::nanoTime;
 
         private Builder() {
+        }
+
+        /**
+         * Accepts datagrams from the IPv4 prefix {@code network}/{@code prefixLength}: GWLB's own
+         * addresses (its network interfaces in the appliance's subnet). Repeatable; at least one is
+         * required. Datagrams from any other source are dropped before they are parsed, never answered,
+         * and counted as {@link GwlbDropReason#NOT_GWLB}. {@code 0.0.0.0/0} accepts every source: only
+         * where the underlay already admits nothing but GWLB (a security group, a firewall), since the
+         * appliance answers whoever sends it a GWLB-shaped datagram.
+         *
+         * @throws IllegalArgumentException if {@code network} is not IPv4 or {@code prefixLength} is not 0 to 32
+         */
+        public Builder gwlbSource(InetAddress network, int prefixLength) {
+            sources = sources.and(Objects.requireNonNull(network, "network"), prefixLength);
+            return this;
         }
 
         /**
@@ -398,6 +448,35 @@ public final class GwlbAppliance implements AutoCloseable {
         }
 
         /**
+         * Kernel-inspection mode: endpoint IDs given devices at most (64 by default). Anyone who can send
+         * as GWLB can make endpoint IDs; past this many, a new ID's packets are dropped
+         * ({@link GwlbDropReason#KERNEL_ENDPOINT_LIMIT}) until an idle one is reclaimed.
+         */
+        public Builder maxEndpoints(int endpoints) {
+            if (endpoints < 1 || endpoints > 4096) {
+                throw new IllegalArgumentException("found " + endpoints + " endpoints (expected: 1 to 4096)");
+            }
+            this.maxEndpoints = endpoints;
+            return this;
+        }
+
+        /**
+         * Kernel-inspection mode: how long an endpoint ID lives without packets before its devices are
+         * reclaimed (its {@code DESTROY} hook run, its devices closed; 350 s, GWLB's TCP idle timeout, by
+         * default). Checked about once a second.
+         */
+        public Builder endpointIdleTimeout(Duration timeout) {
+            this.endpointIdle = positive(timeout, "endpoint idle timeout");
+            return this;
+        }
+
+        /** The clock of kernel mode's idle times and back-offs, in nanoseconds (for tests). */
+        Builder kernelClock(LongSupplier clock) {
+            this.kernelClock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
          * Hands the packets to the kernel instead of answering them at once ({@link GwlbKernelInspection});
          * the inspector, if any, still decides first. The I/Os must be bound to one IPv4 address.
          */
@@ -410,12 +489,17 @@ public final class GwlbAppliance implements AutoCloseable {
          * Checks the description and starts the appliance: a receive thread per I/O and the flow sweeper.
          *
          * @return the running appliance
-         * @throws IllegalStateException without an I/O, or in kernel-inspection mode with an I/O not bound to
+         * @throws IllegalStateException without an I/O, without a {@linkplain #gwlbSource GWLB source}, or in
+         *     kernel-inspection mode with an I/O not bound to
          *     one IPv4 address
          */
         public GwlbAppliance start() {
             if (ios.isEmpty()) {
                 throw new IllegalStateException("no I/O (expected: at least one transport or batch I/O, one receive thread each)");
+            }
+            if (sources.isEmpty()) {
+                throw new IllegalStateException("no GWLB source (expected: gwlbSource(address, prefix) for GWLB's "
+                        + "addresses, or 0.0.0.0/0 to accept any source)");
             }
             for (DatagramBatchIo io : ios) {
                 InetSocketAddress local = io.localAddress();

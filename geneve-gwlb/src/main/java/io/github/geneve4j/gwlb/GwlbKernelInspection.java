@@ -19,10 +19,15 @@ import java.util.Objects;
  * <p>{@code hook} (may be empty) runs when a pair is created, and when the appliance closes, with the
  * arguments {@code CREATE} or {@code DESTROY}, the ingress and egress names and the endpoint ID in 16 hex
  * digits (as {@code gwlbtun}'s {@code -c}/{@code -r} scripts get): the place to bring the devices up,
- * turn off {@code rp_filter} on the ingress, route it to the egress and add firewall rules. The packet
- * that created the pair is written once the hook has finished (it is given 30 s). A hook that fails
- * (a non-zero exit, or still running after 30 s) or a device that cannot be opened ends the receive
- * thread that met it: the appliance turns unhealthy and {@link GwlbAppliance#failure()} says why.
+ * turn off {@code rp_filter} on the ingress, route it to the egress and add firewall rules. Pairs and
+ * hooks are made on a thread of their own ({@code gwlb-endpoints}), never on a receive thread: a new
+ * endpoint's first packets wait for its hook (given 30 s), the other endpoints' flows go on. A hook
+ * that fails (a non-zero exit, or still running after 30 s) or a device that cannot be opened (out of
+ * descriptors) fails that endpoint alone: its packets are dropped and counted
+ * ({@link GwlbDropReason#KERNEL_ENDPOINT_FAILED}), and it is tried again after a back-off (1 s doubling
+ * to 60 s); the appliance stays healthy. At most {@link GwlbAppliance.Builder#maxEndpoints} endpoint IDs
+ * get a pair; one without packets for {@link GwlbAppliance.Builder#endpointIdleTimeout} is reclaimed
+ * with its {@code DESTROY} hook.
  *
  * <pre>{@code
  * GwlbAppliance.builder().transport(udp, raw)

@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param toKernel kernel-inspection mode: packets written to an ingress device
  * @param fromKernel kernel-inspection mode: packets read from an egress device and returned to GWLB
  * @param kernelEndpoints kernel-inspection mode: endpoint IDs with a device pair
+ * @param kernelEndpointFailures kernel-inspection mode: times an endpoint's devices or hook failed
+ * @param kernelEndpointsReclaimed kernel-inspection mode: endpoint IDs reclaimed after their idle time
  * @param receiveThreads receive threads started
  * @param liveThreads receive threads still running
  * @param healthy {@link GwlbAppliance#healthy()} when the snapshot was taken
@@ -33,8 +35,14 @@ import java.util.Objects;
 public record GwlbStats(long received, long receivedBytes, long forwarded, long forwardedBytes, long receiveCalls,
         Map<GwlbDropReason, Long> drops, long activeTcpFlows, long activeOtherFlows, long flowsCreated,
         long flowsExpired, long flowTableFull, int flowCapacity, List<EndpointFlows> endpoints, long toKernel,
-        long fromKernel, int kernelEndpoints, int receiveThreads,
+        long fromKernel, int kernelEndpoints, long kernelEndpointFailures, long kernelEndpointsReclaimed, int receiveThreads,
         int liveThreads, boolean healthy) {
+
+    /**
+     * The most endpoint IDs {@link #toJson()} lists (those with the most flows): anyone who reaches the
+     * appliance with GWLB's address can make endpoint IDs, and the health answer must not grow with them.
+     */
+    public static final int JSON_ENDPOINTS = 32;
 
     /** Copies the map and list. */
     public GwlbStats {
@@ -72,7 +80,8 @@ public record GwlbStats(long received, long receivedBytes, long forwarded, long 
 
     /**
      * The snapshot as one JSON object (what the health port serves); endpoint IDs as 16 hex digits,
-     * drop reasons by name.
+     * drop reasons by name. Its size is bounded: {@code "endpointCount"} counts the endpoint IDs, and
+     * {@code "endpoints"} lists at most {@value #JSON_ENDPOINTS} of them, those with the most flows.
      */
     public String toJson() {
         StringBuilder b = new StringBuilder(512).append('{');
@@ -89,15 +98,22 @@ public record GwlbStats(long received, long receivedBytes, long forwarded, long 
         b.append("},\"flows\":{\"activeTcp\":").append(activeTcpFlows).append(",\"activeOther\":").append(activeOtherFlows)
                 .append(",\"created\":").append(flowsCreated).append(",\"expired\":").append(flowsExpired)
                 .append(",\"tableFull\":").append(flowTableFull).append(",\"capacity\":").append(flowCapacity).append('}');
-        b.append(",\"endpoints\":[");
+        b.append(",\"endpointCount\":").append(endpoints.size()).append(",\"endpoints\":[");
         first = true;
-        for (EndpointFlows e : endpoints) {
+        List<EndpointFlows> listed = endpoints;
+        if (listed.size() > JSON_ENDPOINTS) {
+            listed = new java.util.ArrayList<>(endpoints);
+            listed.sort(java.util.Comparator.comparingLong(EndpointFlows::flows).reversed());
+            listed = listed.subList(0, JSON_ENDPOINTS);
+        }
+        for (EndpointFlows e : listed) {
             b.append(first ? "" : ",").append("{\"endpointId\":\"").append(hex(e.endpointId())).append("\",\"flows\":")
                     .append(e.flows()).append('}');
             first = false;
         }
         b.append("],\"kernel\":{\"toKernel\":").append(toKernel).append(",\"fromKernel\":").append(fromKernel)
-                .append(",\"endpoints\":").append(kernelEndpoints).append('}');
+                .append(",\"endpoints\":").append(kernelEndpoints).append(",\"endpointFailures\":")
+                .append(kernelEndpointFailures).append(",\"endpointsReclaimed\":").append(kernelEndpointsReclaimed).append('}');
         b.append(",\"receiveThreads\":").append(receiveThreads).append(",\"liveThreads\":").append(liveThreads);
         return b.append('}').toString();
     }

@@ -16,15 +16,28 @@ import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.ArrayDeque;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The appliance's side of {@link GwlbKernelInspection}: a device pair and an egress thread per
  * endpoint ID, and per flow slot the Geneve header and outer addresses of the last packet GWLB sent
  * on it, which the egress thread puts back around what the kernel sends out.
+ *
+ * <p>Endpoint IDs are a sender's choice, so what they cost is bounded: at most {@code maxEndpoints} (past
+ * that a new ID's packets are dropped, {@link GwlbDropReason#KERNEL_ENDPOINT_LIMIT}); the devices and the
+ * {@code CREATE} hook are made on a thread of their own ({@code gwlb-endpoints}), never on a receive
+ * thread, while the new endpoint's first {@value #WAITING} packets wait (then
+ * {@link GwlbDropReason#KERNEL_ENDPOINT_PENDING}); a hook that fails or devices that cannot be opened fail
+ * that endpoint alone ({@link GwlbDropReason#KERNEL_ENDPOINT_FAILED} for its packets), retried on its next
+ * packet after a back-off of 1 s doubling to 60 s; an endpoint without packets for {@code idleNanos} is
+ * reclaimed (its {@code DESTROY} hook run, its devices closed), which also frees its place.
  */
 final class KernelPath implements AutoCloseable {
 
@@ -35,6 +48,14 @@ final class KernelPath implements AutoCloseable {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final int STRIPES = 256;
+    /** Packets of a new endpoint kept while its devices and hook are made. */
+    static final int WAITING = 16;
+    private static final long FIRST_BACKOFF = 1_000_000_000L;
+    private static final long MAX_BACKOFF = 60_000_000_000L;
+    private static final int PENDING = 0;
+    private static final int READY = 1;
+    private static final int FAILED = 2;
+    private static final int CLOSING = 3;
 
     private final GwlbKernelInspection config;
     private final FlowTable flows;
@@ -57,12 +78,28 @@ final class KernelPath implements AutoCloseable {
     final LongAdder unknownFlow = new LongAdder();
     final LongAdder writeFailed = new LongAdder();
     final LongAdder sendFailed = new LongAdder();
+    final LongAdder overLimit = new LongAdder();
+    final LongAdder pending = new LongAdder();
+    final LongAdder endpointFailed = new LongAdder();
+    final LongAdder endpointFailures = new LongAdder();
+    final LongAdder reclaimed = new LongAdder();
+    private final int maxEndpoints;
+    private final long idleNanos;
+    private final LongSupplier clock;
+    // device pairs are made and torn down here, one at a time, never on a receive thread
+    private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    private final Thread maker;
     private volatile boolean closed;
 
-    KernelPath(GwlbKernelInspection config, FlowTable flows, Consumer<Throwable> failed) {
+    KernelPath(GwlbKernelInspection config, FlowTable flows, Consumer<Throwable> failed, int maxEndpoints,
+            long idleNanos, LongSupplier clock) {
         this.config = config;
         this.flows = flows;
         this.failed = failed;
+        this.maxEndpoints = maxEndpoints;
+        this.idleNanos = idleNanos;
+        this.clock = clock;
+        this.maker = Thread.ofPlatform().name("gwlb-endpoints").daemon(true).start(this::make);
         int n = flows.capacity();
         this.headers = Arena.ofAuto().allocate((long) n * MAX_HEADER, 8);
         this.headerLengths = new int[n];
@@ -75,21 +112,55 @@ final class KernelPath implements AutoCloseable {
         }
     }
 
+    /** Endpoint IDs with their device pair up. */
     int endpoints() {
-        return pairs.size();
+        int n = 0;
+        for (Pair p : pairs.values()) {
+            n += p.state == READY ? 1 : 0;
+        }
+        return n;
     }
 
-    /** One endpoint ID's devices and egress thread. */
+    /** Runs the tasks (making and tearing down pairs) until closed. */
+    private void make() {
+        while (!closed) {
+            try {
+                tasks.take().run();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // a task fails its endpoint itself, so this is a bug of ours: say it through health
+                failed.accept(e);
+            }
+        }
+    }
+
+    /**
+     * One endpoint ID: its state ({@code PENDING} while made, {@code READY}, {@code FAILED} until
+     * {@code retryAt}, {@code CLOSING} while reclaimed), its devices and egress thread once ready, and the
+     * packets that wait for them.
+     */
     private final class Pair implements Runnable {
         final long endpointId;
-        final FrameDevice ingress;
-        final FrameDevice egress;
-        final RawIpv4Sender returnPath;
+        volatile int state = PENDING;
+        volatile long lastSeen;
+        long retryAt;
+        long backoff;
+        boolean said;
+        final ArrayDeque<byte[]> waiting = new ArrayDeque<>();
+        FrameDevice ingress;
+        FrameDevice egress;
+        RawIpv4Sender returnPath;
         final FrameOffload writeOffload = new FrameOffload();
         Thread thread;
 
-        Pair(long endpointId) throws IOException {
+        Pair(long endpointId, long now) {
             this.endpointId = endpointId;
+            this.lastSeen = now;
+        }
+
+        /** Opens the devices and the return path and runs the hook (on the maker thread). */
+        void open() throws IOException {
             List<AutoCloseable> opened = new ArrayList<>();
             try {
                 ingress = config.devices().open(GwlbKernelInspection.ingressName(endpointId));
@@ -97,6 +168,8 @@ final class KernelPath implements AutoCloseable {
                 egress = config.devices().open(GwlbKernelInspection.egressName(endpointId));
                 opened.add(egress);
                 returnPath = config.returnPaths().open();
+                opened.add(returnPath);
+                runHook("CREATE", endpointId);
             } catch (IOException | RuntimeException e) {
                 for (AutoCloseable c : opened) {
                     try {
@@ -105,6 +178,9 @@ final class KernelPath implements AutoCloseable {
                         // already failing
                     }
                 }
+                ingress = null;
+                egress = null;
+                returnPath = null;
                 throw e;
             }
         }
@@ -126,8 +202,9 @@ final class KernelPath implements AutoCloseable {
             } catch (ClosedChannelException e) {
                 // closed
             } catch (Throwable t) {
-                if (!closed) {
-                    failed.accept(t);
+                if (!closed && state == READY) {
+                    fail(this, t); // this endpoint alone: torn down, made again on a later packet
+                    tasks.add(() -> tearDown(this, false));
                 }
             }
         }
@@ -161,9 +238,7 @@ final class KernelPath implements AutoCloseable {
         }
 
         private static long mix(long h) {
-            h ^= h >>> 33;
-            h *= 0xff51afd7ed558ccdL;
-            return h ^ (h >>> 33);
+            return FlowTable.sipHash(h, 0, 0, 0, 0, 0); // keyed: endpoint IDs are a sender's choice
         }
     }
 
@@ -175,7 +250,13 @@ final class KernelPath implements AutoCloseable {
         Pair pair = table.find(p.endpointId);
         if (pair == null) {
             pair = create(p.endpointId);
+            if (pair == null) {
+                overLimit.increment(); // past --max-endpoints: nothing made for it
+                return;
+            }
         }
+        long now = clock.getAsLong();
+        pair.lastSeen = now;
         int slot = p.flow;
         if (slot < 0) {
             unknownFlow.increment(); // the flow table is full: the answer could not be matched
@@ -189,39 +270,184 @@ final class KernelPath implements AutoCloseable {
             localAddresses[slot] = (int) localAddress;
             localPorts[slot] = localPort;
         }
+        if (pair.state != READY && !wait(pair, buffer, p.offset, p.length, now)) {
+            return;
+        }
+        write(pair, buffer, p.offset, p.length);
+    }
+
+    /** Writes one packet to the pair's ingress device (a receive thread, or the maker for waiting ones). */
+    private void write(Pair pair, MemorySegment buffer, long offset, long length) {
         try {
-            synchronized (pair.ingress) { // receive threads share the device's write structures
+            synchronized (pair) { // receive threads share the device's write structures
+                FrameDevice ingress = pair.ingress;
+                if (pair.state != READY || ingress == null) {
+                    pending.increment(); // torn down meanwhile
+                    return;
+                }
                 pair.writeOffload.clear();
-                pair.ingress.write(buffer, p.offset, p.length, pair.writeOffload);
+                ingress.write(buffer, offset, length, pair.writeOffload);
             }
             toKernel.increment();
-        } catch (ClosedChannelException e) {
-            throw e;
         } catch (IOException e) {
-            writeFailed.increment(); // the device is down: the hook did not bring it up
+            writeFailed.increment(); // the device is down (the hook did not bring it up), or closed under us
         }
     }
 
-    private Pair create(long endpointId) throws IOException {
+    /**
+     * For a pair not ready: keeps the packet while it is made (a copy: this path runs once per new
+     * endpoint, not per packet of a ready one), asks for it again once its back-off has passed, or counts
+     * it. Whether the pair turned ready meanwhile (then the caller writes the packet itself).
+     */
+    private boolean wait(Pair pair, MemorySegment buffer, long offset, long length, long now) {
+        synchronized (pair) {
+            switch (pair.state) {
+                case READY:
+                    return true;
+                case FAILED:
+                    if (now - pair.retryAt < 0) {
+                        endpointFailed.increment();
+                        return false;
+                    }
+                    pair.state = PENDING;
+                    tasks.add(() -> build(pair));
+                    break;
+                case CLOSING:
+                    pending.increment();
+                    return false;
+                default:
+                    break;
+            }
+            if (pair.waiting.size() >= WAITING) {
+                pending.increment();
+            } else {
+                pair.waiting.add(buffer.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE));
+            }
+            return false;
+        }
+    }
+
+    /** The pair of a new endpoint ID, made on the maker thread; null past {@code maxEndpoints}. */
+    private Pair create(long endpointId) {
+        if (pairs.size() >= maxEndpoints) {
+            return null; // checked before anything is boxed: a flood of new IDs costs a comparison
+        }
         synchronized (pairs) {
             Pair pair = pairs.get(endpointId);
             if (pair != null) {
                 return pair;
             }
-            pair = new Pair(endpointId);
-            try {
-                runHook("CREATE", endpointId);
-            } catch (IOException | RuntimeException e) {
-                pair.ingress.close();
-                pair.egress.close();
-                pair.returnPath.close();
-                throw e;
+            if (pairs.size() >= maxEndpoints) {
+                return null;
             }
-            pair.thread = Thread.ofPlatform().name("gwlb-egress-" + GwlbKernelInspection.base62(endpointId)).daemon(true)
-                    .start(pair);
-            pairs.put(endpointId, pair);
+            Pair made = new Pair(endpointId, clock.getAsLong());
+            pairs.put(endpointId, made);
             table = PairTable.of(pairs);
-            return pair;
+            tasks.add(() -> build(made));
+            return made;
+        }
+    }
+
+    /** Makes the pair's devices, runs its hook, starts its egress thread, writes the packets that waited. */
+    private void build(Pair pair) {
+        if (closed) {
+            return;
+        }
+        try {
+            pair.open();
+        } catch (IOException | RuntimeException e) {
+            fail(pair, e);
+            return;
+        }
+        pair.thread = Thread.ofPlatform().name("gwlb-egress-" + GwlbKernelInspection.base62(pair.endpointId))
+                .daemon(true).start(pair);
+        List<byte[]> waited;
+        synchronized (pair) {
+            pair.state = READY;
+            pair.backoff = 0;
+            waited = new ArrayList<>(pair.waiting);
+            pair.waiting.clear();
+        }
+        long at = Math.max(64, pair.ingress.headroom()); // room for the device's own header (a TUN's vnet header)
+        MemorySegment one = Arena.ofAuto().allocate(at + MTU_ROOM, 8);
+        for (byte[] packet : waited) {
+            MemorySegment.copy(packet, 0, one, ValueLayout.JAVA_BYTE, at, packet.length);
+            write(pair, one, at, packet.length);
+        }
+    }
+
+    /** Marks the pair failed until its back-off has passed; its waiting packets are counted. */
+    private void fail(Pair pair, Throwable why) {
+        endpointFailures.increment();
+        synchronized (pair) {
+            pair.backoff = pair.backoff == 0 ? FIRST_BACKOFF : Math.min(MAX_BACKOFF, pair.backoff * 2);
+            pair.retryAt = clock.getAsLong() + pair.backoff;
+            pair.state = FAILED;
+            endpointFailed.add(pair.waiting.size());
+            pair.waiting.clear();
+            if (!pair.said) {
+                pair.said = true; // said once per endpoint, then counted
+                System.err.println("gwlb: endpoint " + String.format("%016x", pair.endpointId) + " failed ("
+                        + why.getMessage() + "); its packets are dropped, retried after a back-off");
+            }
+        }
+    }
+
+    /**
+     * Reclaims endpoints without packets for the idle time: their {@code DESTROY} hook runs and their
+     * devices close on the maker thread, and their place is freed. Called about once a second.
+     */
+    void sweep() {
+        long now = clock.getAsLong();
+        for (Pair pair : pairs.values()) {
+            synchronized (pair) {
+                if (pair.state != PENDING && pair.state != CLOSING && now - pair.lastSeen > idleNanos) {
+                    boolean wasReady = pair.state == READY;
+                    pair.state = CLOSING;
+                    tasks.add(() -> tearDown(pair, wasReady));
+                }
+            }
+        }
+    }
+
+    /** Runs the pair's DESTROY hook (if it was made), closes it, and forgets it (on the maker thread). */
+    private void tearDown(Pair pair, boolean reclaim) {
+        if (pair.ingress != null) {
+            try {
+                runHook("DESTROY", pair.endpointId);
+            } catch (IOException e) {
+                System.err.println("gwlb: " + e.getMessage());
+            }
+            closeDevices(pair);
+        }
+        if (reclaim || pair.state == CLOSING) {
+            synchronized (pairs) {
+                pairs.remove(pair.endpointId);
+                table = PairTable.of(pairs);
+            }
+            reclaimed.increment();
+        }
+    }
+
+    private void closeDevices(Pair pair) {
+        FrameDevice ingress;
+        FrameDevice egress;
+        RawIpv4Sender returnPath;
+        synchronized (pair) {
+            ingress = pair.ingress;
+            egress = pair.egress;
+            returnPath = pair.returnPath;
+            pair.ingress = null;
+        }
+        try {
+            ingress.close();
+            egress.close();
+            if (pair.thread != null && pair.thread != Thread.currentThread()) {
+                pair.thread.join(2000);
+            }
+            returnPath.close();
+        } catch (Exception e) {
+            // closing anyway
         }
     }
 
@@ -290,7 +516,7 @@ final class KernelPath implements AutoCloseable {
             destinationPort = both & 0xFFFF;
         }
         int slot = flows.lookup(pair.endpointId, protocol, sHigh, sLow, sourcePort, dHigh, dLow, destinationPort,
-                System.nanoTime(), false);
+                System.nanoTime());
         if (slot < 0) {
             unknownFlow.increment(); // GWLB is for inline inspection: flows start at GWLB, never here
             return;
@@ -328,23 +554,23 @@ final class KernelPath implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        maker.interrupt();
+        try {
+            maker.join(35_000); // a hook under way is given its 30 s
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         synchronized (pairs) {
             for (Pair pair : pairs.values()) {
+                if (pair.ingress == null) {
+                    continue;
+                }
                 try {
                     runHook("DESTROY", pair.endpointId);
                 } catch (IOException e) {
                     System.err.println("gwlb: " + e.getMessage());
                 }
-                try {
-                    pair.ingress.close();
-                    pair.egress.close();
-                    if (pair.thread != null) {
-                        pair.thread.join(2000);
-                    }
-                    pair.returnPath.close();
-                } catch (Exception e) {
-                    // closing anyway
-                }
+                closeDevices(pair);
             }
         }
     }

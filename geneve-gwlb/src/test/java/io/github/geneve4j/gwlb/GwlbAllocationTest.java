@@ -48,7 +48,8 @@ class GwlbAllocationTest {
             }
         };
         ChannelTransport transport = ChannelTransport.open(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-        try (GwlbAppliance appliance = GwlbAppliance.builder().transport(transport, counting).inspector(p -> {
+        try (GwlbAppliance appliance = GwlbAppliance.builder().gwlbSource(InetAddress.getByName("127.0.0.1"), 32)
+                .transport(transport, counting).inspector(p -> {
             if (p.destinationPort() == 23) {
                 return GwlbVerdict.DROP;
             }
@@ -57,8 +58,10 @@ class GwlbAllocationTest {
                 p.rewritten();
             }
             return GwlbVerdict.FORWARD;
-        }).flowCapacity(1024).start(); DatagramChannel gwlb = DatagramChannel.open(StandardProtocolFamily.INET)) {
+        }).flowCapacity(1024).start(); DatagramChannel gwlb = DatagramChannel.open(StandardProtocolFamily.INET);
+                DatagramChannel stranger = DatagramChannel.open(StandardProtocolFamily.INET)) {
             gwlb.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            stranger.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
             int a = ip(10, 0, 0, 1);
             int b = ip(10, 0, 0, 2);
             List<ByteBuffer> mix = new java.util.ArrayList<>(GwlbApplianceTest.mix().stream().map(ByteBuffer::wrap).toList());
@@ -70,12 +73,16 @@ class GwlbAllocationTest {
             long rx = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("gwlb-rx-0"))
                     .findFirst().orElseThrow().threadId();
             send(gwlb, to, mix, 2_000, appliance);
+            send(stranger, to, mix, 200, appliance);
             long before = threads.getThreadAllocatedBytes(rx);
             long received = received(appliance);
+            // in two runs: the JDK's channel allocates a new sender address whenever the sender changes
             send(gwlb, to, mix, 4_000, appliance);
+            send(stranger, to, mix, 500, appliance);
             long allocated = threads.getThreadAllocatedBytes(rx) - before;
             long packets = received(appliance) - received;
             assertThat(packets).as("datagrams received while measuring").isGreaterThan(30_000);
+            assertThat(appliance.stats().dropped(GwlbDropReason.NOT_GWLB)).as("the stranger's").isGreaterThan(4_000);
             assertThat(sent.get()).isGreaterThan(20_000);
             assertThat(allocated).as("bytes allocated by the receive thread over %d datagrams", packets).isLessThan(50_000);
         }
@@ -140,7 +147,7 @@ class GwlbAllocationTest {
         GwlbKernelInspection kernel = new GwlbKernelInspection(name -> devices.computeIfAbsent(name, n -> new CountingDevice()),
                 GwlbApplianceTest.Capture::new, List.of());
         ChannelTransport transport = ChannelTransport.open(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-        try (GwlbAppliance appliance = GwlbAppliance.builder().transport(transport).kernelInspection(kernel).flowCapacity(1024)
+        try (GwlbAppliance appliance = GwlbApplianceTest.builder().transport(transport).kernelInspection(kernel).flowCapacity(1024)
                 .start(); DatagramChannel gwlb = DatagramChannel.open(StandardProtocolFamily.INET)) {
             gwlb.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
             List<ByteBuffer> mix = GwlbApplianceTest.mix().stream().map(ByteBuffer::wrap).toList();

@@ -50,6 +50,12 @@ class GwlbApplianceTest {
 
     private final List<AutoCloseable> open = new ArrayList<>();
 
+    /** A builder that accepts the tests' GWLB: 10.0.1.0/24 (the in-memory I/O's) and loopback. */
+    static GwlbAppliance.Builder builder() {
+        return GwlbAppliance.builder().gwlbSource(MemoryBatchIo.address(10, 0, 1, 0), 24)
+                .gwlbSource(MemoryBatchIo.address(127, 0, 0, 0), 8);
+    }
+
     @AfterEach
     void closeAll() throws Exception {
         for (AutoCloseable c : open.reversed()) {
@@ -133,7 +139,7 @@ class GwlbApplianceTest {
     @Test
     void answersEveryValidPacketByteForByteWithTheOuterHeadersGwlbExpects() throws Exception {
         MemoryBatchIo io = new MemoryBatchIo();
-        GwlbAppliance appliance = start(GwlbAppliance.builder().io(io));
+        GwlbAppliance appliance = start(builder().io(io));
         for (byte[] d : mix()) {
             io.deliver(d, GWLB, GWLB_PORT);
         }
@@ -156,9 +162,33 @@ class GwlbApplianceTest {
     }
 
     @Test
+    void answersOnlyGwlbsSourcesAndCountsEveryOtherDatagramNotGwlb() throws Exception {
+        MemoryBatchIo io = new MemoryBatchIo();
+        GwlbAppliance appliance = start(GwlbAppliance.builder().io(io).gwlbSource(MemoryBatchIo.address(10, 0, 1, 99), 32)
+                .gwlbSource(MemoryBatchIo.address(192, 168, 128, 0), 17));
+        byte[] valid = mix().getFirst();
+        for (int stranger : new int[] {ip(10, 0, 1, 98), ip(10, 0, 1, 100), ip(192, 168, 127, 255), ip(8, 8, 8, 8)}) {
+            io.deliver(valid, stranger, GWLB_PORT);
+            io.deliver(new byte[] {1, 2, 3}, stranger, GWLB_PORT); // not even parsed: counted not-gwlb, not bad-geneve
+        }
+        io.awaitIdle();
+        assertThat(io.replies()).as("a stranger is never answered").isEmpty();
+        GwlbStats stats = appliance.stats();
+        assertThat(stats.dropped(GwlbDropReason.NOT_GWLB)).isEqualTo(8);
+        assertThat(stats.dropped()).isEqualTo(8);
+        assertThat(stats.flowsCreated()).as("nothing of a stranger's is tracked").isZero();
+        io.deliver(valid, GWLB, GWLB_PORT);
+        io.deliver(mix().get(1), ip(192, 168, 255, 1), GWLB_PORT); // another flow: a flow is its first source's
+        io.awaitIdle();
+        assertThat(io.replies()).hasSize(2);
+        assertThat(appliance.stats().forwarded()).isEqualTo(2);
+        assertThat(appliance.toString()).contains("from 10.0.1.99/32, 192.168.128.0/17");
+    }
+
+    @Test
     void leavesDatagramsWithoutTheGwlbOptionsUnansweredAndCountsThem() throws Exception {
         MemoryBatchIo io = new MemoryBatchIo();
-        GwlbAppliance appliance = start(GwlbAppliance.builder().io(io));
+        GwlbAppliance appliance = start(builder().io(io));
         byte[] inner = ipv4(ip(10, 0, 0, 1), ip(10, 0, 0, 2), 17, GwlbWire.udp(1, 2, "x"));
         byte[] notIp = datagram(ENDPOINT_A, ATTACHMENT, 1, 0x6558, false, new byte[60]);
         byte[] notIpv6 = datagram(ENDPOINT_A, ATTACHMENT, 1, GwlbWire.IPV6, false, inner);
@@ -185,7 +215,7 @@ class GwlbApplianceTest {
     @Test
     void inspectorDropsOneFlowAndRewritesAnother() throws Exception {
         MemoryBatchIo io = new MemoryBatchIo();
-        GwlbAppliance appliance = start(GwlbAppliance.builder().io(io).inspector(p -> {
+        GwlbAppliance appliance = start(builder().io(io).inspector(p -> {
             if (p.protocol() == 6 && p.destinationPort() == 23) {
                 return GwlbVerdict.DROP;
             }
@@ -222,7 +252,7 @@ class GwlbApplianceTest {
     void oneFlowForBothDirectionsPerEndpointAndItExpires() throws Exception {
         ConcurrentLinkedQueue<int[]> seen = new ConcurrentLinkedQueue<>();
         MemoryBatchIo io = new MemoryBatchIo();
-        GwlbAppliance appliance = start(GwlbAppliance.builder().io(io)
+        GwlbAppliance appliance = start(builder().io(io)
                 .otherIdleTimeout(Duration.ofMillis(100)).inspector(p -> {
                     seen.add(new int[] {p.flow(), p.newFlow() ? 1 : 0});
                     return GwlbVerdict.FORWARD;
@@ -251,7 +281,7 @@ class GwlbApplianceTest {
     @Test
     void aRefusedReplyIsCountedAsASendFailureAndTheRestOfTheBatchStillGoes() throws Exception {
         MemoryBatchIo io = new MemoryBatchIo();
-        GwlbAppliance appliance = start(GwlbAppliance.builder().io(io));
+        GwlbAppliance appliance = start(builder().io(io));
         io.refuse(1);
         List<byte[]> mix = mix();
         for (byte[] d : mix) {
@@ -269,7 +299,7 @@ class GwlbApplianceTest {
 
     @Test
     void answersThroughTheReceivingTransportOnLoopbackByteForByte() throws Exception {
-        GwlbAppliance appliance = start(GwlbAppliance.builder().transport(transport()));
+        GwlbAppliance appliance = start(builder().transport(transport()));
         DatagramChannel gwlb = gwlb();
         InetSocketAddress to = appliance.localAddresses().getFirst();
         for (byte[] d : mix()) {
@@ -299,7 +329,7 @@ class GwlbApplianceTest {
     void rawSenderPacketsSwapAddressesAndKeepTheReceivedPortsOnLoopback() throws Exception {
         Capture capture = new Capture();
         ChannelTransport transport = ChannelTransport.open(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-        GwlbAppliance appliance = start(GwlbAppliance.builder().transport(transport, capture));
+        GwlbAppliance appliance = start(builder().transport(transport, capture));
         DatagramChannel gwlb = DatagramChannel.open(StandardProtocolFamily.INET);
         open.add(gwlb);
         gwlb.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.3"), 0));
@@ -320,13 +350,19 @@ class GwlbApplianceTest {
     void aRawSenderNeedsOneIpv4AddressAndTheBuilderChecksItsDescription() throws Exception {
         ChannelTransport wildcard = ChannelTransport.open(new InetSocketAddress(0));
         open.add(wildcard);
-        assertThatThrownBy(() -> GwlbAppliance.builder().transport(wildcard, new Capture()))
+        assertThatThrownBy(() -> builder().transport(wildcard, new Capture()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected: one IPv4 address");
         assertThatThrownBy(() -> GwlbAppliance.builder().start()).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> GwlbAppliance.builder().flowCapacity(0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> GwlbAppliance.builder().tcpIdleTimeout(Duration.ZERO))
+        assertThatThrownBy(() -> GwlbAppliance.builder().io(new MemoryBatchIo()).start())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("no GWLB source");
+        assertThatThrownBy(() -> GwlbAppliance.builder().gwlbSource(InetAddress.getByName("::1"), 0))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> GwlbAppliance.builder().transport(wildcard)
+        assertThatThrownBy(() -> GwlbAppliance.builder().gwlbSource(MemoryBatchIo.address(10, 0, 0, 0), 33))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> builder().flowCapacity(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> builder().tcpIdleTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> builder().transport(wildcard)
                 .kernelInspection(new GwlbKernelInspection(n -> null, Capture::new, List.of())).start())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("one IPv4 address in kernel-inspection mode");
     }
@@ -334,7 +370,7 @@ class GwlbApplianceTest {
     @Test
     void healthPortAnswers200ThenA503OnceAReceiveThreadDied() throws Exception {
         MemoryBatchIo io = new MemoryBatchIo();
-        GwlbAppliance appliance = start(GwlbAppliance.builder().io(io).inspector(p -> {
+        GwlbAppliance appliance = start(builder().io(io).inspector(p -> {
             if (p.destinationPort() == 666) {
                 throw new IllegalStateException("inspector bug");
             }

@@ -116,7 +116,7 @@ class GwlbKernelInspectionTest {
         byte[] tcp = ipv4(x, y, 6, GwlbWire.tcp(40000, 443, "hello"));
         byte[] fromA = datagram(a, 0x11, 0x0a0b0c0d, GwlbWire.IPV4, true, tcp);
         byte[] fromB = datagram(b, 0x22, 0x01, GwlbWire.IPV4, false, ipv4(x, y, 17, GwlbWire.udp(1, 53, "q")));
-        try (GwlbAppliance appliance = GwlbAppliance.builder().transport(transport).kernelInspection(kernel).start();
+        try (GwlbAppliance appliance = GwlbApplianceTest.builder().transport(transport).kernelInspection(kernel).start();
                 DatagramChannel gwlb = DatagramChannel.open(StandardProtocolFamily.INET)) {
             gwlb.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.3"), 0));
             int gwlbPort = ((InetSocketAddress) gwlb.getLocalAddress()).getPort();
@@ -153,10 +153,26 @@ class GwlbKernelInspectionTest {
                 long pseudo = 0x7f00 + 0x0001 + 0x7f00 + 0x0003 + 17 + p.length - 20;
                 assertThat(GwlbWire.sum(p, 20, p.length, pseudo)).as("UDP checksum").isEqualTo(0xFFFF);
             }
+            // a stranger (inside the allow-list: spoofing is cheap) replays the flow's first packet with
+            // its own cookie: dropped, and the kernel's next answer still goes to GWLB with GWLB's header
+            byte[] replay = datagram(a, 0x11, 0x66666666, GwlbWire.IPV4, true, tcp);
+            try (DatagramChannel other = DatagramChannel.open(StandardProtocolFamily.INET)) {
+                other.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.4"), 0));
+                other.send(ByteBuffer.wrap(replay), to);
+            }
+            GwlbApplianceTest.waitFor(() -> appliance.stats().dropped(GwlbDropReason.FLOW_SOURCE_MISMATCH) == 1);
+            assertThat(devices.get(gwiA).written).as("not handed to the kernel").isEmpty();
+            devices.get(gwoA).toRead.add(answer);
+            GwlbApplianceTest.waitFor(() -> returned.packets.size() == 1);
+            byte[] after = returned.packets.poll();
+            assertThat(ByteBuffer.wrap(after).getInt(16)).as("still to GWLB").isEqualTo(ip(127, 0, 0, 3));
+            assertThat(ByteBuffer.wrap(after).getShort(20) & 0xFFFF).isEqualTo(gwlbPort);
+            assertThat(Arrays.copyOfRange(after, 28, 28 + header)).as("GWLB's cookie, not the stranger's")
+                    .isEqualTo(Arrays.copyOf(fromA, header));
             GwlbStats stats = appliance.stats();
-            assertThat(stats.fromKernel()).isEqualTo(2);
+            assertThat(stats.fromKernel()).isEqualTo(3);
             assertThat(stats.kernelEndpoints()).isEqualTo(2);
-            assertThat(stats.toJson()).contains("\"kernel\":{\"toKernel\":2,\"fromKernel\":2,\"endpoints\":2}");
+            assertThat(stats.toJson()).contains("\"kernel\":{\"toKernel\":2,\"fromKernel\":3,\"endpoints\":2,\"endpointFailures\":0,\"endpointsReclaimed\":0}");
         }
         assertThat(Files.readAllLines(hookLog)).hasSize(4).last().asString().startsWith("DESTROY gwi-");
     }

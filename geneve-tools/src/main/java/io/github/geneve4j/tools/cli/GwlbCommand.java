@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,9 +48,19 @@ public final class GwlbCommand implements Callable<Integer> {
             description = "The appliance's IPv4 address GWLB sends to (port 6081 unless given).")
     InetSocketAddress local;
 
+    @Option(names = "--gwlb", paramLabel = "ADDR[/PREFIX]", required = true,
+            description = {"GWLB's source address or prefix (repeatable; required): datagrams from any other source are "
+                    + "dropped unparsed and counted NOT_GWLB, never answered.",
+                "--gwlb 0.0.0.0/0 accepts any source: only where the underlay admits GWLB alone (a security group)."})
+    List<String> gwlbSources;
+
     @Option(names = "--health-port", paramLabel = "N", defaultValue = "0",
             description = "Answer HTTP GET on this TCP port: 200 and JSON statistics while healthy, 503 when not (default: off).")
     int healthPort;
+
+    @Option(names = "--health-address", paramLabel = "ADDR",
+            description = "Bind the health port on ADDR, IPv4 or IPv6 (repeatable: both for a dual-stack check; default: the --local address).")
+    List<String> healthAddresses;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
             description = "Receive threads, one SO_REUSEPORT socket each (default: ${DEFAULT-VALUE}).")
@@ -79,6 +90,16 @@ public final class GwlbCommand implements Callable<Integer> {
             description = "kernel mode: run COMMAND CREATE|DESTROY GWI GWO ENDPOINT-HEX when a TUN pair is made and when "
                     + "the appliance stops: bring the devices up, turn rp_filter off on GWI, route GWI to GWO, add firewall rules.")
     String hook;
+
+    @Option(names = "--max-endpoints", paramLabel = "N",
+            description = "kernel mode: endpoint IDs given a TUN pair at most (default: 64); a new ID's packets past it are "
+                    + "dropped and counted (KERNEL_ENDPOINT_LIMIT).")
+    Integer maxEndpoints;
+
+    @Option(names = "--endpoint-idle", paramLabel = "SECONDS",
+            description = "kernel mode: reclaim an endpoint ID's TUN pair (its DESTROY hook run) after this long without "
+                    + "packets (default: 350).")
+    Long endpointIdle;
 
     @Option(names = "--tcp-idle-timeout", paramLabel = "SECONDS", defaultValue = "350",
             description = "Idle time after which a TCP flow is forgotten (default: ${DEFAULT-VALUE}, GWLB's).")
@@ -133,9 +154,12 @@ public final class GwlbCommand implements Callable<Integer> {
         }
         if (threads < 1 || threads > 64 || healthPort < 0 || healthPort > 65535 || stats < 0 || duration < 0
                 || tcpIdle < 1 || otherIdle < 1 || !(reply.equals("raw") || reply.equals("udp"))
-                || !(mode.equals("pass") || mode.equals("kernel")) || (hook != null && !mode.equals("kernel"))) {
+                || !(mode.equals("pass") || mode.equals("kernel"))
+                || ((hook != null || maxEndpoints != null || endpointIdle != null) && !mode.equals("kernel"))
+                || (maxEndpoints != null && (maxEndpoints < 1 || maxEndpoints > 4096))
+                || (endpointIdle != null && endpointIdle < 1)) {
             err.println("geneve gwlb: expected --threads 1..64, --health-port 0..65535, --reply raw|udp, --mode pass|kernel"
-                    + " (--hook with --mode kernel only),"
+                    + " (--hook, --max-endpoints 1..4096 and --endpoint-idle with --mode kernel only),"
                     + " positive timeouts, non-negative --stats and --duration");
             return 2;
         }
@@ -149,11 +173,33 @@ public final class GwlbCommand implements Callable<Integer> {
                     + "need the kernel's own receive path)");
             return 2;
         }
+        if (healthAddresses != null && healthPort == 0) {
+            err.println("geneve gwlb: --health-address without --health-port (expected: the port to answer on)");
+            return 2;
+        }
+        List<InetSocketAddress> healthAt = new ArrayList<>();
+        for (String a : healthAddresses == null ? List.of(local.getAddress().getHostAddress()) : healthAddresses) {
+            String host = a.startsWith("[") && a.endsWith("]") ? a.substring(1, a.length() - 1) : a;
+            if (!host.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+                err.println("geneve gwlb: --health-address " + a + " (expected: an IPv4 or IPv6 address)");
+                return 2;
+            }
+            healthAt.add(new InetSocketAddress(InetAddress.getByName(host), healthPort));
+        }
         List<AutoCloseable> opened = new ArrayList<>();
         GwlbAppliance appliance;
         try {
             GwlbAppliance.Builder builder = GwlbAppliance.builder().tcpIdleTimeout(Duration.ofSeconds(tcpIdle))
                     .otherIdleTimeout(Duration.ofSeconds(otherIdle)).flowCapacity(flows);
+            boolean any = false;
+            for (String source : gwlbSources) {
+                any |= gwlbSource(builder, source);
+            }
+            if (any) {
+                err.println("geneve gwlb: warning: --gwlb 0.0.0.0/0 answers GWLB-shaped datagrams from any source;"
+                        + " admit only GWLB's addresses to port " + local.getPort() + " in the underlay");
+                err.flush();
+            }
             if (io.equals("xdp")) {
                 xdp = XdpBatchIo.open(iface, local, queues, XdpProgram.Mode.AUTO, XdpSocket.Options.DEFAULT);
                 opened.addAll(xdp);
@@ -186,6 +232,8 @@ public final class GwlbCommand implements Callable<Integer> {
             if (mode.equals("kernel")) {
                 builder.kernelInspection(new GwlbKernelInspection(Tap::openTun, RawIpv4Socket::open,
                         hook == null ? List.of() : List.of(hook)));
+                builder.maxEndpoints(maxEndpoints == null ? 64 : maxEndpoints)
+                        .endpointIdleTimeout(Duration.ofSeconds(endpointIdle == null ? 350 : endpointIdle));
             }
             appliance = builder.start();
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
@@ -211,13 +259,13 @@ public final class GwlbCommand implements Callable<Integer> {
         try (appliance) {
             if (healthPort > 0) {
                 try {
-                    health = GwlbHealthServer.start(appliance, new InetSocketAddress(healthPort));
+                    health = GwlbHealthServer.start(appliance, healthAt);
                 } catch (IOException e) {
                     err.println("geneve gwlb: " + e.getMessage());
                     return 2;
                 }
             }
-            return serve(appliance, stop, out, err);
+            return serve(appliance, health, stop, out, err);
         } finally {
             if (health != null) {
                 health.close();
@@ -231,7 +279,38 @@ public final class GwlbCommand implements Callable<Integer> {
         }
     }
 
-    private int serve(GwlbAppliance appliance, CountDownLatch stop, PrintWriter out, PrintWriter err)
+    /** Adds {@code ADDR[/PREFIX]} to the builder's allow-list; whether it is 0.0.0.0/0. */
+    private static boolean gwlbSource(GwlbAppliance.Builder builder, String value) throws IOException {
+        int slash = value.indexOf('/');
+        String address = slash < 0 ? value : value.substring(0, slash);
+        int prefix = 32;
+        if (!address.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+            throw new IllegalArgumentException("--gwlb " + value + " (expected: an IPv4 ADDR[/PREFIX]; GWLB sends over IPv4 only)");
+        }
+        if (slash >= 0) {
+            try {
+                prefix = Integer.parseInt(value.substring(slash + 1));
+            } catch (NumberFormatException e) {
+                prefix = -1;
+            }
+            if (prefix < 0 || prefix > 32) {
+                throw new IllegalArgumentException("--gwlb " + value + " (expected: a prefix length of 0 to 32)");
+            }
+        }
+        builder.gwlbSource(InetAddress.getByName(address), prefix);
+        return prefix == 0;
+    }
+
+    private static String healthText(GwlbHealthServer health) {
+        StringBuilder b = new StringBuilder();
+        for (InetSocketAddress a : health.addresses()) {
+            String host = a.getAddress().getHostAddress();
+            b.append(b.isEmpty() ? "" : ", ").append(host.contains(":") ? "[" + host + "]" : host).append(':').append(a.getPort());
+        }
+        return "TCP " + b;
+    }
+
+    private int serve(GwlbAppliance appliance, GwlbHealthServer health, CountDownLatch stop, PrintWriter out, PrintWriter err)
             throws InterruptedException {
         MetricsServer metricsServer;
         try {
@@ -241,7 +320,7 @@ public final class GwlbCommand implements Callable<Integer> {
             return 2;
         }
         try {
-            return serve(appliance, stop, out, err, metricsServer);
+            return serve(appliance, health, stop, out, err, metricsServer);
         } finally {
             if (metricsServer != null) {
                 metricsServer.close();
@@ -249,16 +328,17 @@ public final class GwlbCommand implements Callable<Integer> {
         }
     }
 
-    private int serve(GwlbAppliance appliance, CountDownLatch stop, PrintWriter out, PrintWriter err,
-            MetricsServer metricsServer) throws InterruptedException {
-        out.printf("gwlb appliance on %s:%d, %d receive thread%s, %s, replies %s, health %s%n",
-                local.getAddress().getHostAddress(), local.getPort(), threads, threads == 1 ? "" : "s",
+    private int serve(GwlbAppliance appliance, GwlbHealthServer health, CountDownLatch stop, PrintWriter out,
+            PrintWriter err, MetricsServer metricsServer) throws InterruptedException {
+        out.printf("gwlb appliance on %s:%d from %s, %d receive thread%s, %s, replies %s, health %s%n",
+                local.getAddress().getHostAddress(), local.getPort(), String.join(", ", gwlbSources), threads,
+                threads == 1 ? "" : "s",
                 mode.equals("kernel") ? "kernel inspection (TUN pairs gwi-X/gwo-X)" : "pass-through",
                 !xdp.isEmpty() ? "in place (AF_XDP on " + iface + ", "
                         + xdp.getFirst().mode().toString().toLowerCase(java.util.Locale.ROOT) + " XDP, "
                         + (xdp.getFirst().zeroCopy() ? "zero-copy" : "copy") + " mode)"
                         : reply.equals("raw") ? "with GWLB's ports (raw IPv4)" : "from port " + local.getPort() + " (udp)",
-                healthPort > 0 ? "on TCP port " + healthPort : "off");
+                healthPort > 0 ? "on " + healthText(health) : "off");
         if (metricsServer != null) {
             InetSocketAddress at = metricsServer.address();
             out.printf("metrics on http://%s:%d%s%n", at.getAddress() instanceof Inet6Address

@@ -67,6 +67,10 @@ public final class GwlbMetrics implements MultiCollector {
                 point(s.toKernel(), "direction", "to_kernel"), point(s.fromKernel(), "direction", "from_kernel")));
         out.add(gauge("geneve_gwlb_kernel_endpoints", "Kernel-inspection mode: endpoint IDs with a device pair",
                 List.of(s), x -> Labels.EMPTY, GwlbStats::kernelEndpoints));
+        out.add(counter("geneve_gwlb_kernel_endpoint_failures", "Kernel-inspection mode: endpoints whose devices or hook"
+                + " failed (each retried with back-off)", point(s.kernelEndpointFailures(), null, null)));
+        out.add(counter("geneve_gwlb_kernel_endpoints_reclaimed", "Kernel-inspection mode: idle endpoints reclaimed",
+                point(s.kernelEndpointsReclaimed(), null, null)));
         out.add(gauge("geneve_gwlb_receive_threads", "Receive threads started, and still running",
                 List.of(new int[] {0, s.receiveThreads()}, new int[] {1, s.liveThreads()}),
                 v -> Labels.of("state", v[0] == 0 ? "started" : "live"), v -> v[1]));

@@ -24,7 +24,7 @@ class GwlbMetricsCommandTest {
         int port = 26083;
         int metricsPort = 29465;
         CompletableFuture<Run> gwlb = CompletableFuture.supplyAsync(() -> GwlbCommandTest.run("gwlb", "--local",
-                "127.0.0.1:" + port, "--reply", "udp", "--metrics", "127.0.0.1:" + metricsPort,
+                "127.0.0.1:" + port, "--gwlb", "127.0.0.1/32", "--reply", "udp", "--metrics", "127.0.0.1:" + metricsPort,
                 "--duration", "4"));
         byte[] datagram = HexFormat.of().parseHex("08000800000000000108010211223344556677880108020299aabbccddeeff00"
                 + "010803011234567845000014000000004011000000000a0000010a000002");

@@ -8,7 +8,10 @@ import org.junit.jupiter.api.Test;
 class GwlbXdpCommandTest {
 
     private static GwlbCommandTest.Run run(String... args) {
-        return GwlbCommandTest.run(args);
+        String[] withSource = java.util.Arrays.copyOf(args, args.length + 2);
+        withSource[args.length] = "--gwlb";
+        withSource[args.length + 1] = "127.0.0.1/32";
+        return GwlbCommandTest.run(withSource);
     }
 
     @Test

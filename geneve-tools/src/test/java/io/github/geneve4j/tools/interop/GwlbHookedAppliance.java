@@ -24,6 +24,7 @@ public final class GwlbHookedAppliance {
         InetSocketAddress local = new InetSocketAddress(InetAddress.getByName(args[0]), 6081);
         try (GwlbAppliance appliance = GwlbAppliance.builder()
                 .transport(UdpSocket.open(local, 1 << 20), RawIpv4Socket.open())
+                .gwlbSource(local.getAddress(), 24) // the stand-in, on the appliance's subnet
                 .inspector(p -> {
                     if (p.protocol() == 6 && p.destinationPort() == 23) {
                         return GwlbVerdict.DROP;
@@ -37,7 +38,8 @@ public final class GwlbHookedAppliance {
                     }
                     return GwlbVerdict.FORWARD;
                 }).start();
-                GwlbHealthServer health = GwlbHealthServer.start(appliance, new InetSocketAddress(Integer.parseInt(args[1])))) {
+                GwlbHealthServer health = GwlbHealthServer.start(appliance,
+                        new InetSocketAddress(local.getAddress(), Integer.parseInt(args[1])))) {
             System.out.println("hooked appliance ready");
             Thread.sleep(Long.parseLong(args[2]) * 1000);
             System.out.println(appliance.stats());

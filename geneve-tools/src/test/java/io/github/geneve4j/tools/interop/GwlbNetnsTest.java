@@ -28,6 +28,8 @@ class GwlbNetnsTest {
     private static final String GW = "g4j-gw" + RUN;
     private static final String AP = "g4j-ap" + RUN;
     private static final String IP_GW = "172.31.7.1";
+    /** A second address on GWLB's side, not in the appliance's --gwlb list. */
+    private static final String STRANGER = "172.31.7.9";
     private static final String IP_AP = "172.31.7.2";
     private static Path dir;
 
@@ -62,9 +64,10 @@ class GwlbNetnsTest {
     @Test
     void cliPassThroughAnswersEveryGwlbPacketByteForByteWithTheReceivedPorts() throws Exception {
         Path log = dir.resolve("gwlb.log");
-        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--health-port", "8080", "--threads", "2"), log);
+        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--gwlb", IP_GW, "--health-port", "8080",
+                "--threads", "2"), log);
         try {
-            Netns.waitForLine(log, "gwlb appliance on " + IP_AP + ":6081, 2 receive threads", 30);
+            Netns.waitForLine(log, "gwlb appliance on " + IP_AP + ":6081 from " + IP_GW + ", 2 receive threads", 30);
             Netns.Result r = standIn("pass");
             assertThat(r.output()).as(r.output()).contains("ALL OK");
             assertThat(r.code()).isZero();
@@ -72,6 +75,23 @@ class GwlbNetnsTest {
             Netns.stop(gwlb);
         }
         assertThat(Files.readString(log)).contains("gwlb: received 14, forwarded 12, dropped 2 (MISSING_GWLB_OPTIONS 2)");
+    }
+
+    @Test
+    void cliAnswersNothingFromASourceOutsideItsGwlbList() throws Exception {
+        Path log = dir.resolve("stranger.log");
+        Netns.sh("ip netns exec " + GW + " ip addr add " + STRANGER + "/24 dev g4jg" + RUN);
+        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--gwlb", IP_GW, "--health-port", "8080"), log);
+        try {
+            Netns.waitForLine(log, "gwlb appliance on " + IP_AP + ":6081 from " + IP_GW, 30);
+            Netns.Result r = Netns.run(60, Netns.java(GW, GwlbStandIn.class.getName(), STRANGER, IP_AP, "8080", "stranger"));
+            assertThat(r.output()).as(r.output()).contains("ALL OK");
+            assertThat(r.code()).isZero();
+        } finally {
+            Netns.stop(gwlb);
+            Netns.sh("ip netns exec " + GW + " ip addr del " + STRANGER + "/24 dev g4jg" + RUN + " 2>/dev/null; true");
+        }
+        assertThat(Files.readString(log)).contains("gwlb: received 20, forwarded 0, dropped 20 (NOT_GWLB 20)");
     }
 
     @Test
@@ -111,8 +131,8 @@ class GwlbNetnsTest {
                 """);
         hook.toFile().setExecutable(true);
         Path log = dir.resolve("kernel.log");
-        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--health-port", "8080", "--mode", "kernel",
-                "--hook", hook.toString()), log);
+        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--gwlb", IP_GW + "/32", "--health-port", "8080", "--mode", "kernel",
+                "--hook", hook.toString(), "--max-endpoints", "8", "--endpoint-idle", "60"), log);
         String output;
         try {
             Netns.waitForLine(log, "kernel inspection", 30);

@@ -57,6 +57,7 @@ public final class GwlbStandIn {
             switch (args[3]) {
                 case "pass" -> s.pass();
                 case "hook" -> s.hook();
+                case "stranger" -> s.stranger();
                 default -> s.kernel();
             }
             System.out.println("ALL OK: " + s.checks + " checks");
@@ -98,6 +99,20 @@ public final class GwlbStandIn {
             s.getOutputStream().write("GET /health HTTP/1.0\r\nHost: gwlb\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    /** From an address outside the appliance's --gwlb list: nothing answered, every datagram counted NOT_GWLB. */
+    private void stranger() throws Exception {
+        int a = ip(10, 0, 0, 1);
+        int b = ip(10, 0, 0, 2);
+        for (int i = 0; i < 20; i++) {
+            byte[] d = datagram(ENDPOINT_A, 0x11, i, GwlbWire.IPV4, i % 2 == 0, ipv4(a, b, 17, GwlbWire.udp(1000 + i, 53, "q")));
+            check(exchange(i % 2, d, 100) == null, "stranger's datagram " + i + " unanswered");
+        }
+        String h = health();
+        check(h.startsWith("HTTP/1.1 200 ") && h.contains("\"NOT_GWLB\":20") && h.contains("\"forwarded\":0")
+                && h.contains("\"endpointCount\":0"), "health JSON counts 20 NOT_GWLB, nothing forwarded: "
+                + h.substring(Math.max(0, h.indexOf('{'))));
     }
 
     private void pass() throws Exception {
@@ -187,7 +202,7 @@ public final class GwlbStandIn {
         check(exchange(0, telnet, 1000) == null, "the flow iptables drops gets no reply");
         String h = health();
         check(h.startsWith("HTTP/1.1 200 ") && h.contains("\"toKernel\":5") && h.contains("\"fromKernel\":4")
-                && h.contains("\"endpoints\":2}"), "health JSON: 5 to the kernel, 4 back, 2 device pairs: "
+                && h.contains("\"endpoints\":2,\"endpointFailures\":0,"), "health JSON: 5 to the kernel, 4 back, 2 device pairs: "
                 + h.substring(h.indexOf('{')));
     }
 

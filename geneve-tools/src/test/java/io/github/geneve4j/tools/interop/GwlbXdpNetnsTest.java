@@ -78,16 +78,16 @@ class GwlbXdpNetnsTest {
 
     @Test
     void repliesOnAfXdpAreTheSocketPathsByteForByteAndTheHostKeepsWorking() throws Exception {
-        String sockets = probe("sockets", "gwlb appliance on " + IP_AP + ":6081", "gwlb", "--local", IP_AP);
+        String sockets = probe("sockets", "gwlb appliance on " + IP_AP + ":6081", "gwlb", "--local", IP_AP, "--gwlb", IP_GW);
         assertThat(sockets).contains("datagram 0 ").contains("from " + IP_AP + ":40101 ").contains("from " + IP_AP + ":40102 ");
         assertThat(sockets.lines().filter(l -> l.endsWith(": none"))).as("the two without GWLB's options").hasSize(2);
 
         Path log = dir.resolve("xdp.log");
-        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--io", "xdp", "--interface", DEVICE,
+        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--gwlb", IP_GW, "--io", "xdp", "--interface", DEVICE,
                 "--queues", "2", "--health-port", "8080"), log);
         String xdp;
         try {
-            Netns.waitForLine(log, "gwlb appliance on " + IP_AP + ":6081, 2 receive threads, pass-through, replies in place "
+            Netns.waitForLine(log, "gwlb appliance on " + IP_AP + ":6081 from " + IP_GW + ", 2 receive threads, pass-through, replies in place "
                     + "(AF_XDP on " + DEVICE, 60);
             assertThat(link()).contains("prog/xdp");
             Netns.Result standIn = Netns.run(60, Netns.java(GW, GwlbStandIn.class.getName(), IP_GW, IP_AP, "8080", "pass"));
@@ -113,7 +113,7 @@ class GwlbXdpNetnsTest {
     @Test
     void theProgramGoesWithAKilledAppliance() throws Exception {
         Path log = dir.resolve("killed.log");
-        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--io", "xdp", "--interface", DEVICE), log);
+        Process gwlb = Netns.start(Netns.geneve(AP, "gwlb", "--local", IP_AP, "--gwlb", IP_GW, "--io", "xdp", "--interface", DEVICE), log);
         try {
             Netns.waitForLine(log, "replies in place (AF_XDP on " + DEVICE, 60);
             assertThat(link()).contains("prog/xdp");

@@ -26,7 +26,7 @@ class GwlbMetricsTest {
         for (int i = 0; i < endpoints; i++) {
             ids.add(new GwlbStats.EndpointFlows(0x2b8ee1d4db0c0000L + i, 1));
         }
-        return new GwlbStats(100, 6800, 94, 6392, 7, drops, 3, 5, 20, 12, 1, 1024, ids, 11, 10, 2, 2, 1, false);
+        return new GwlbStats(100, 6800, 94, 6392, 7, drops, 3, 5, 20, 12, 1, 1024, ids, 11, 10, 2, 6, 8, 2, 1, false);
     }
 
     private static String exposition(GwlbStats stats) throws IOException {
@@ -54,6 +54,8 @@ class GwlbMetricsTest {
                 .contains("geneve_gwlb_kernel_packets_total{direction=\"to_kernel\"} 11.0\n")
                 .contains("geneve_gwlb_kernel_packets_total{direction=\"from_kernel\"} 10.0\n")
                 .contains("geneve_gwlb_kernel_endpoints 2.0\n")
+                .contains("geneve_gwlb_kernel_endpoint_failures_total 6.0\n")
+                .contains("geneve_gwlb_kernel_endpoints_reclaimed_total 8.0\n")
                 .contains("geneve_gwlb_receive_threads{state=\"started\"} 2.0\n")
                 .contains("geneve_gwlb_receive_threads{state=\"live\"} 1.0\n")
                 .contains("geneve_gwlb_healthy 0.0\n");
