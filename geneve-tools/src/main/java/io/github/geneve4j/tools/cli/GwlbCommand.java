@@ -3,7 +3,6 @@ package io.github.geneve4j.tools.cli;
 import io.github.geneve4j.gwlb.GwlbAppliance;
 import io.github.geneve4j.gwlb.GwlbHealthServer;
 import io.github.geneve4j.gwlb.GwlbKernelInspection;
-import io.github.geneve4j.gwlb.GwlbStats;
 import io.github.geneve4j.linux.MmsgBatchIo;
 import io.github.geneve4j.linux.RawIpv4Socket;
 import io.github.geneve4j.linux.Tap;
@@ -346,21 +345,13 @@ public final class GwlbCommand implements Callable<Integer> {
                     MetricsServer.PATH);
         }
         out.flush();
-        long end = System.nanoTime() + (long) (duration * 1e9);
-        long every = stats > 0 ? (long) (stats * 1e9) : Long.MAX_VALUE;
-        long next = stats > 0 ? System.nanoTime() + every : Long.MAX_VALUE;
-        while (!stop.await(100, TimeUnit.MILLISECONDS) && (duration == 0 || System.nanoTime() - end < 0)) {
-            if (appliance.failure().isPresent()) {
-                break;
-            }
-            if (System.nanoTime() - next >= 0) {
-                out.println(appliance.stats());
-                out.flush();
-                next += every;
-            }
-        }
-        GwlbStats last = appliance.stats();
-        out.println(last);
+        // the loop vtep uses: a line every --stats and one when it ends (after --duration, on a signal,
+        // or when a receive thread failed)
+        new StatsLoop(stats, duration).run(atMost -> stop.await(Math.min(atMost.toMillis(), 100), TimeUnit.MILLISECONDS)
+                || appliance.failure().isPresent(), () -> {
+                    out.println(appliance.stats());
+                    out.flush();
+                });
         for (XdpBatchIo q : xdp) {
             try {
                 out.println("xdp queue " + q.queue() + ": " + q.statistics());
