@@ -25,8 +25,17 @@ mkdir -p "$out"
 #    dependencies of Netty (BlockHound, Log4j, ...) are not on the class path at run time either.
 #    Given twice, each jar draws a "split package" warning (on stdout): the answer is the last line.
 release=$("$jdk/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
+#    The command's own jar is read without its module-info: it requires the Prometheus client's
+#    automatic modules, which are jars on the class path here (as at run time), not modules.
+classes="$out/tools-classes"
+rm -rf "$classes" && mkdir -p "$classes"
+(cd "$classes" && "$jdk/bin/jar" xf "$app/$main_jar" && rm -f module-info.class META-INF/versions/*/module-info.class)
+analysed=()
+for jar in "$app"/*.jar; do
+  if [ "$(basename "$jar")" = "$main_jar" ]; then analysed+=("$classes"); else analysed+=("$jar"); fi
+done
 "$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release "$release" \
-  --class-path "$app/*" "$app"/*.jar >"$out/jdeps.log" 2>&1 || { cat "$out/jdeps.log" >&2; exit 1; }
+  --class-path "$app/*" "${analysed[@]}" >"$out/jdeps.log" 2>&1 || { cat "$out/jdeps.log" >&2; exit 1; }
 modules=$(tail -n 1 "$out/jdeps.log")
 if ! [[ "$modules" =~ ^java\.base(,[a-z][a-z0-9.]*)*$ ]]; then
   cat "$out/jdeps.log" >&2; echo "package-deb.sh: jdeps gave no module list" >&2; exit 1
