@@ -82,6 +82,10 @@ public final class MmsgBatchIo implements DatagramBatchIo {
     private volatile long truncated;
     private volatile long failedReplies;
     private int lastSendCalls;
+    /** The batch memory the receive headers point into (0: none yet). */
+    private long preparedBase;
+    /** Receive headers the last receive wrote back into: the ones to re-arm before the next. */
+    private int receivedHeaders;
 
     /** Over a bound UDP socket {@code fd} (UDP GRO off) at {@code local}, replying through {@code sender} (null: {@code fd}). */
     MmsgBatchIo(int fd, InetSocketAddress local, RawIpv4Socket sender) {
@@ -186,9 +190,19 @@ public final class MmsgBatchIo implements DatagramBatchIo {
         MemorySegment memory = memory(batch);
         batch.clear();
         long base = memory.address();
-        for (int i = 0; i < SLOTS; i++) {
-            receiving[i].prepareReceive(base + (long) i * SLOT_BYTES + HEADROOM, MAX_DATAGRAM);
+        if (base != preparedBase) {
+            for (int i = 0; i < SLOTS; i++) {
+                receiving[i].prepareReceive(base + (long) i * SLOT_BYTES + HEADROOM, MAX_DATAGRAM);
+            }
+            preparedBase = base;
+        } else {
+            // the kernel writes back the lengths and flags of the messages it filled only: the others
+            // are as prepared (a failed receive writes nothing back), so only those are set again
+            for (int i = 0; i < receivedHeaders; i++) {
+                receiving[i].rearm();
+            }
         }
+        receivedHeaders = 0;
         long messages = receiveArray.address();
         int n;
         int fd = descriptor.enter();
@@ -204,6 +218,7 @@ public final class MmsgBatchIo implements DatagramBatchIo {
                     throw new ClosedChannelException(); // also what a shut-down socket's empty message means
                 }
                 if (n >= 0) {
+                    receivedHeaders = n;
                     break;
                 }
                 if (n == -Libc.EAGAIN) {

@@ -116,6 +116,21 @@ class MmsgBatchIoTest {
             }
             assertThat(io.receive(batch, false)).as("nothing left").isZero();
             assertThat(batch.count()).isZero();
+            // the same batch again: only the headers the kernel wrote back are re-armed, and they must be
+            int[] again = {20, MmsgBatchIo.MAX_DATAGRAM + 1, 1400, 9};
+            for (int i = 0; i < again.length; i++) {
+                senders[2 - i % 3].send(ByteBuffer.wrap(datagram(again[i], 40 + i)), io.localAddress());
+            }
+            assertThat(io.receive(batch, true)).as("the second round but the one too long").isEqualTo(3);
+            assertThat(io.truncated()).isEqualTo(2);
+            int[] expected = {0, 2, 3};
+            for (int slot = 0; slot < 3; slot++) {
+                int i = expected[slot];
+                InetSocketAddress from = (InetSocketAddress) senders[2 - i % 3].getLocalAddress();
+                assertThat(batch.source(slot).hasAddress(from.getAddress())).as("round 2, slot %d's source", slot).isTrue();
+                assertThat(batch.source(slot).port()).isEqualTo(from.getPort());
+                assertThat(bytes(batch, slot)).as("round 2, slot %d", slot).isEqualTo(datagram(again[i], 40 + i));
+            }
         }
     }
 
