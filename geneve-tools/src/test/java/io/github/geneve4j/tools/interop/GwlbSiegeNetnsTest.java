@@ -43,12 +43,8 @@ class GwlbSiegeNetnsTest {
         dir = Files.createTempDirectory("g4j-siege");
         delete();
         String veth = "g4js" + RUN;
-        Netns.sh("ip netns add " + GW + " && ip netns add " + AP + " && ip -n " + GW + " link set lo up && ip -n " + AP
-                + " link set lo up && ip link add " + veth + " type veth peer name " + veth + "a"
-                + " && ip link set " + veth + " netns " + GW + " && ip link set " + veth + "a netns " + AP
-                + " && ip -n " + GW + " addr add " + IP_GW + "/24 dev " + veth
-                + " && ip -n " + GW + " addr add " + IP_ATTACKER + "/24 dev " + veth + " && ip -n " + GW + " link set " + veth + " up"
-                + " && ip -n " + AP + " addr add " + IP_AP + "/24 dev " + veth + "a && ip -n " + AP + " link set " + veth + "a up");
+        Netns.veth(GW, veth, IP_GW, AP, veth + "a", IP_AP, 1);
+        Netns.sh("ip -n " + GW + " addr add " + IP_ATTACKER + "/24 dev " + veth);
         // the real endpoint's devices are routed through the kernel; every other endpoint ID's hook fails
         hook = dir.resolve("hook.sh");
         Files.writeString(hook, """
@@ -72,7 +68,7 @@ class GwlbSiegeNetnsTest {
     }
 
     private static void delete() throws Exception {
-        Netns.run(30, "sh", "-c", "ip netns del " + GW + " 2>/dev/null; ip netns del " + AP + " 2>/dev/null; true");
+        Netns.deleteNamespaces(GW, AP);
     }
 
     @AfterAll

@@ -37,18 +37,11 @@ class GwlbXdpNetnsTest {
         Netns.requireOrSkip("GWLB appliance on AF_XDP", List.of("ip", "ping"));
         dir = Files.createTempDirectory("g4j-gwlb-xdp");
         delete();
-        String peer = "g4jxa" + RUN;
-        Netns.sh("ip netns add " + GW + " && ip netns add " + AP + " && ip -n " + GW + " link set lo up && ip -n " + AP
-                + " link set lo up && ip link add " + peer + " numtxqueues 2 numrxqueues 2 type veth peer name " + DEVICE
-                + " numtxqueues 2 numrxqueues 2"
-                + " && ip link set " + peer + " netns " + GW + " && ip link set " + DEVICE + " netns " + AP
-                + " && ip -n " + GW + " addr add " + IP_GW + "/24 dev " + peer + " && ip -n " + GW + " link set " + peer + " up"
-                + " && ip -n " + AP + " addr add " + IP_AP + "/24 dev " + DEVICE + " && ip -n " + AP + " link set " + DEVICE
-                + " up");
+        Netns.veth(GW, "g4jxa" + RUN, IP_GW, AP, DEVICE, IP_AP, 2);
     }
 
     private static void delete() throws Exception {
-        Netns.run(30, "sh", "-c", "ip netns del " + GW + " 2>/dev/null; ip netns del " + AP + " 2>/dev/null; true");
+        Netns.deleteNamespaces(GW, AP);
     }
 
     @AfterAll

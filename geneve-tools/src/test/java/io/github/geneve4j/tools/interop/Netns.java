@@ -125,4 +125,28 @@ final class Netns {
             fail("'" + script + "' exited " + r.code + ": " + r.output);
         }
     }
+
+    /**
+     * Creates namespaces {@code nsA} and {@code nsB} (loopback up), joined by a veth pair of
+     * {@code queues} queues each way: end {@code endA} in {@code nsA} with {@code addressA}/24, end
+     * {@code endB} in {@code nsB} with {@code addressB}/24, both up.
+     */
+    static void veth(String nsA, String endA, String addressA, String nsB, String endB, String addressB, int queues)
+            throws Exception {
+        String q = queues > 1 ? " numtxqueues " + queues + " numrxqueues " + queues : "";
+        sh("ip netns add " + nsA + " && ip netns add " + nsB + " && ip -n " + nsA + " link set lo up && ip -n " + nsB
+                + " link set lo up && ip link add " + endA + q + " type veth peer name " + endB + q
+                + " && ip link set " + endA + " netns " + nsA + " && ip link set " + endB + " netns " + nsB
+                + " && ip -n " + nsA + " addr add " + addressA + "/24 dev " + endA + " && ip -n " + nsA + " link set " + endA + " up"
+                + " && ip -n " + nsB + " addr add " + addressB + "/24 dev " + endB + " && ip -n " + nsB + " link set " + endB + " up");
+    }
+
+    /** Deletes the namespaces named, those that exist (and the veth ends inside them with them). */
+    static void deleteNamespaces(String... names) throws Exception {
+        StringBuilder script = new StringBuilder();
+        for (String ns : names) {
+            script.append("ip netns del ").append(ns).append(" 2>/dev/null; ");
+        }
+        run(30, "sh", "-c", script.append("true").toString());
+    }
 }
