@@ -26,20 +26,20 @@ import java.nio.ByteOrder;
 final class MessageHeader {
 
     // struct msghdr: name, namelen, iov, iovlen, control, controllen, flags; struct mmsghdr adds msg_len
-    private static final long MSG_NAME = 0;
-    private static final long MSG_NAMELEN = 8;
-    private static final long MSG_IOV = 16;
-    private static final long MSG_IOVLEN = 24;
-    private static final long MSG_CONTROL = 32;
-    private static final long MSG_CONTROLLEN = 40;
-    private static final long MSG_FLAGS = 48;
+    static final long MSG_NAME = 0;
+    static final long MSG_NAMELEN = 8;
+    static final long MSG_IOV = 16;
+    static final long MSG_IOVLEN = 24;
+    static final long MSG_CONTROL = 32;
+    static final long MSG_CONTROLLEN = 40;
+    static final long MSG_FLAGS = 48;
     static final long MSGHDR_SIZE = 56;
     static final long MMSG_LEN = 56;
     static final long MMSGHDR_SIZE = 64;
     // struct iovec: base, length
     static final long IOVEC_SIZE = 16;
-    private static final long IOV_BASE = 0;
-    private static final long IOV_LEN = 8;
+    static final long IOV_BASE = 0;
+    static final long IOV_LEN = 8;
     // struct cmsghdr: len (size_t), level, type (int), data aligned to 8
     private static final long CMSG_LEVEL = 8;
     private static final long CMSG_TYPE = 12;
@@ -172,24 +172,32 @@ final class MessageHeader {
 
     /** The received {@code UDP_GRO} control message's segment size, or {@code n} when the kernel did not coalesce. */
     int groSize(int n) {
-        long controlLength = header.get(ValueLayout.JAVA_LONG, MSG_CONTROLLEN);
-        MemorySegment c = control;
+        long at = controlData(control, header.get(ValueLayout.JAVA_LONG, MSG_CONTROLLEN), LinuxSocket.SOL_UDP,
+                LinuxSocket.UDP_GRO, 4);
+        int size = at < 0 ? 0 : control.get(ValueLayout.JAVA_INT, at);
+        return size > 0 ? size : n;
+    }
+
+    /**
+     * Where the data of the first control message of {@code level} and {@code type} with at least
+     * {@code dataLength} bytes of data starts in {@code control}, of which a receive wrote back
+     * {@code controlLength} bytes (its {@code msg_controllen}); -1 if there is none. Walks the
+     * {@code struct cmsghdr}s as {@code CMSG_NXTHDR} does, and stops at a malformed one.
+     */
+    static long controlData(MemorySegment control, long controlLength, int level, int type, long dataLength) {
         for (long at = 0; at + CMSG_DATA <= controlLength; ) {
-            long length = c.get(ValueLayout.JAVA_LONG, at);
+            long length = control.get(ValueLayout.JAVA_LONG, at);
             if (length < CMSG_DATA) {
-                break;
+                return -1;
             }
-            if (c.get(ValueLayout.JAVA_INT, at + CMSG_LEVEL) == LinuxSocket.SOL_UDP
-                    && c.get(ValueLayout.JAVA_INT, at + CMSG_TYPE) == LinuxSocket.UDP_GRO
-                    && at + CMSG_DATA + 4 <= controlLength) {
-                int size = c.get(ValueLayout.JAVA_INT, at + CMSG_DATA);
-                if (size > 0) {
-                    return size;
-                }
+            if (control.get(ValueLayout.JAVA_INT, at + CMSG_LEVEL) == level
+                    && control.get(ValueLayout.JAVA_INT, at + CMSG_TYPE) == type
+                    && at + CMSG_DATA + dataLength <= controlLength) {
+                return at + CMSG_DATA;
             }
             at += (length + 7) & ~7L;
         }
-        return n;
+        return -1;
     }
 
     /**

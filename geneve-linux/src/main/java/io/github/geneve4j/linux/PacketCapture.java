@@ -77,20 +77,7 @@ public final class PacketCapture implements AutoCloseable {
     private static final long SLL_HATYPE = 8;
     private static final long SLL_PKTTYPE = 10;
     private static final int SOCKADDR_LL_SIZE = 20;
-    // struct msghdr and struct iovec (x86-64, aarch64)
-    private static final long MSG_NAME = 0;
-    private static final long MSG_NAMELEN = 8;
-    private static final long MSG_IOV = 16;
-    private static final long MSG_IOVLEN = 24;
-    private static final long MSG_CONTROL = 32;
-    private static final long MSG_CONTROLLEN = 40;
-    private static final long MSG_FLAGS = 48;
-    private static final long MSGHDR_SIZE = 56;
-    private static final long IOVEC_SIZE = 16;
-    // struct cmsghdr: len (size_t), level, type, data at 16; SCM_TIMESTAMPNS carries a struct timespec (two longs)
-    private static final long CMSG_LEVEL = 8;
-    private static final long CMSG_TYPE = 12;
-    private static final long CMSG_DATA = 16;
+    // struct msghdr, iovec, cmsghdr: MessageHeader's layouts; SCM_TIMESTAMPNS carries a struct timespec (two longs)
     private static final long CONTROL_ROOM = 64;
     // struct tpacket_stats: tp_packets, tp_drops (unsigned int each)
     private static final long TPACKET_STATS_SIZE = 8;
@@ -154,14 +141,14 @@ public final class PacketCapture implements AutoCloseable {
         this.ports = ports;
         Arena arena = Arena.ofAuto();
         state = Libc.callState(arena);
-        header = arena.allocate(MSGHDR_SIZE, 8);
+        header = arena.allocate(MessageHeader.MSGHDR_SIZE, 8);
         address = arena.allocate(24, 8);
-        iov = arena.allocate(IOVEC_SIZE, 8);
+        iov = arena.allocate(MessageHeader.IOVEC_SIZE, 8);
         control = arena.allocate(CONTROL_ROOM, 8);
-        header.set(ValueLayout.ADDRESS, MSG_NAME, address);
-        header.set(ValueLayout.ADDRESS, MSG_IOV, iov);
-        header.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
-        header.set(ValueLayout.ADDRESS, MSG_CONTROL, control);
+        header.set(ValueLayout.ADDRESS, MessageHeader.MSG_NAME, address);
+        header.set(ValueLayout.ADDRESS, MessageHeader.MSG_IOV, iov);
+        header.set(ValueLayout.JAVA_LONG, MessageHeader.MSG_IOVLEN, 1);
+        header.set(ValueLayout.ADDRESS, MessageHeader.MSG_CONTROL, control);
         // two pollfds: the socket, then the eventfd that close() signals
         pollSet = arena.allocate(2 * Libc.POLLFD_SIZE, 8);
         pollSet.set(ValueLayout.JAVA_INT, 0, fd);
@@ -306,8 +293,8 @@ public final class PacketCapture implements AutoCloseable {
     public int receive(MemorySegment buffer, long offset, long capacity, boolean wait, CapturedFrame frame)
             throws IOException {
         Libc.checkNative(buffer, offset, capacity, 0);
-        iov.set(ValueLayout.JAVA_LONG, 0, buffer.address() + offset);
-        iov.set(ValueLayout.JAVA_LONG, 8, capacity);
+        iov.set(ValueLayout.JAVA_LONG, MessageHeader.IOV_BASE, buffer.address() + offset);
+        iov.set(ValueLayout.JAVA_LONG, MessageHeader.IOV_LEN, capacity);
         int fd = descriptor.enter();
         boolean waited = !wait;
         try {
@@ -348,29 +335,16 @@ public final class PacketCapture implements AutoCloseable {
 
     /** The lengths and flags a receive writes back, set again for the next call. */
     private void rearm() {
-        header.set(ValueLayout.JAVA_INT, MSG_NAMELEN, SOCKADDR_LL_SIZE);
-        header.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, CONTROL_ROOM);
-        header.set(ValueLayout.JAVA_INT, MSG_FLAGS, 0);
+        header.set(ValueLayout.JAVA_INT, MessageHeader.MSG_NAMELEN, SOCKADDR_LL_SIZE);
+        header.set(ValueLayout.JAVA_LONG, MessageHeader.MSG_CONTROLLEN, CONTROL_ROOM);
+        header.set(ValueLayout.JAVA_INT, MessageHeader.MSG_FLAGS, 0);
     }
 
     /** The {@code SCM_TIMESTAMPNS} control message's time in nanoseconds, or 0 without one. */
     private long timestamp() {
-        long controlLength = header.get(ValueLayout.JAVA_LONG, MSG_CONTROLLEN);
-        MemorySegment c = control;
-        for (long at = 0; at + CMSG_DATA <= controlLength; ) {
-            long length = c.get(ValueLayout.JAVA_LONG, at);
-            if (length < CMSG_DATA) {
-                break;
-            }
-            if (c.get(ValueLayout.JAVA_INT, at + CMSG_LEVEL) == LinuxSocket.SOL_SOCKET
-                    && c.get(ValueLayout.JAVA_INT, at + CMSG_TYPE) == SCM_TIMESTAMPNS
-                    && at + CMSG_DATA + 16 <= controlLength) {
-                return c.get(ValueLayout.JAVA_LONG, at + CMSG_DATA) * 1_000_000_000L
-                        + c.get(ValueLayout.JAVA_LONG, at + CMSG_DATA + 8);
-            }
-            at += (length + 7) & ~7L;
-        }
-        return 0;
+        long at = MessageHeader.controlData(control, header.get(ValueLayout.JAVA_LONG, MessageHeader.MSG_CONTROLLEN),
+                LinuxSocket.SOL_SOCKET, SCM_TIMESTAMPNS, 16);
+        return at < 0 ? 0 : control.get(ValueLayout.JAVA_LONG, at) * 1_000_000_000L + control.get(ValueLayout.JAVA_LONG, at + 8);
     }
 
     /** Waits in poll(2) until a frame is queued, the eventfd fires or the timeout passes; throws once closing. */
